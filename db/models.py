@@ -1,0 +1,119 @@
+"""Tables of the directory (users, restaurants, reviews) and of the feature flags.
+
+The models are the schema of record for Alembic; readers and writers above this package
+map rows to their own frozen dataclasses and never hand ORM objects around.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(DateTime):
+    """A timezone-aware timestamp; SQLite keeps it naive, readers treat it as UTC."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text, default="USER")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint("role IN ('USER', 'MODERATOR', 'ADMIN')", name="role"),
+        Index("ix_users_name_id", "name", "id"),
+    )
+
+
+class RestaurantRow(Base):
+    __tablename__ = "restaurants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(Text)
+    zip_code: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(Text)
+    kosher_category: Mapped[str] = mapped_column(Text)
+    certifying_agency: Mapped[str | None] = mapped_column(Text)
+    is_cholov_yisroel: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_pas_yisroel: Mapped[bool] = mapped_column(Boolean, default=False)
+    price_range: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(Text, default="PENDING")
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint("kosher_category IN ('MEAT', 'DAIRY', 'PAREVE')", name="category"),
+        CheckConstraint("status IN ('ACTIVE', 'PENDING', 'CLOSED')", name="status"),
+        Index("ix_restaurants_status_name", "status", "name", "id"),
+        Index("ix_restaurants_status_created", "status", "created_at", "id"),
+        Index("ix_restaurants_created_by", "created_by"),
+    )
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    restaurant_id: Mapped[int] = mapped_column(
+        ForeignKey("restaurants.id", ondelete="CASCADE")
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    rating: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text, default="PENDING")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("restaurant_id", "author_id", name="uq_reviews_restaurant_author"),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
+        CheckConstraint("status IN ('PENDING', 'APPROVED', 'REJECTED')", name="status"),
+        Index("ix_reviews_restaurant_status_created", "restaurant_id", "status", "created_at"),
+        Index("ix_reviews_author_created", "author_id", "created_at"),
+        Index("ix_reviews_status_created", "status", "created_at", "id"),
+    )

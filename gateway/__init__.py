@@ -1,0 +1,2 @@
+"""The gateway process: settings, the Starlette app and its composition root, auth,
+HTTP middleware, health, logging and the `jewgo` CLI."""

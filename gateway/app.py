@@ -1,0 +1,53 @@
+"""The Starlette application factory and its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from gateway import health
+from gateway.logs import configure
+from gateway.middleware import RequestIds
+from gateway.settings import Settings
+from gateway.view import GatewayView
+from gateway.wiring import Services, bootstrap
+
+log = structlog.get_logger("jewgo.app")
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
+    """The gateway for `settings` (the environment when omitted)."""
+    settings = settings or Settings()
+    services = services or bootstrap(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        log.info("gateway started", database=services.engine.url.render_as_string(hide_password=True))
+        try:
+            yield
+        finally:
+            await services.close()
+
+    view = GatewayView(services, graphql_ide="graphiql" if settings.graphiql else None)
+    app = Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/health", health.health),
+            Route("/ready", health.ready),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    app.add_middleware(RequestIds)
+    return app
+
+
+def app_from_environment() -> Starlette:
+    """For `uvicorn --factory` and `jewgo serve` workers: settings from the environment."""
+    settings = Settings()
+    configure(settings.log_level, settings.log_format)
+    return create_app(settings)

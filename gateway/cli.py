@@ -1,0 +1,158 @@
+"""The `jewgo` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db import migrate, seed
+from db.engine import create_engine
+from db.models import UserRow
+from gateway.auth import Tokens, resolve_secret
+from gateway.logs import configure
+from gateway.settings import Settings
+
+T = TypeVar("T")
+log = structlog.get_logger("jewgo.cli")
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValueError as exc:
+        raise click.ClickException(f"invalid settings: {exc}") from exc
+    configure(settings.log_level, settings.log_format)
+    return settings
+
+
+def _with_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings.database)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+async def prepare_database(settings: Settings, engine: AsyncEngine) -> None:
+    """Migrate; on the embedded database also seed it when it is empty (first start)."""
+    await migrate.upgrade(engine)
+    if settings.embedded and await seed.is_empty(engine):
+        data = await seed.load(engine, settings.seed_scale)
+        log.info(
+            "seeded the embedded database",
+            restaurants=len(data.restaurants),
+            reviews=len(data.reviews),
+            users=len(data.users),
+        )
+
+
+@click.group()
+def main() -> None:
+    """JewGo gateway: the GraphQL API of the kosher-restaurant directory."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default: HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default: PORT or 8000).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--migrate/--no-migrate", default=True, show_default=True,
+              help="Bring the database to the newest schema first.")
+def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> None:
+    """Serve GraphQL on /graphql (GraphiQL in a browser), /health, /ready."""
+    import uvicorn
+
+    settings = _settings()
+    if migrate:
+        _with_engine(settings, lambda engine: prepare_database(settings, engine))
+    uvicorn.run(
+        "gateway.app:app_from_environment",
+        factory=True,
+        host=host or settings.host,
+        port=port if port is not None else settings.port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    settings = _settings()
+    _with_engine(settings, migrate.upgrade)
+    click.echo("database is at the newest migration")
+
+
+@main.command("seed")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="Multiply restaurants, users and reviews.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the directory has users.")
+def seed_command(scale: int, if_empty: bool) -> None:
+    """Replace the directory's rows with the deterministic seed data (migrates first)."""
+    settings = _settings()
+
+    async def run(engine: AsyncEngine) -> str:
+        await migrate.upgrade(engine)
+        if if_empty and not await seed.is_empty(engine):
+            return "the directory is not empty; nothing seeded"
+        data = await seed.load(engine, scale)
+        return (
+            f"seeded {len(data.restaurants)} restaurants, {len(data.reviews)} reviews, "
+            f"{len(data.users)} users (scale {scale})"
+        )
+
+    click.echo(_with_engine(settings, run))
+
+
+@main.command()
+@click.option("--email", required=True, help="The user's email address.")
+def token(email: str) -> None:
+    """Print a JWT for the user with this email (e.g. admin@example.com)."""
+    settings = _settings()
+
+    async def find(engine: AsyncEngine) -> int | None:
+        async with engine.connect() as connection:
+            result = await connection.execute(
+                select(UserRow.id).where(UserRow.email == email.strip().lower())
+            )
+            return result.scalar_one_or_none()
+
+    user_id = _with_engine(settings, find)
+    if user_id is None:
+        raise click.ClickException(f"no user with email {email}")
+    click.echo(Tokens(resolve_secret(settings), settings.jwt_ttl_seconds).issue(user_id))
+
+
+@main.group()
+def schema() -> None:
+    """The GraphQL schema."""
+
+
+@schema.command("export")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def schema_export(output: Path | None) -> None:
+    """Print (or write) the schema in SDL."""
+    from schema import schema as graphql_schema
+
+    sdl = graphql_schema.as_str() + "\n"
+    if output is None:
+        sys.stdout.write(sdl)
+    else:
+        output.write_text(sdl)

@@ -1,0 +1,36 @@
+"""Liveness (`/health`) and readiness (`/ready`, JSON per component)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from gateway.wiring import Services
+
+
+async def health(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def database_status(services: Services, timeout: float = 2.0) -> tuple[str, str | None]:
+    try:
+        async with asyncio.timeout(timeout):
+            async with services.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure means "not ready", whatever the driver raised
+        return "down", type(exc).__name__
+    return "ok", None
+
+
+async def ready(request: Request) -> JSONResponse:
+    services: Services = request.app.state.services
+    status, detail = await database_status(services)
+    components = [{"name": "database", "status": status, "detail": detail}]
+    healthy = status == "ok"
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", "components": components},
+        status_code=200 if healthy else 503,
+    )

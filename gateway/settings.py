@@ -1,0 +1,64 @@
+"""Settings: one typed object from the environment (or handed in by tests)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "jewgo"
+
+
+class Settings(BaseSettings):
+    """Every knob of the gateway. Environment variables are the upper-case field names."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str | None = Field(
+        default=None, description="Unset: the embedded SQLite file in DATA_DIR."
+    )
+    data_dir: Path = Field(default_factory=default_data_dir)
+    redis_url: str | None = None
+    jwt_secret: SecretStr | None = None
+    jwt_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    graphiql: bool = True
+    introspection: bool = True
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    seed_scale: int = Field(default=1, ge=1, description="Scale of the first-start seed.")
+
+    @model_validator(mode="after")
+    def _production_is_explicit(self) -> Settings:
+        if self.environment == "production":
+            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+            if len(secret) < 32:
+                raise ValueError("production needs JWT_SECRET of at least 32 characters")
+            if not self.database_url:
+                raise ValueError("production needs DATABASE_URL (PostgreSQL)")
+        return self
+
+    @property
+    def database(self) -> str:
+        """The database URL in force: DATABASE_URL, else the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'jewgo.db'}"
+
+    @property
+    def embedded(self) -> bool:
+        return self.database.startswith("sqlite")

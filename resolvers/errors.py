@@ -1,0 +1,47 @@
+"""Domain errors, each carrying the GraphQL `extensions.code` it maps to.
+
+DomainError
+├── InvalidInput      BAD_USER_INPUT  (bad values; `fields` names each invalid input field)
+├── NotFound          NOT_FOUND
+├── Unauthenticated   UNAUTHENTICATED (no valid identity where one is needed)
+├── Forbidden         FORBIDDEN       (an identity without the right)
+└── Conflict          CONFLICT        (duplicate, or a stale version)
+
+Anything else raised below the schema is an internal error and is masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class DomainError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields: dict[str, str] = dict(fields or {})
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"

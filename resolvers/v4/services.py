@@ -1,0 +1,380 @@
+"""The v4 service layer: business rules over repositories, a unit of work per write.
+
+Services take their dependencies as arguments; permission rules come from
+`resolvers.policy` and basic checks from `resolvers.validation`, as in v3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from resolvers import pagination, policy, validation
+from resolvers.domain import (
+    Author,
+    NewRestaurant,
+    NewReview,
+    Page,
+    PageArgs,
+    Restaurant,
+    RestaurantFilter,
+    RestaurantOrder,
+    RestaurantPatch,
+    Review,
+    ReviewFilter,
+    ReviewPatch,
+    ReviewStatus,
+    Role,
+    Statistics,
+    User,
+    UserFilter,
+    Viewer,
+    now,
+)
+from resolvers.errors import Conflict, InvalidInput, NotFound
+from resolvers.ports import ChangeSink
+from resolvers.v4.loaders import Loaders
+from resolvers.v4.repositories import Repositories, ReviewQuery
+from resolvers.v4.unit_of_work import UnitOfWork
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _decoded(after: str | None, kind: str) -> tuple[Any, ...] | None:
+    return pagination.decode(after, kind) if after is not None else None
+
+
+class RestaurantService:
+    def __init__(
+        self,
+        reads: Repositories,
+        uow: UnitOfWorkFactory,
+        loaders: Loaders,
+        changes: ChangeSink,
+    ) -> None:
+        self._reads = reads
+        self._uow = uow
+        self._loaders = loaders
+        self._changes = changes
+
+    async def restaurant(self, restaurant_id: int) -> Restaurant | None:
+        return await self._loaders.restaurant.load(restaurant_id)
+
+    async def restaurant_list(
+        self, where: RestaurantFilter, order: RestaurantOrder, page: PageArgs
+    ) -> Page[Restaurant]:
+        where = validation.restaurant_filter(where)
+        if order is RestaurantOrder.DISTANCE and where.near is None:
+            raise InvalidInput(
+                "orderBy DISTANCE needs filter.near", {"orderBy": "DISTANCE needs filter.near"}
+            )
+        after = _decoded(page.after, order.value)
+        rows = await self._reads.restaurants.page(where, order, after, page.first + 1)
+        for restaurant in rows:
+            # The rest of the request finds these without another statement.
+            self._loaders.restaurant.prime(restaurant.id, restaurant)
+
+        async def total() -> int:
+            return await self._reads.restaurants.count(where)
+
+        return pagination.build_page(
+            rows, page.first, order.value, lambda r: pagination.restaurant_key(r, order), total
+        )
+
+    async def create_restaurant(self, viewer: Viewer | None, data: NewRestaurant) -> Restaurant:
+        viewer = policy.signed_in(viewer)
+        data = validation.new_restaurant(data)
+        stamp = now()
+        values = {
+            "name": data.name,
+            "address": data.address,
+            "city": data.city,
+            "state": data.state,
+            "zip_code": data.zip_code,
+            "phone": data.phone,
+            "website": data.website,
+            "kosher_category": data.kosher_category.value,
+            "certifying_agency": data.certifying_agency,
+            "is_cholov_yisroel": data.is_cholov_yisroel,
+            "is_pas_yisroel": data.is_pas_yisroel,
+            "price_range": data.price_range,
+            "latitude": data.latitude,
+            "longitude": data.longitude,
+            "status": policy.initial_restaurant_status(viewer),
+            "created_by": viewer.id,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        async with self._uow() as uow:
+            new_id = await uow.restaurants.add(values)
+            await uow.commit()
+        await self._changes.restaurants_changed([new_id])
+        return await self._fresh(new_id)
+
+    async def update_restaurant(
+        self, viewer: Viewer | None, restaurant_id: int, patch: RestaurantPatch
+    ) -> Restaurant:
+        policy.admin(viewer)
+        patch = validation.restaurant_patch(patch)
+        values = {name: _plain(value) for name, value in patch.fields.items()}
+        async with self._uow() as uow:
+            if not await uow.restaurants.update(restaurant_id, values | {"updated_at": now()}):
+                raise NotFound(f"No restaurant with id {restaurant_id}")
+            await uow.commit()
+        await self._changes.restaurants_changed([restaurant_id])
+        return await self._fresh(restaurant_id)
+
+    async def delete_restaurant(self, viewer: Viewer | None, restaurant_id: int) -> bool:
+        policy.admin(viewer)
+        async with self._uow() as uow:
+            if not await uow.restaurants.remove(restaurant_id):
+                raise NotFound(f"No restaurant with id {restaurant_id}")
+            await uow.commit()
+        await self._changes.restaurants_changed([restaurant_id])
+        return True
+
+    async def _fresh(self, restaurant_id: int) -> Restaurant:
+        self._loaders.restaurant.clear(restaurant_id)
+        restaurant = await self._loaders.restaurant.load(restaurant_id)
+        if restaurant is None:
+            raise NotFound(f"No restaurant with id {restaurant_id}")
+        return restaurant
+
+
+class ReviewService:
+    def __init__(
+        self,
+        reads: Repositories,
+        uow: UnitOfWorkFactory,
+        loaders: Loaders,
+        changes: ChangeSink,
+    ) -> None:
+        self._reads = reads
+        self._uow = uow
+        self._loaders = loaders
+        self._changes = changes
+
+    async def review(self, viewer: Viewer | None, review_id: int) -> Review | None:
+        review = await self._reads.reviews.by_id(review_id)
+        return review if review is not None and policy.can_see_review(viewer, review) else None
+
+    async def review_list(
+        self, viewer: Viewer | None, where: ReviewFilter, page: PageArgs
+    ) -> Page[Review]:
+        where = validation.review_filter(where)
+        after = _decoded(page.after, "REVIEWS")
+        scope = policy.review_scope(viewer, where.status)
+        if scope is None:
+            return Page(items=(), cursors=(), has_next=False)
+        status, only_author = scope
+        if only_author is not None and where.author_id not in (None, only_author):
+            return Page(items=(), cursors=(), has_next=False)
+        query = ReviewQuery(
+            status=status,
+            restaurant_id=where.restaurant_id,
+            author_id=only_author if only_author is not None else where.author_id,
+            min_rating=where.min_rating,
+        )
+        return await self._page(query, after, page.first)
+
+    async def restaurant_reviews(self, restaurant_id: int, page: PageArgs) -> Page[Review]:
+        if page.after is None:
+            items, approved = await self._loaders.review_head.load((restaurant_id, page.first + 1))
+
+            async def known() -> int:
+                return approved
+
+            return pagination.build_page(
+                items, page.first, "REVIEWS", lambda v: (v.created_at, v.id), known
+            )
+        query = ReviewQuery(status=ReviewStatus.APPROVED, restaurant_id=restaurant_id)
+        return await self._page(query, _decoded(page.after, "REVIEWS"), page.first)
+
+    async def _page(self, query: ReviewQuery, after: tuple[Any, ...] | None, first: int) -> Page[Review]:
+        rows = await self._reads.reviews.page(query, after, first + 1)
+
+        async def total() -> int:
+            return await self._reads.reviews.count(query)
+
+        return pagination.build_page(rows, first, "REVIEWS", lambda v: (v.created_at, v.id), total)
+
+    async def create_review(self, viewer: Viewer | None, data: NewReview) -> Review:
+        viewer = policy.signed_in(viewer)
+        data = validation.new_review(data)
+        if not await self._reads.restaurants.exists(data.restaurant_id):
+            raise InvalidInput(
+                f"No restaurant with id {data.restaurant_id}",
+                {"restaurantId": "no such restaurant"},
+            )
+        stamp = now()
+        try:
+            async with self._uow() as uow:
+                if await uow.reviews.by_author_and_restaurant(viewer.id, data.restaurant_id):
+                    raise Conflict("You have already reviewed this restaurant")
+                new_id = await uow.reviews.add(
+                    {
+                        "restaurant_id": data.restaurant_id,
+                        "author_id": viewer.id,
+                        "rating": data.rating,
+                        "title": data.title,
+                        "content": data.content,
+                        "status": ReviewStatus.PENDING.value,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                    }
+                )
+                await uow.commit()
+        except IntegrityError as exc:
+            # A concurrent duplicate, or the restaurant deleted meanwhile.
+            message = str(exc.orig).lower()
+            if "unique" in message or "duplicate" in message:
+                raise Conflict("You have already reviewed this restaurant") from exc
+            raise InvalidInput(
+                "The restaurant no longer exists", {"restaurantId": "no such restaurant"}
+            ) from exc
+        await self._changes.reviews_changed([new_id], [data.restaurant_id])
+        return await self._fresh(new_id)
+
+    async def _editable(self, viewer: Viewer | None, review_id: int) -> tuple[Viewer, Review]:
+        viewer = policy.signed_in(viewer)
+        review = await self.review(viewer, review_id)
+        if review is None:
+            raise NotFound(f"No review with id {review_id}")
+        return policy.author_or_admin(viewer, review), review
+
+    async def update_review(
+        self, viewer: Viewer | None, review_id: int, patch: ReviewPatch
+    ) -> Review:
+        editor, review = await self._editable(viewer, review_id)
+        patch = validation.review_patch(patch)
+        values = dict(patch.fields)
+        values["status"] = policy.review_status_after_edit(editor, review).value
+        values["updated_at"] = now()
+        async with self._uow() as uow:
+            await uow.reviews.update(review_id, values)
+            await uow.commit()
+        await self._changes.reviews_changed([review_id], [review.restaurant_id])
+        return await self._fresh(review_id)
+
+    async def delete_review(self, viewer: Viewer | None, review_id: int) -> bool:
+        _, review = await self._editable(viewer, review_id)
+        async with self._uow() as uow:
+            await uow.reviews.remove(review_id)
+            await uow.commit()
+        await self._changes.reviews_changed([review_id], [review.restaurant_id])
+        return True
+
+    async def moderate_review(
+        self, viewer: Viewer | None, review_id: int, status: ReviewStatus
+    ) -> Review:
+        policy.staff(viewer)
+        review = await self._reads.reviews.by_id(review_id)
+        if review is None:
+            raise NotFound(f"No review with id {review_id}")
+        async with self._uow() as uow:
+            await uow.reviews.update(review_id, {"status": status.value, "updated_at": now()})
+            await uow.commit()
+        await self._changes.reviews_changed([review_id], [review.restaurant_id])
+        return await self._fresh(review_id)
+
+    async def _fresh(self, review_id: int) -> Review:
+        review = await self._reads.reviews.by_id(review_id)
+        if review is None:
+            raise NotFound(f"No review with id {review_id}")
+        return review
+
+
+class UserService:
+    def __init__(
+        self,
+        reads: Repositories,
+        uow: UnitOfWorkFactory,
+        loaders: Loaders,
+        changes: ChangeSink,
+    ) -> None:
+        self._reads = reads
+        self._uow = uow
+        self._loaders = loaders
+        self._changes = changes
+
+    async def author(self, user_id: int) -> Author | None:
+        return await self._loaders.author.load(user_id)
+
+    async def me(self, viewer: Viewer | None) -> User | None:
+        return None if viewer is None else await self._reads.users.by_id(viewer.id)
+
+    async def user(self, viewer: Viewer | None, user_id: int) -> User | None:
+        policy.admin(viewer)
+        return await self._reads.users.by_id(user_id)
+
+    async def user_list(
+        self, viewer: Viewer | None, where: UserFilter, page: PageArgs
+    ) -> Page[User]:
+        policy.admin(viewer)
+        where = validation.user_filter(where)
+        after = _decoded(page.after, "USERS")
+        rows = await self._reads.users.page(where, after, page.first + 1)
+
+        async def total() -> int:
+            return await self._reads.users.count(where)
+
+        return pagination.build_page(rows, page.first, "USERS", lambda u: (u.name, u.id), total)
+
+    async def update_user_role(self, viewer: Viewer | None, user_id: int, role: Role) -> User:
+        admin = policy.admin(viewer)
+        policy.not_self(admin, user_id, "change the role of")
+        async with self._uow() as uow:
+            if not await uow.users.set_role(user_id, role, {"updated_at": now()}):
+                raise NotFound(f"No user with id {user_id}")
+            await uow.commit()
+        await self._changes.users_changed([user_id])
+        user = await self._reads.users.by_id(user_id)
+        if user is None:
+            raise NotFound(f"No user with id {user_id}")
+        return user
+
+    async def delete_user(self, viewer: Viewer | None, user_id: int) -> bool:
+        admin = policy.admin(viewer)
+        policy.not_self(admin, user_id, "delete")
+        async with self._uow() as uow:
+            written = await uow.reviews.of_author(user_id)
+            if not await uow.users.remove(user_id):
+                raise NotFound(f"No user with id {user_id}")
+            await uow.commit()
+        await self._changes.users_changed([user_id])
+        await self._changes.reviews_changed(
+            [review_id for review_id, _ in written], sorted({rid for _, rid in written})
+        )
+        return True
+
+
+class StatisticsService:
+    def __init__(self, reads: Repositories) -> None:
+        self._reads = reads
+
+    async def summary(self) -> Statistics:
+        return await self._reads.statistics.summary()
+
+
+class V4Backend:
+    """The v4 implementation of every domain for one request."""
+
+    def __init__(
+        self,
+        reads: Repositories,
+        uow: UnitOfWorkFactory,
+        changes: ChangeSink,
+        loaders: Loaders,
+    ) -> None:
+        self.loaders = loaders
+        self.restaurants = RestaurantService(reads, uow, self.loaders, changes)
+        self.reviews = ReviewService(reads, uow, self.loaders, changes)
+        self.users = UserService(reads, uow, self.loaders, changes)
+        self.statistics = StatisticsService(reads)

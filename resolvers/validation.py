@@ -1,0 +1,139 @@
+"""The basic checks both versions always make (SPEC §8): ids, required text, ranges.
+
+v4's stricter validation (formats, lengths, normalisation) lives in resolvers/v4.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from resolvers.domain import (
+    Near,
+    NewRestaurant,
+    NewReview,
+    RestaurantFilter,
+    RestaurantPatch,
+    ReviewFilter,
+    ReviewPatch,
+    UserFilter,
+)
+from resolvers.errors import InvalidInput
+
+MAX_SEARCH_LENGTH = 200
+RESTAURANT_REQUIRED = ("name", "kosher_category", "is_cholov_yisroel", "is_pas_yisroel", "status")
+REVIEW_REQUIRED = ("rating", "content")
+
+
+def camel(name: str) -> str:
+    """The contract's name of an input field (`zip_code` → `zipCode`)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def parse_id(value: str, field: str = "id") -> int:
+    """IDs are decimal integers; anything else is bad input, never a lookup."""
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise InvalidInput(f"`{field}` is not a valid ID", {field: "not a valid ID"})
+    return int(text)
+
+
+def _fail(problems: Mapping[str, str]) -> None:
+    if problems:
+        summary = "; ".join(f"{field}: {message}" for field, message in problems.items())
+        raise InvalidInput(f"Invalid input ({summary})", problems)
+
+
+def _rating_problem(value: Any) -> str | None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
+        return "must be an integer from 1 to 5"
+    return None
+
+
+def restaurant_filter(f: RestaurantFilter) -> RestaurantFilter:
+    problems: dict[str, str] = {}
+    if f.min_rating is not None and not 0 <= f.min_rating <= 5:
+        problems["minRating"] = "must be from 0 to 5"
+    if f.search is not None and len(f.search) > MAX_SEARCH_LENGTH:
+        problems["search"] = f"must be at most {MAX_SEARCH_LENGTH} characters"
+    if f.near is not None:
+        problems.update(_near_problems(f.near))
+    _fail(problems)
+    return f
+
+
+def _near_problems(near: Near) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not -90 <= near.latitude <= 90:
+        problems["latitude"] = "must be from -90 to 90"
+    if not -180 <= near.longitude <= 180:
+        problems["longitude"] = "must be from -180 to 180"
+    if not (math.isfinite(near.radius_km) and 0 < near.radius_km <= 20_040):
+        problems["radiusKm"] = "must be greater than 0 and at most 20040"
+    return problems
+
+
+def review_filter(f: ReviewFilter) -> ReviewFilter:
+    if f.min_rating is not None and (problem := _rating_problem(f.min_rating)):
+        _fail({"minRating": problem})
+    return f
+
+
+def user_filter(f: UserFilter) -> UserFilter:
+    if f.search is not None and len(f.search) > MAX_SEARCH_LENGTH:
+        _fail({"search": f"must be at most {MAX_SEARCH_LENGTH} characters"})
+    return f
+
+
+def new_restaurant(data: NewRestaurant) -> NewRestaurant:
+    if not data.name.strip():
+        _fail({"name": "must not be empty"})
+    return data
+
+
+def restaurant_patch(patch: RestaurantPatch) -> RestaurantPatch:
+    problems = {
+        camel(name): "cannot be null"
+        for name in RESTAURANT_REQUIRED
+        if name in patch.fields and patch.fields[name] is None
+    }
+    name = patch.fields.get("name")
+    if isinstance(name, str) and not name.strip():
+        problems["name"] = "must not be empty"
+    _fail(problems)
+    return patch
+
+
+def new_review(data: NewReview) -> NewReview:
+    problems: dict[str, str] = {}
+    if problem := _rating_problem(data.rating):
+        problems["rating"] = problem
+    if not data.content.strip():
+        problems["content"] = "must not be empty"
+    _fail(problems)
+    return data
+
+
+def review_patch(patch: ReviewPatch) -> ReviewPatch:
+    problems = {
+        name: "cannot be null"
+        for name in REVIEW_REQUIRED
+        if name in patch.fields and patch.fields[name] is None
+    }
+    if patch.fields.get("rating") is not None and (
+        problem := _rating_problem(patch.fields["rating"])
+    ):
+        problems["rating"] = problem
+    content = patch.fields.get("content")
+    if isinstance(content, str) and not content.strip():
+        problems["content"] = "must not be empty"
+    _fail(problems)
+    return patch
+
+
+def escape_like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, case-folded, with `\\` as the escape."""
+    folded = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{folded}%"

@@ -1,0 +1,61 @@
+"""The GraphQL schema: Strawberry types, Query and Mutation, and the schema extensions.
+
+`schema` is the default schema (for the contract check and `jewgo schema export`); the
+gateway builds its own with `build_schema(...)` and its settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from schema.errors import ErrorCodes
+from schema.guard import RequestGuard
+from schema.mutation import DirectoryMutation
+from schema.query import DirectoryQuery
+from schema.response import ResponseExtensions
+
+ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
+
+Query = merge_types("Query", (DirectoryQuery,))
+Mutation = merge_types("Mutation", (DirectoryMutation,))
+
+
+class GatewaySchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # ErrorCodes logs what is internal; user errors are not log-worthy here.
+        return None
+
+
+def build_schema(
+    *, extensions: Sequence[ExtensionFactory] = (), cache_size: int = 1024, **config: Any
+) -> strawberry.Schema:
+    """The gateway's schema. Extensions are classes or factories, never shared instances."""
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: ParserCache(maxsize=cache_size),
+            lambda: ValidationCache(maxsize=cache_size),
+            RequestGuard,
+            *extensions,
+            ErrorCodes,
+            ResponseExtensions,
+        ],
+        **config,
+    )
+
+
+schema = build_schema()

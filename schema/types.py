@@ -1,0 +1,245 @@
+"""The domain object types of the contract, mapped explicitly from the domain dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import strawberry
+
+from resolvers import domain
+from resolvers.errors import NotFound
+from resolvers.pagination import page_args
+from schema.context import Info
+
+T = TypeVar("T")
+D = TypeVar("D")
+
+KosherCategory = strawberry.enum(domain.KosherCategory, name="KosherCategory")
+RestaurantStatus = strawberry.enum(domain.RestaurantStatus, name="RestaurantStatus")
+ReviewStatus = strawberry.enum(domain.ReviewStatus, name="ReviewStatus")
+UserRole = strawberry.enum(domain.Role, name="UserRole")
+RestaurantOrder = strawberry.enum(domain.RestaurantOrder, name="RestaurantOrder")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _total: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self._total()
+
+    @classmethod
+    def of(cls, page: domain.Page[D], node: Callable[[D], T]) -> Connection[T]:
+        return cls(
+            edges=[
+                Edge(cursor=cursor, node=node(item))
+                for item, cursor in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            _total=page.total,
+        )
+
+
+@strawberry.type
+class Restaurant:
+    id: strawberry.ID
+    name: str
+    address: str | None
+    city: str | None
+    state: str | None
+    zip_code: str | None
+    phone: str | None
+    website: str | None
+    kosher_category: KosherCategory
+    certifying_agency: str | None
+    is_cholov_yisroel: bool
+    is_pas_yisroel: bool
+    price_range: str | None
+    latitude: float | None
+    longitude: float | None
+    status: RestaurantStatus
+    average_rating: float | None = strawberry.field(
+        description="Mean rating of APPROVED reviews; null when there are none."
+    )
+    review_count: int = strawberry.field(description="Number of APPROVED reviews.")
+    distance_km: float | None = strawberry.field(
+        description="Kilometres from the `near` point of the query's filter; null without one."
+    )
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="APPROVED reviews, newest first.")
+    async def reviews(
+        self, info: Info, first: int = 10, after: str | None = None
+    ) -> Connection[Review]:
+        context = info.context
+        page = await context.router.reviews().restaurant_reviews(
+            int(self.id), page_args(first, after, max_size=context.max_page_size)
+        )
+        return Connection.of(page, Review.of)
+
+    @classmethod
+    def of(cls, r: domain.Restaurant) -> Restaurant:
+        return cls(
+            id=strawberry.ID(str(r.id)),
+            name=r.name,
+            address=r.address,
+            city=r.city,
+            state=r.state,
+            zip_code=r.zip_code,
+            phone=r.phone,
+            website=r.website,
+            kosher_category=r.kosher_category,
+            certifying_agency=r.certifying_agency,
+            is_cholov_yisroel=r.is_cholov_yisroel,
+            is_pas_yisroel=r.is_pas_yisroel,
+            price_range=r.price_range,
+            latitude=r.latitude,
+            longitude=r.longitude,
+            status=r.status,
+            average_rating=r.average_rating,
+            review_count=r.review_count,
+            distance_km=r.distance_km,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+
+
+@strawberry.type
+class Review:
+    id: strawberry.ID
+    rating: int
+    title: str | None
+    content: str
+    status: ReviewStatus
+    created_at: datetime
+    updated_at: datetime
+    _restaurant_id: strawberry.Private[int]
+    _author_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def restaurant(self, info: Info) -> Restaurant:
+        found = await info.context.router.restaurants().restaurant(self._restaurant_id)
+        if found is None:  # deleted while this request ran
+            raise NotFound(f"No restaurant with id {self._restaurant_id}")
+        return Restaurant.of(found)
+
+    @strawberry.field
+    async def author(self, info: Info) -> PublicUser:
+        found = await info.context.router.users().author(self._author_id)
+        if found is None:
+            raise NotFound(f"No user with id {self._author_id}")
+        return PublicUser(id=strawberry.ID(str(found.id)), name=found.name)
+
+    @classmethod
+    def of(cls, v: domain.Review) -> Review:
+        return cls(
+            id=strawberry.ID(str(v.id)),
+            rating=v.rating,
+            title=v.title,
+            content=v.content,
+            status=v.status,
+            created_at=v.created_at,
+            updated_at=v.updated_at,
+            _restaurant_id=v.restaurant_id,
+            _author_id=v.author_id,
+        )
+
+
+@strawberry.type(description="What anyone may see of a user.")
+class PublicUser:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description="A user as the user or an admin sees it.")
+class User:
+    id: strawberry.ID
+    name: str
+    email: str
+    role: UserRole
+    review_count: int = strawberry.field(description="Reviews the user wrote, in any status.")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, u: domain.User) -> User:
+        return cls(
+            id=strawberry.ID(str(u.id)),
+            name=u.name,
+            email=u.email,
+            role=u.role,
+            review_count=u.review_count,
+            created_at=u.created_at,
+        )
+
+
+@strawberry.type
+class CategoryCount:
+    category: KosherCategory
+    count: int
+
+
+@strawberry.type
+class StateCount:
+    state: str
+    count: int
+
+
+@strawberry.type
+class AgencyCount:
+    agency: str
+    count: int
+
+
+@strawberry.type
+class Statistics:
+    total_restaurants: int
+    active_restaurants: int
+    total_reviews: int
+    approved_reviews: int
+    total_users: int
+    average_rating: float | None = strawberry.field(
+        description="Mean of all APPROVED review ratings; null when there are none."
+    )
+    restaurants_by_category: list[CategoryCount] = strawberry.field(
+        description="ACTIVE restaurants per category, most first."
+    )
+    restaurants_by_state: list[StateCount] = strawberry.field(
+        description="ACTIVE restaurants per state, most first."
+    )
+    restaurants_by_agency: list[AgencyCount] = strawberry.field(
+        description="ACTIVE restaurants per certifying agency, most first."
+    )
+
+    @classmethod
+    def of(cls, s: domain.Statistics) -> Statistics:
+        return cls(
+            total_restaurants=s.total_restaurants,
+            active_restaurants=s.active_restaurants,
+            total_reviews=s.total_reviews,
+            approved_reviews=s.approved_reviews,
+            total_users=s.total_users,
+            average_rating=s.average_rating,
+            restaurants_by_category=[
+                CategoryCount(category=category, count=n) for category, n in s.by_category
+            ],
+            restaurants_by_state=[StateCount(state=k, count=n) for k, n in s.by_state],
+            restaurants_by_agency=[AgencyCount(agency=k, count=n) for k, n in s.by_agency],
+        )

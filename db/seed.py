@@ -65,12 +65,21 @@ def build(scale: int = 1) -> Dataset:
 
 
 def _build_users(data: Dataset, src: dict[str, Any], rng: random.Random, scale: int) -> None:
-    staff = [(ADMIN_EMAIL, "Avi Admin", "ADMIN"), (MODERATOR_EMAIL, "Miriam Moderator", "MODERATOR")]
+    staff = [
+        (ADMIN_EMAIL, "Avi Admin", "ADMIN"),
+        (MODERATOR_EMAIL, "Miriam Moderator", "MODERATOR"),
+    ]
     for email, name, role in staff:
         created = EPOCH - timedelta(days=30)
         data.users.append(
-            {"id": len(data.users) + 1, "email": email, "name": name, "role": role,
-             "created_at": created, "updated_at": created}
+            {
+                "id": len(data.users) + 1,
+                "email": email,
+                "name": name,
+                "role": role,
+                "created_at": created,
+                "updated_at": created,
+            }
         )
     first, last = src["people"]["first"], src["people"]["last"]
     seen: set[str] = set()
@@ -84,8 +93,14 @@ def _build_users(data: Dataset, src: dict[str, Any], rng: random.Random, scale: 
         seen.add(local)
         created = _at(rng, EPOCH, 600)
         data.users.append(
-            {"id": len(data.users) + 1, "email": f"{local}@example.com", "name": name,
-             "role": "USER", "created_at": created, "updated_at": created}
+            {
+                "id": len(data.users) + 1,
+                "email": f"{local}@example.com",
+                "name": name,
+                "role": "USER",
+                "created_at": created,
+                "updated_at": created,
+            }
         )
 
 
@@ -96,9 +111,7 @@ def _restaurant_name(src: dict[str, Any], rng: random.Random, category: str) -> 
     return f"{rng.choice(src['names']['prefixes'])} {rng.choice(kinds)}"
 
 
-def _build_restaurants(
-    data: Dataset, src: dict[str, Any], rng: random.Random, scale: int
-) -> None:
+def _build_restaurants(data: Dataset, src: dict[str, Any], rng: random.Random, scale: int) -> None:
     categories = ["MEAT", "DAIRY", "PAREVE"]
     for city in src["cities"]:
         agencies = src["nationalAgencies"] + city["localAgencies"]
@@ -121,9 +134,7 @@ def _build_restaurants(
                         f"https://www.{_slug(name)}.example" if rng.random() < 0.7 else None
                     ),
                     "kosher_category": category,
-                    "certifying_agency": (
-                        rng.choice(agencies) if rng.random() < 0.96 else None
-                    ),
+                    "certifying_agency": (rng.choice(agencies) if rng.random() < 0.96 else None),
                     "is_cholov_yisroel": category == "DAIRY" and rng.random() < 0.6,
                     "is_pas_yisroel": rng.random() < 0.4,
                     "price_range": rng.choices(["$", "$$", "$$$", "$$$$"], [25, 45, 22, 8])[0],
@@ -169,9 +180,9 @@ def _build_reviews(data: Dataset, src: dict[str, Any], rng: random.Random) -> No
                     "rating": rating,
                     "title": rng.choice(texts["titles"][key]) if rng.random() < 0.85 else None,
                     "content": " ".join(s for s in sentences if s),
-                    "status": rng.choices(
-                        ["APPROVED", "PENDING", "REJECTED"], weights=[82, 11, 7]
-                    )[0],
+                    "status": rng.choices(["APPROVED", "PENDING", "REJECTED"], weights=[82, 11, 7])[
+                        0
+                    ],
                     "created_at": created,
                     "updated_at": created,
                 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 import structlog
@@ -19,14 +19,24 @@ from gateway.wiring import Services, bootstrap
 log = structlog.get_logger("jewgo.app")
 
 
-def create_app(settings: Settings | None = None, *, services: Services | None = None) -> Starlette:
-    """The gateway for `settings` (the environment when omitted)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    services: Services | None = None,
+) -> Starlette:
+    """The gateway for `settings` (read from the environment when omitted).
+
+    `environ` holds the flag environment variables (API_V4_…); os.environ when omitted.
+    """
     settings = settings or Settings()
-    services = services or bootstrap(settings)
+    services = services or bootstrap(settings, environ)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        log.info("gateway started", database=services.engine.url.render_as_string(hide_password=True))
+        log.info(
+            "gateway started", database=services.engine.url.render_as_string(hide_password=True)
+        )
         try:
             yield
         finally:

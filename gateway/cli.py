@@ -66,8 +66,12 @@ def main() -> None:
 @click.option("--host", default=None, help="Interface to bind (default: HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default: PORT or 8000).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-@click.option("--migrate/--no-migrate", default=True, show_default=True,
-              help="Bring the database to the newest schema first.")
+@click.option(
+    "--migrate/--no-migrate",
+    default=True,
+    show_default=True,
+    help="Bring the database to the newest schema first.",
+)
 def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> None:
     """Serve GraphQL on /graphql (GraphiQL in a browser), /health, /ready."""
     import uvicorn
@@ -101,8 +105,13 @@ def db_upgrade() -> None:
 
 
 @main.command("seed")
-@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000),
-              help="Multiply restaurants, users and reviews.")
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Multiply restaurants, users and reviews.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the directory has users.")
 def seed_command(scale: int, if_empty: bool) -> None:
     """Replace the directory's rows with the deterministic seed data (migrates first)."""

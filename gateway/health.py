@@ -15,9 +15,12 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def database_status(services: Services, timeout: float = 2.0) -> tuple[str, str | None]:
+DATABASE_TIMEOUT_SECONDS = 2.0
+
+
+async def database_status(services: Services) -> tuple[str, str | None]:
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS):
             async with services.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
     except Exception as exc:  # any failure means "not ready", whatever the driver raised

@@ -27,7 +27,7 @@ from resolvers.v4.services import V4Backend
 from resolvers.v4.sql import SqlRepositories
 from resolvers.v4.unit_of_work import SqlUnitOfWork
 from schema.context import Context
-from schema.errors import INTERNAL, MASKED_MESSAGE
+from schema.errors import INTERNAL, coded
 
 log = structlog.get_logger("jewgo.http")
 
@@ -70,14 +70,16 @@ class GatewayView(GraphQL[Context, None]):
         viewer = None
         forced: Version | None = None
         try:
-            viewer = await auth.viewer(services.tokens, request.headers.get("authorization"), db.reads)
+            viewer = await auth.viewer(
+                services.tokens, request.headers.get("authorization"), db.reads
+            )
             forced = forced_version(request.headers.get(FORCE_HEADER), viewer)
         except DomainError as exc:
             refusal = exc
         reads = SqlRepositories(db.reads)
         loaders = Loaders(reads)
         router = VersionRouter(
-            chooser(forced),
+            chooser(forced, services.default_versions),
             {
                 Version.V3: lambda: LegacyDataManager(db, services.changes),
                 Version.V4: lambda: V4Backend(
@@ -85,24 +87,22 @@ class GatewayView(GraphQL[Context, None]):
                 ),
             },
         )
-        return Context(
+        context = Context(
             request_id=request.state.request_id,
             viewer=viewer,
             router=router,
             max_page_size=services.settings.max_page_size,
             refusal=refusal,
         )
+        request.state.context = context
+        return context
 
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        response = await super().process_result(request, result)
-        # A last guard: nothing leaves without a code, nothing internal leaves unmasked.
-        for error in response.get("errors") or []:
-            assert isinstance(error, dict)
-            extensions = error.setdefault("extensions", {})
-            if not extensions.get("code"):
-                log.error("uncoded error", message=error.get("message"))
-                error["message"] = MASKED_MESSAGE
-                extensions.update(code=INTERNAL, requestId=request.state.request_id)
-        return response
+        if result.errors:
+            # Errors raised around execution (a failing extension hook) skip ErrorCodes.
+            context: Context | None = getattr(request.state, "context", None)
+            codes = context.error_codes if context is not None else []
+            result.errors = [coded(e, request.state.request_id, codes) for e in result.errors]
+        return await super().process_result(request, result)

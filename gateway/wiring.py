@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import strawberry
@@ -10,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.engine import create_engine
 from gateway.auth import Tokens, resolve_secret
 from gateway.settings import Settings
+from gateway.versions import environment_versions
+from resolvers.domain import Domain, Version
 from resolvers.ports import ChangeSink, NoChanges
 from schema import build_schema
 
@@ -21,13 +25,15 @@ class Services:
     tokens: Tokens
     schema: strawberry.Schema
     changes: ChangeSink
+    default_versions: Mapping[Domain, Version]
 
     async def close(self) -> None:
         await self.engine.dispose()
 
 
-def bootstrap(settings: Settings) -> Services:
+def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> Services:
     """Builds every long-lived object from settings; connects to nothing yet."""
+    environ = os.environ if environ is None else environ
     engine = create_engine(
         settings.database,
         pool_size=settings.db_pool_size,
@@ -40,4 +46,5 @@ def bootstrap(settings: Settings) -> Services:
         tokens=Tokens(resolve_secret(settings), settings.jwt_ttl_seconds),
         schema=build_schema(),
         changes=NoChanges(),
+        default_versions=environment_versions(environ),
     )

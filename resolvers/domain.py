@@ -104,7 +104,7 @@ class Restaurant:
     distance_km: float | None = None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Restaurant:
+    def from_row(cls, row: Mapping[Any, Any]) -> Restaurant:
         approved = row["review_count"] or 0
         return cls(
             id=row["id"],
@@ -145,7 +145,7 @@ class Review:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Review:
+    def from_row(cls, row: Mapping[Any, Any]) -> Review:
         return cls(
             id=row["id"],
             restaurant_id=row["restaurant_id"],
@@ -177,7 +177,7 @@ class User:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> User:
+    def from_row(cls, row: Mapping[Any, Any]) -> User:
         return cls(
             id=row["id"],
             name=row["name"],

@@ -76,7 +76,7 @@ def _coerce(value: Any, typ: type) -> Any:
         return float(value)
     if type(value) is not typ:
         raise TypeError(value)
-    if typ is int and not -(2**63) <= value < 2**63:
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
         raise ValueError(value)
     return value
 

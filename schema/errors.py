@@ -1,9 +1,12 @@
-"""The ErrorCodes extension: every error leaves with an `extensions.code`, and internal
-ones leave masked (message "Internal server error" and the request id; detail in the log).
+"""Error codes: every error leaves with an `extensions.code`, and internal ones leave
+masked (message "Internal server error" and the request id; the detail goes to the log).
 
 Domain errors carry their own code (resolvers.errors, flags.errors). Errors without a
-path were raised before any resolver ran (syntax, validation, variable coercion): the
-caller's mistake, BAD_USER_INPUT. Anything else is internal.
+path and without a Python exception behind them were raised before any resolver ran
+(syntax, validation, variable coercion): the caller's mistake, BAD_USER_INPUT. Anything
+else is internal. `coded` is the one mapping; the ErrorCodes extension applies it to
+every execution, and the HTTP view once more to errors raised around it (a failing
+parse hook, say), so no path leaves an error uncoded.
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ from typing import Any
 import structlog
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
-
-from schema.context import Context
 
 USER_CODES = frozenset(
     {
@@ -45,13 +46,38 @@ def _rebuilt(error: GraphQLError, message: str, extensions: dict[str, Any]) -> G
     )
 
 
-def masked(error: GraphQLError, request_id: str) -> GraphQLError:
-    return _rebuilt(error, MASKED_MESSAGE, {"code": INTERNAL, "requestId": request_id})
-
-
-def user_code(error: GraphQLError) -> str | None:
+def _domain_code(error: GraphQLError) -> str | None:
     code = getattr(error.original_error, "code", None)
     return code if isinstance(code, str) and code in USER_CODES else None
+
+
+def _before_execution(error: GraphQLError) -> bool:
+    original = error.original_error
+    return error.path is None and (original is None or isinstance(original, GraphQLError))
+
+
+def coded(error: GraphQLError, request_id: str, codes: list[str]) -> GraphQLError:
+    """`error` with its code (appended to `codes`), masked when internal."""
+    existing = (error.extensions or {}).get("code")
+    if existing in USER_CODES or existing == INTERNAL:
+        return error  # coded already, and counted where it was coded
+    code = _domain_code(error)
+    if code is not None:
+        codes.append(code)
+        original = error.original_error
+        extensions: dict[str, Any] = {"code": code}
+        return _rebuilt(error, getattr(original, "message", str(original)), extensions)
+    if _before_execution(error):
+        codes.append("BAD_USER_INPUT")
+        return _rebuilt(error, error.message, {"code": "BAD_USER_INPUT"})
+    codes.append(INTERNAL)
+    log.error(
+        "internal error",
+        request_id=request_id,
+        path=".".join(str(p) for p in error.path or ()),
+        exc_info=error.original_error or error,
+    )
+    return _rebuilt(error, MASKED_MESSAGE, {"code": INTERNAL, "requestId": request_id})
 
 
 class ErrorCodes(SchemaExtension):
@@ -61,26 +87,6 @@ class ErrorCodes(SchemaExtension):
         if result is None or not result.errors:
             return
         context = self.execution_context.context
-        result.errors = [self._coded(error, context) for error in result.errors]
-
-    def _coded(self, error: GraphQLError, context: Context) -> GraphQLError:
-        existing = (error.extensions or {}).get("code")
-        if existing in USER_CODES:
-            context.error_codes.append(existing)
-            return error
-        code = user_code(error)
-        if code is not None:
-            context.error_codes.append(code)
-            original = error.original_error
-            return _rebuilt(error, getattr(original, "message", str(original)), {"code": code})
-        if error.path is None:
-            context.error_codes.append("BAD_USER_INPUT")
-            return _rebuilt(error, error.message, {"code": "BAD_USER_INPUT"})
-        context.error_codes.append(INTERNAL)
-        log.error(
-            "internal error",
-            request_id=context.request_id,
-            path=".".join(str(p) for p in error.path),
-            exc_info=error.original_error or error,
-        )
-        return masked(error, context.request_id)
+        result.errors = [
+            coded(error, context.request_id, context.error_codes) for error in result.errors
+        ]

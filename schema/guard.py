@@ -16,5 +16,4 @@ class RequestGuard(SchemaExtension):
         if refusal is not None:
             context.error_codes.append(refusal.code)
             raise GraphQLError(refusal.message, extensions={"code": refusal.code})
-        context.operation_name = self.execution_context.operation_name
         yield

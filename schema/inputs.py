@@ -8,14 +8,12 @@ import strawberry
 
 from resolvers import domain
 from resolvers.validation import parse_id
-from schema.types import KosherCategory, RestaurantStatus, ReviewStatus, UserRole
+from schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
 
 
 def _given(obj: object) -> dict[str, Any]:
     """The fields a client actually sent: UNSET ones are left out, explicit nulls kept."""
-    return {
-        name: value for name, value in vars(obj).items() if value is not strawberry.UNSET
-    }
+    return {name: value for name, value in vars(obj).items() if value is not strawberry.UNSET}
 
 
 def _float(value: float | None) -> float | None:
@@ -93,7 +91,7 @@ class ReviewFilter:
 
 @strawberry.input
 class UserFilter:
-    role: UserRole | None = None
+    role: Role | None = None
     search: str | None = strawberry.field(
         default=None, description="Case-insensitive match on name or email."
     )

@@ -6,13 +6,14 @@ import strawberry
 
 from resolvers.validation import parse_id
 from schema.context import Info
+from schema.enums import ReviewStatus, Role
 from schema.inputs import (
     CreateRestaurantInput,
     CreateReviewInput,
     UpdateRestaurantInput,
     UpdateReviewInput,
 )
-from schema.types import Restaurant, Review, ReviewStatus, User, UserRole
+from schema.types import Restaurant, Review, User
 
 
 @strawberry.type
@@ -29,9 +30,7 @@ class DirectoryMutation:
         self, info: Info, id: strawberry.ID, input: UpdateRestaurantInput
     ) -> Restaurant:
         port = info.context.router.restaurants()
-        updated = await port.update_restaurant(
-            info.context.viewer, parse_id(id), input.to_domain()
-        )
+        updated = await port.update_restaurant(info.context.viewer, parse_id(id), input.to_domain())
         return Restaurant.of(updated)
 
     @strawberry.mutation(description="ADMIN only.")
@@ -59,14 +58,12 @@ class DirectoryMutation:
         return await port.delete_review(info.context.viewer, parse_id(id))
 
     @strawberry.mutation(description="MODERATOR or ADMIN.")
-    async def moderate_review(
-        self, info: Info, id: strawberry.ID, status: ReviewStatus
-    ) -> Review:
+    async def moderate_review(self, info: Info, id: strawberry.ID, status: ReviewStatus) -> Review:
         port = info.context.router.reviews()
         return Review.of(await port.moderate_review(info.context.viewer, parse_id(id), status))
 
     @strawberry.mutation(description="ADMIN only.")
-    async def update_user_role(self, info: Info, id: strawberry.ID, role: UserRole) -> User:
+    async def update_user_role(self, info: Info, id: strawberry.ID, role: Role) -> User:
         port = info.context.router.users()
         return User.of(await port.update_user_role(info.context.viewer, parse_id(id), role))
 

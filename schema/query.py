@@ -7,8 +7,9 @@ import strawberry
 from resolvers.pagination import page_args
 from resolvers.validation import parse_id
 from schema.context import Info
+from schema.enums import RestaurantOrder
 from schema.inputs import RestaurantFilter, ReviewFilter, UserFilter
-from schema.types import Connection, Restaurant, RestaurantOrder, Review, Statistics, User
+from schema.types import Connection, Restaurant, Review, Statistics, User
 
 
 @strawberry.type

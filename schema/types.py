@@ -12,15 +12,10 @@ from resolvers import domain
 from resolvers.errors import NotFound
 from resolvers.pagination import page_args
 from schema.context import Info
+from schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
 
 T = TypeVar("T")
 D = TypeVar("D")
-
-KosherCategory = strawberry.enum(domain.KosherCategory, name="KosherCategory")
-RestaurantStatus = strawberry.enum(domain.RestaurantStatus, name="RestaurantStatus")
-ReviewStatus = strawberry.enum(domain.ReviewStatus, name="ReviewStatus")
-UserRole = strawberry.enum(domain.Role, name="UserRole")
-RestaurantOrder = strawberry.enum(domain.RestaurantOrder, name="RestaurantOrder")
 
 
 @strawberry.type
@@ -174,7 +169,7 @@ class User:
     id: strawberry.ID
     name: str
     email: str
-    role: UserRole
+    role: Role
     review_count: int = strawberry.field(description="Reviews the user wrote, in any status.")
     created_at: datetime
 

@@ -208,9 +208,7 @@ class LegacyDataManager:
         assignments = ", ".join(f"{name} = :{name}" for name in values)
         async with self._db.transaction() as tx:
             result = await tx.execute(
-                statement(
-                    f"UPDATE restaurants SET {assignments} WHERE id = :id", "updated_at"
-                ),
+                statement(f"UPDATE restaurants SET {assignments} WHERE id = :id", "updated_at"),
                 values | {"id": restaurant_id},
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -337,9 +335,7 @@ class LegacyDataManager:
         try:
             async with self._db.transaction() as tx:
                 duplicate = await tx.execute(
-                    statement(
-                        "SELECT id FROM reviews WHERE restaurant_id = :r AND author_id = :a"
-                    ),
+                    statement("SELECT id FROM reviews WHERE restaurant_id = :r AND author_id = :a"),
                     {"r": data.restaurant_id, "a": viewer.id},
                 )
                 if duplicate.first() is not None:
@@ -473,7 +469,11 @@ class LegacyDataManager:
             return int(count)
 
         return pagination.build_page(
-            [User.from_row(row) for row in rows], page.first, "USERS", lambda u: (u.name, u.id), total
+            [User.from_row(row) for row in rows],
+            page.first,
+            "USERS",
+            lambda u: (u.name, u.id),
+            total,
         )
 
     async def update_user_role(self, viewer: Viewer | None, user_id: int, role: Role) -> User:

@@ -141,10 +141,11 @@ class RestaurantService:
         return True
 
     async def _fresh(self, restaurant_id: int) -> Restaurant:
-        self._loaders.restaurant.clear(restaurant_id)
-        restaurant = await self._loaders.restaurant.load(restaurant_id)
+        """The restaurant as just written, replacing what this request had loaded."""
+        restaurant = (await self._reads.restaurants.by_ids([restaurant_id])).get(restaurant_id)
         if restaurant is None:
             raise NotFound(f"No restaurant with id {restaurant_id}")
+        self._loaders.restaurant.prime(restaurant_id, restaurant, force=True)
         return restaurant
 
 
@@ -197,7 +198,9 @@ class ReviewService:
         query = ReviewQuery(status=ReviewStatus.APPROVED, restaurant_id=restaurant_id)
         return await self._page(query, _decoded(page.after, "REVIEWS"), page.first)
 
-    async def _page(self, query: ReviewQuery, after: tuple[Any, ...] | None, first: int) -> Page[Review]:
+    async def _page(
+        self, query: ReviewQuery, after: tuple[Any, ...] | None, first: int
+    ) -> Page[Review]:
         rows = await self._reads.reviews.page(query, after, first + 1)
 
         async def total() -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from typing import cast as typed
 
 from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    Table,
     and_,
     cast,
     delete,
@@ -41,9 +43,9 @@ from resolvers.domain import (
 )
 from resolvers.v4.repositories import ReviewQuery
 
-restaurants = RestaurantRow.__table__
-reviews = ReviewRow.__table__
-users = UserRow.__table__
+restaurants = typed(Table, RestaurantRow.__table__)
+reviews = typed(Table, ReviewRow.__table__)
+users = typed(Table, UserRow.__table__)
 
 _approved = (
     select(
@@ -118,7 +120,11 @@ class SqlRestaurants:
         if where.search is not None and where.search.strip():
             pattern = validation.escape_like(where.search.strip())
             conditions.append(
-                or_(_like(c.name, pattern), _like(c.city, pattern), _like(c.certifying_agency, pattern))
+                or_(
+                    _like(c.name, pattern),
+                    _like(c.city, pattern),
+                    _like(c.certifying_agency, pattern),
+                )
             )
         if where.near is not None:
             conditions.append(_distance(where) <= where.near.radius_km)
@@ -156,7 +162,9 @@ class SqlRestaurants:
             key, descending, id_descending = distance, False, False
         conditions = self._conditions(where)
         if after is not None:
-            conditions.append(_after(key, after, descending=descending, id_descending=id_descending))
+            conditions.append(
+                _after(key, after, descending=descending, id_descending=id_descending)
+            )
         statement = (
             select(*_restaurant_columns, distance.label("distance_km"))
             .select_from(_with_stats)
@@ -178,7 +186,9 @@ class SqlRestaurants:
         return (await self._db.execute(statement)).first() is not None
 
     async def add(self, values: Mapping[str, Any]) -> int:
-        result = await self._db.execute(insert(restaurants).values(**values).returning(restaurants.c.id))
+        result = await self._db.execute(
+            insert(restaurants).values(**values).returning(restaurants.c.id)
+        )
         return int(result.scalar_one())
 
     async def update(self, restaurant_id: int, values: Mapping[str, Any]) -> bool:
@@ -188,7 +198,9 @@ class SqlRestaurants:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def remove(self, restaurant_id: int) -> bool:
-        result = await self._db.execute(delete(restaurants).where(restaurants.c.id == restaurant_id))
+        result = await self._db.execute(
+            delete(restaurants).where(restaurants.c.id == restaurant_id)
+        )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -323,9 +335,7 @@ class SqlUsers:
     async def authors(self, ids: Sequence[int]) -> dict[int, Author]:
         if not ids:
             return {}
-        result = await self._db.execute(
-            select(users.c.id, users.c.name).where(users.c.id.in_(ids))
-        )
+        result = await self._db.execute(select(users.c.id, users.c.name).where(users.c.id.in_(ids)))
         return {row.id: Author(id=row.id, name=row.name) for row in result}
 
     async def page(
@@ -370,19 +380,24 @@ class SqlStatistics:
 
         approved = reviews.c.status == ReviewStatus.APPROVED.value
         totals = (
-            await self._db.execute(
-                select(
-                    count(restaurants).label("total_restaurants"),
-                    count(restaurants, restaurants.c.status == "ACTIVE").label("active"),
-                    count(reviews).label("total_reviews"),
-                    count(reviews, approved).label("approved"),
-                    select(func.sum(reviews.c.rating)).where(approved).scalar_subquery().label(
-                        "rating_sum"
-                    ),
-                    count(users).label("total_users"),
+            (
+                await self._db.execute(
+                    select(
+                        count(restaurants).label("total_restaurants"),
+                        count(restaurants, restaurants.c.status == "ACTIVE").label("active"),
+                        count(reviews).label("total_reviews"),
+                        count(reviews, approved).label("approved"),
+                        select(func.sum(reviews.c.rating))
+                        .where(approved)
+                        .scalar_subquery()
+                        .label("rating_sum"),
+                        count(users).label("total_users"),
+                    )
                 )
             )
-        ).mappings().one()
+            .mappings()
+            .one()
+        )
         groups: dict[str, tuple[tuple[Any, int], ...]] = {}
         for column in (
             restaurants.c.kosher_category,
@@ -404,12 +419,8 @@ class SqlStatistics:
             total_reviews=int(totals["total_reviews"]),
             approved_reviews=approved_count,
             total_users=int(totals["total_users"]),
-            average_rating=(
-                int(totals["rating_sum"]) / approved_count if approved_count else None
-            ),
-            by_category=tuple(
-                (KosherCategory(key), n) for key, n in groups["kosher_category"]
-            ),
+            average_rating=(int(totals["rating_sum"]) / approved_count if approved_count else None),
+            by_category=tuple((KosherCategory(key), n) for key, n in groups["kosher_category"]),
             by_state=groups["state"],
             by_agency=groups["certifying_agency"],
         )

@@ -17,10 +17,17 @@ from resolvers.v4.sql import SqlRepositories
 
 
 class UnitOfWork(Protocol):
-    restaurants: RestaurantRepository
-    reviews: ReviewRepository
-    users: UserRepository
-    statistics: StatisticsRepository
+    @property
+    def restaurants(self) -> RestaurantRepository: ...
+
+    @property
+    def reviews(self) -> ReviewRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def statistics(self) -> StatisticsRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

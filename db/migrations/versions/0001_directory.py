@@ -72,9 +72,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_restaurants"),
     )
     op.create_index("ix_restaurants_status_name", "restaurants", ["status", "name", "id"])
-    op.create_index(
-        "ix_restaurants_status_created", "restaurants", ["status", "created_at", "id"]
-    )
+    op.create_index("ix_restaurants_status_created", "restaurants", ["status", "created_at", "id"])
     op.create_index("ix_restaurants_created_by", "restaurants", ["created_by"])
 
     op.create_table(
@@ -102,9 +100,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_reviews"),
-        sa.UniqueConstraint(
-            "restaurant_id", "author_id", name="uq_reviews_restaurant_author"
-        ),
+        sa.UniqueConstraint("restaurant_id", "author_id", name="uq_reviews_restaurant_author"),
     )
     op.create_index(
         "ix_reviews_restaurant_status_created",

@@ -1,0 +1,212 @@
+"""Test helpers: a GraphQL client over the real ASGI app, databases, seeded identities."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from gateway.wiring import Services
+
+JWT_SECRET = "test-secret-" + "x" * 40
+ADMIN_ID = 1
+MODERATOR_ID = 2
+USER_ID = 3
+OTHER_USER_ID = 4
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    drop: Callable[[], Awaitable[None]] | None = None
+
+    async def close(self) -> None:
+        if self.drop is not None:
+            await self.drop()
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+    headers: httpx.Headers
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self.body.get("errors") or [])
+
+    @property
+    def codes(self) -> list[str]:
+        return [e.get("extensions", {}).get("code") for e in self.errors]
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return dict(self.body.get("extensions") or {})
+
+    def ok(self) -> Any:
+        assert self.status == 200, self.body
+        assert not self.errors, self.errors
+        return self.data
+
+
+@dataclass
+class GraphQL:
+    """Posts operations to /graphql as anonymous or as a seeded user."""
+
+    http: httpx.AsyncClient
+    app: Starlette
+    version: str | None = None
+    tokens: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.app.state.services
+        return services
+
+    def token(self, user_id: int) -> str:
+        if user_id not in self.tokens:
+            self.tokens[user_id] = self.services.tokens.issue(user_id)
+        return self.tokens[user_id]
+
+    async def __call__(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        as_user: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        sent = dict(headers or {})
+        if as_user is not None:
+            sent["Authorization"] = f"Bearer {self.token(as_user)}"
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": dict(variables or {})}, headers=sent
+        )
+        reply = Reply(response.status_code, response.json(), response.headers)
+        if self.version is not None:
+            # Whatever the test asserts, it ran on the version it claims to test.
+            served = set(reply.extensions.get("versions", {}).values())
+            assert served <= {self.version}, (served, self.version)
+        return reply
+
+
+def settings_for(database: Database, data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database.url,
+        "data_dir": data_dir,
+        "jwt_secret": JWT_SECRET,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@asynccontextmanager
+async def gateway_client(
+    database: Database,
+    data_dir: Path,
+    environ: Mapping[str, str],
+    version: str | None = None,
+    **overrides: Any,
+) -> AsyncIterator[GraphQL]:
+    app = create_app(settings_for(database, data_dir, **overrides), environ=environ)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            yield GraphQL(http=http, app=app, version=version)
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (loopback only)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} did not become healthy in {timeout} s")
+
+
+@contextmanager
+def serving(
+    command: Sequence[str],
+    env: Mapping[str, str],
+    cwd: Path,
+    port: int,
+    timeout: float = 60.0,
+) -> Iterator[Server]:
+    """Runs a gateway process until the block ends; it is always stopped and reaped."""
+    log = cwd / f"server-{port}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            list(command), env=dict(env), cwd=cwd, stdout=sink, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        server = Server(process, f"http://127.0.0.1:{port}", log)
+        try:
+            wait_until_healthy(server.url, process, timeout)
+            yield server
+        except BaseException:
+            sys.stderr.write(server.output()[-4000:])
+            raise
+        finally:
+            stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+def base_env(**values: str) -> dict[str, str]:
+    """The environment of a server process: ours minus anything that configures it."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("API_V4_", "DATABASE_URL", "REDIS_URL", "JWT_", "FAULTS"))
+    }
+    env.update(LOG_LEVEL="WARNING", JWT_SECRET=JWT_SECRET, **values)
+    return env

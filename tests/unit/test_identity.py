@@ -1,0 +1,82 @@
+"""Tokens, the development secret and settings that refuse unsafe production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jwt
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from gateway.auth import Tokens, bearer, resolve_secret
+from gateway.settings import Settings
+from resolvers.errors import Unauthenticated
+
+TOKENS = Tokens("s" * 40, ttl_seconds=60)
+
+
+def test_a_token_names_its_user_and_expires() -> None:
+    token = TOKENS.issue(7, now=1_000_000)
+    claims = jwt.decode(token, "s" * 40, algorithms=["HS256"], options={"verify_exp": False})
+    assert claims == {"sub": "7", "iat": 1_000_000, "exp": 1_000_060}
+    assert TOKENS.subject(TOKENS.issue(7)) == 7
+    with pytest.raises(Unauthenticated, match="expired"):
+        TOKENS.subject(token)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage",
+        Tokens("t" * 40, 60).issue(7),
+        jwt.encode({"sub": "7"}, "s" * 40, algorithm="HS256"),
+        jwt.encode({"sub": "seven", "exp": 2**40}, "s" * 40, algorithm="HS256"),
+        jwt.encode({"sub": "7", "exp": 2**40}, "s" * 64, algorithm="HS512"),
+    ],
+)
+def test_anything_but_a_valid_token_is_unauthenticated(token: str) -> None:
+    with pytest.raises(Unauthenticated):
+        TOKENS.subject(token)
+
+
+@pytest.mark.parametrize(
+    ("header", "token"), [(None, None), ("", None), ("Bearer abc", "abc"), ("bearer  abc ", "abc")]
+)
+def test_bearer_headers(header: str | None, token: str | None) -> None:
+    assert bearer(header) == token
+
+
+@pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Token abc"])
+def test_other_authorization_schemes_are_refused(header: str) -> None:
+    with pytest.raises(Unauthenticated):
+        bearer(header)
+
+
+def test_development_generates_and_keeps_a_secret_beside_the_database(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    first = resolve_secret(settings)
+    assert len(first) >= 32
+    assert (tmp_path / "jwt-secret").stat().st_mode & 0o777 == 0o600
+    assert resolve_secret(settings) == first
+    assert resolve_secret(Settings(data_dir=tmp_path, jwt_secret=SecretStr("x" * 32))) == "x" * 32
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"environment": "production", "database_url": "postgresql+asyncpg://db/jewgo"},
+        {"environment": "production", "jwt_secret": "short", "database_url": "postgresql://x/y"},
+        {"environment": "production", "jwt_secret": "x" * 40},
+    ],
+)
+def test_production_refuses_to_start_without_a_secret_and_a_database(
+    values: dict[str, str],
+) -> None:
+    with pytest.raises(ValidationError):
+        Settings(**values)  # type: ignore[arg-type]
+
+
+def test_the_embedded_database_lives_in_the_data_dir(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert settings.embedded
+    assert settings.database == f"sqlite+aiosqlite:///{tmp_path / 'jewgo.db'}"

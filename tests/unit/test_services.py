@@ -1,0 +1,196 @@
+"""The v4 service layer on in-memory repositories: business rules without I/O."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from resolvers.domain import (
+    KosherCategory,
+    NewRestaurant,
+    NewReview,
+    PageArgs,
+    RestaurantFilter,
+    RestaurantOrder,
+    RestaurantPatch,
+    ReviewPatch,
+    ReviewStatus,
+    Role,
+    Viewer,
+)
+from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from resolvers.v4.loaders import Loaders
+from resolvers.v4.memory import MemoryRepositories, MemoryReviews, MemoryUnitOfWork, Store
+from resolvers.v4.services import V4Backend
+from tests import seeded
+
+ADMIN = Viewer(1, Role.ADMIN)
+MODERATOR = Viewer(2, Role.MODERATOR)
+USER = Viewer(3, Role.USER)
+OTHER = Viewer(4, Role.USER)
+
+
+@dataclass
+class Recorded:
+    """A change sink that remembers what it was told."""
+
+    calls: list[tuple[str, Any]]
+
+    async def restaurants_changed(self, ids: Any) -> None:
+        self.calls.append(("restaurants", list(ids)))
+
+    async def reviews_changed(self, ids: Any, restaurant_ids: Any) -> None:
+        self.calls.append(("reviews", (list(ids), list(restaurant_ids))))
+
+    async def users_changed(self, ids: Any) -> None:
+        self.calls.append(("users", list(ids)))
+
+
+@dataclass
+class World:
+    store: Store
+    backend: V4Backend
+    changes: Recorded
+
+
+@pytest.fixture
+def world() -> World:
+    data = seeded.dataset()
+    store = Store.of(data.users, data.restaurants, data.reviews)
+    reads = MemoryRepositories(store)
+    changes = Recorded([])
+    backend = V4Backend(reads, lambda: MemoryUnitOfWork(store), changes, Loaders(reads))
+    return World(store, backend, changes)
+
+
+def unreviewed(store: Store, author: Viewer) -> int:
+    reviewed = {v["restaurant_id"] for v in store.reviews.values() if v["author_id"] == author.id}
+    return next(i for i in store.restaurants if i not in reviewed)
+
+
+async def test_a_review_is_created_pending_and_announced(world: World) -> None:
+    target = unreviewed(world.store, USER)
+    review = await world.backend.reviews.create_review(USER, NewReview(target, 5, "Great"))
+    assert review.status is ReviewStatus.PENDING
+    assert review.author_id == USER.id
+    assert world.changes.calls == [("reviews", ([review.id], [target]))]
+
+
+async def test_a_second_review_of_the_same_restaurant_conflicts(world: World) -> None:
+    target = unreviewed(world.store, USER)
+    await world.backend.reviews.create_review(USER, NewReview(target, 5, "Great"))
+    before = dict(world.store.reviews)
+    with pytest.raises(Conflict):
+        await world.backend.reviews.create_review(USER, NewReview(target, 1, "Changed my mind"))
+    assert world.store.reviews == before
+
+
+@pytest.mark.parametrize(
+    ("viewer", "data", "error"),
+    [
+        (None, NewReview(1, 5, "x"), Unauthenticated),
+        (USER, NewReview(1, 9, "x"), InvalidInput),
+        (USER, NewReview(10**9, 5, "x"), InvalidInput),
+    ],
+)
+async def test_rejected_reviews_write_nothing(
+    world: World, viewer: Viewer | None, data: NewReview, error: type[Exception]
+) -> None:
+    before = dict(world.store.reviews)
+    with pytest.raises(error):
+        await world.backend.reviews.create_review(viewer, data)
+    assert world.store.reviews == before
+    assert world.changes.calls == []
+
+
+async def test_a_unit_of_work_rolls_back_what_it_did_not_commit(world: World) -> None:
+    before = dict(world.store.restaurants)
+    async with MemoryUnitOfWork(world.store) as uow:
+        await uow.restaurants.remove(1)
+    assert world.store.restaurants == before
+    async with MemoryUnitOfWork(world.store) as uow:
+        await uow.restaurants.remove(1)
+        await uow.commit()
+    assert 1 not in world.store.restaurants
+
+
+async def test_moderation_changes_the_restaurants_rating(world: World) -> None:
+    target = unreviewed(world.store, USER)
+    before = await world.backend.restaurants.restaurant(target)
+    review = await world.backend.reviews.create_review(USER, NewReview(target, 1, "Cold"))
+    with pytest.raises(Forbidden):
+        await world.backend.reviews.moderate_review(OTHER, review.id, ReviewStatus.APPROVED)
+    await world.backend.reviews.moderate_review(MODERATOR, review.id, ReviewStatus.APPROVED)
+    rows = await MemoryRepositories(world.store).restaurants.by_ids([target])
+    assert before is not None
+    assert rows[target].review_count == before.review_count + 1
+
+
+async def test_an_authors_edit_returns_the_review_to_moderation(world: World) -> None:
+    mine = next(
+        v
+        for v in world.store.reviews.values()
+        if v["author_id"] == USER.id and v["status"] == "APPROVED"
+    )
+    with pytest.raises(Forbidden):
+        await world.backend.reviews.update_review(OTHER, mine["id"], ReviewPatch({"rating": 1}))
+    edited = await world.backend.reviews.update_review(USER, mine["id"], ReviewPatch({"rating": 1}))
+    assert (edited.rating, edited.status) == (1, ReviewStatus.PENDING)
+    by_admin = await world.backend.reviews.update_review(
+        ADMIN, mine["id"], ReviewPatch({"rating": 2})
+    )
+    assert by_admin.status is ReviewStatus.PENDING  # an admin's edit keeps the status it finds
+
+
+async def test_restaurants_start_pending_unless_an_admin_adds_them(world: World) -> None:
+    data = NewRestaurant(name="Sababa", kosher_category=KosherCategory.MEAT)
+    assert (await world.backend.restaurants.create_restaurant(USER, data)).status.value == "PENDING"
+    assert (await world.backend.restaurants.create_restaurant(ADMIN, data)).status.value == "ACTIVE"
+
+
+async def test_only_admins_update_and_missing_ones_are_not_found(world: World) -> None:
+    patch = RestaurantPatch({"city": "Lakewood"})
+    with pytest.raises(Forbidden):
+        await world.backend.restaurants.update_restaurant(MODERATOR, 1, patch)
+    with pytest.raises(NotFound):
+        await world.backend.restaurants.update_restaurant(ADMIN, 10**9, patch)
+    updated = await world.backend.restaurants.update_restaurant(ADMIN, 1, patch)
+    assert updated.city == "Lakewood"
+
+
+async def test_deleting_a_user_removes_their_reviews_and_reports_the_restaurants(
+    world: World,
+) -> None:
+    written = {
+        v["restaurant_id"] for v in world.store.reviews.values() if v["author_id"] == OTHER.id
+    }
+    assert await world.backend.users.delete_user(ADMIN, OTHER.id) is True
+    assert all(v["author_id"] != OTHER.id for v in world.store.reviews.values())
+    kind, (_, restaurants) = world.changes.calls[-1]
+    assert kind == "reviews" and set(restaurants) == written
+    with pytest.raises(InvalidInput):
+        await world.backend.users.delete_user(ADMIN, ADMIN.id)
+
+
+async def test_nested_reviews_of_a_page_load_in_one_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[list[int]] = []
+    reviews = MemoryReviews.approved_heads
+
+    async def spy(self: MemoryReviews, ids: Any, limit: int) -> Any:
+        calls.append(list(ids))
+        return await reviews(self, ids, limit)
+
+    monkeypatch.setattr(MemoryReviews, "approved_heads", spy)
+
+    page = await world.backend.restaurants.restaurant_list(
+        RestaurantFilter(), RestaurantOrder.NAME, PageArgs(first=20)
+    )
+    await asyncio.gather(
+        *(world.backend.reviews.restaurant_reviews(r.id, PageArgs(first=3)) for r in page.items)
+    )
+    assert calls == [[r.id for r in page.items]]

@@ -1,0 +1,124 @@
+"""The basic checks both versions make, field by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from resolvers import validation
+from resolvers.domain import (
+    KosherCategory,
+    Near,
+    NewRestaurant,
+    NewReview,
+    RestaurantFilter,
+    RestaurantPatch,
+    ReviewFilter,
+    ReviewPatch,
+)
+from resolvers.errors import InvalidInput
+
+
+def fields_of(check: Any, value: Any) -> dict[str, str]:
+    with pytest.raises(InvalidInput) as caught:
+        check(value)
+    return caught.value.fields
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("7", 7), (" 12 ", 12), ("0", 0)],
+)
+def test_ids_are_decimal_integers(value: str, expected: int) -> None:
+    assert validation.parse_id(value) == expected
+
+
+@pytest.mark.parametrize("value", ["", "abc", "-1", "1.5", "١٢", "9" * 19, "0x10"])
+def test_anything_else_is_not_an_id(value: str) -> None:
+    assert fields_of(lambda v: validation.parse_id(v, "restaurantId"), value) == {
+        "restaurantId": "not a valid ID"
+    }
+
+
+def test_a_new_review_reports_every_invalid_field_at_once() -> None:
+    assert set(fields_of(validation.new_review, NewReview(1, rating=9, content=" "))) == {
+        "rating",
+        "content",
+    }
+    assert validation.new_review(NewReview(1, rating=5, content="ok")).rating == 5
+
+
+@pytest.mark.parametrize(
+    ("patch", "fields"),
+    [
+        ({"rating": None}, {"rating"}),
+        ({"content": None}, {"content"}),
+        ({"content": ""}, {"content"}),
+        ({"rating": 0, "content": None}, {"rating", "content"}),
+    ],
+)
+def test_a_review_patch_keeps_required_fields(patch: dict[str, Any], fields: set[str]) -> None:
+    assert set(fields_of(validation.review_patch, ReviewPatch(patch))) == fields
+
+
+def test_a_review_patch_may_clear_the_title() -> None:
+    assert validation.review_patch(ReviewPatch({"title": None})).fields == {"title": None}
+
+
+@pytest.mark.parametrize(
+    ("patch", "fields"),
+    [
+        ({"name": None}, {"name"}),
+        ({"name": "  "}, {"name"}),
+        ({"kosher_category": None, "is_pas_yisroel": None}, {"kosherCategory", "isPasYisroel"}),
+        ({"status": None}, {"status"}),
+    ],
+)
+def test_a_restaurant_patch_keeps_required_fields(patch: dict[str, Any], fields: set[str]) -> None:
+    assert set(fields_of(validation.restaurant_patch, RestaurantPatch(patch))) == fields
+
+
+def test_a_restaurant_patch_may_clear_optional_fields() -> None:
+    patch = RestaurantPatch({"phone": None, "city": "Lakewood"})
+    assert validation.restaurant_patch(patch) == patch
+
+
+def test_a_new_restaurant_needs_a_name() -> None:
+    empty = NewRestaurant(name=" ", kosher_category=KosherCategory.MEAT)
+    assert fields_of(validation.new_restaurant, empty) == {"name": "must not be empty"}
+
+
+@pytest.mark.parametrize(
+    ("where", "fields"),
+    [
+        (RestaurantFilter(min_rating=5.5), {"minRating"}),
+        (RestaurantFilter(search="x" * 201), {"search"}),
+        (RestaurantFilter(near=Near(100, 0, 5)), {"latitude"}),
+        (RestaurantFilter(near=Near(0, 200, 5)), {"longitude"}),
+        (RestaurantFilter(near=Near(0, 0, 0)), {"radiusKm"}),
+        (RestaurantFilter(near=Near(0, 0, float("inf"))), {"radiusKm"}),
+    ],
+)
+def test_restaurant_filters_are_checked(where: RestaurantFilter, fields: set[str]) -> None:
+    assert set(fields_of(validation.restaurant_filter, where)) == fields
+
+
+def test_review_filter_rating_is_one_to_five() -> None:
+    assert set(fields_of(validation.review_filter, ReviewFilter(min_rating=6))) == {"minRating"}
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [("Grill", "%grill%"), ("100%", "%100\\%%"), ("a_b", "%a\\_b%"), ("c:\\x", "%c:\\\\x%")],
+)
+def test_like_patterns_match_literally(text: str, pattern: str) -> None:
+    assert validation.escape_like(text) == pattern
+
+
+@pytest.mark.parametrize(
+    ("name", "camel"),
+    [("zip_code", "zipCode"), ("is_pas_yisroel", "isPasYisroel"), ("name", "name")],
+)
+def test_field_names_are_reported_as_in_the_contract(name: str, camel: str) -> None:
+    assert validation.camel(name) == camel

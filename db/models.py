@@ -113,3 +113,68 @@ class ReviewRow(Base):
         Index("ix_reviews_author_created", "author_id", "created_at"),
         Index("ix_reviews_status_created", "status", "created_at", "id"),
     )
+
+
+class FeatureFlagRow(Base):
+    __tablename__ = "feature_flags"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    description: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(Text)
+    rollout_percentage: Mapped[float] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(
+            "stage IN ('DISABLED', 'TESTING', 'PARTIAL', 'FULL', 'COMPLETE')", name="stage"
+        ),
+        CheckConstraint("rollout_percentage BETWEEN 0 AND 100", name="percentage"),
+    )
+
+
+class FlagUserOverrideRow(Base):
+    __tablename__ = "flag_user_overrides"
+
+    flag_name: Mapped[str] = mapped_column(
+        ForeignKey("feature_flags.name", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(Text)
+
+
+class FlagEventRow(Base):
+    """The append-only audit log (triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "flag_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_name: Mapped[str] = mapped_column(ForeignKey("feature_flags.name"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    from_stage: Mapped[str | None] = mapped_column(Text)
+    to_stage: Mapped[str | None] = mapped_column(Text)
+    from_percentage: Mapped[float | None] = mapped_column(Float)
+    to_percentage: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_flag_events_flag_name_id", "flag_name", "id"),)
+
+
+class FlagStateRow(Base):
+    """One row: the fleet-wide bucketing salt and the revision every change increments."""
+
+    __tablename__ = "flag_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    salt: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

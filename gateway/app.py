@@ -34,8 +34,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.start()
         log.info(
-            "gateway started", database=services.engine.url.render_as_string(hide_password=True)
+            "gateway started",
+            database=services.engine.url.render_as_string(hide_password=True),
+            redis=bool(services.redis),
+            flags_revision=services.flags.snapshot.revision,
         )
         try:
             yield

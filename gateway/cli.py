@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -16,9 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db import migrate, seed
 from db.engine import create_engine
 from db.models import UserRow
+from flags import env as flag_env
+from flags import summary
+from flags.errors import FlagError
+from flags.snapshot import FlagState
+from flags.stages import FLAG_NAMES, Stage
+from flags.store import FlagStore
+from flags.sync import Flags
 from gateway.auth import Tokens, resolve_secret
 from gateway.logs import configure
 from gateway.settings import Settings
+from gateway.wiring import create_redis
 
 T = TypeVar("T")
 log = structlog.get_logger("jewgo.cli")
@@ -147,6 +157,139 @@ def token(email: str) -> None:
     if user_id is None:
         raise click.ClickException(f"no user with email {email}")
     click.echo(Tokens(resolve_secret(settings), settings.jwt_ttl_seconds).issue(user_id))
+
+
+def _flag_actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _with_flags(work: Callable[[Flags], Awaitable[T]]) -> T:
+    """Runs `work` against the flag store, announcing changes to the fleet over Redis."""
+    settings = _settings()
+
+    async def run() -> T:
+        engine = create_engine(settings.database)
+        redis = create_redis(settings)
+        flags = Flags(
+            FlagStore(engine, flag_env.parse(os.environ)),
+            redis=redis,
+            channel=f"{settings.redis_namespace}:flags",
+        )
+        try:
+            await flags.load()
+            return await work(flags)
+        except FlagError as exc:
+            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+        finally:
+            if redis is not None:
+                await redis.aclose()
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _describe(state: FlagState) -> str:
+    return (
+        f"{state.name:<24} {state.stage.value:<9} {state.percentage:>6g}%  "
+        f"v{state.version:<4} {state.updated_by or ''}"
+    )
+
+
+@main.group()
+def flags() -> None:
+    """Feature flags: list them, change stages and percentages, overrides, roll back."""
+
+
+@flags.command("list")
+def flags_list() -> None:
+    """Every flag with its stage, percentage, version and overrides."""
+
+    async def run(flags: Flags) -> list[str]:
+        snapshot = flags.snapshot
+        lines = [f"{'flag':<24} {'stage':<9} {'rollout':>7}  version by"]
+        for name in FLAG_NAMES:
+            line = _describe(snapshot.flags[name])
+            overrides = snapshot.overrides.get(name, {})
+            if overrides:
+                line += f"  overrides: {len(overrides)}"
+            env = snapshot.env.get(name)
+            if env is not None:
+                line += f"  env: {env.describe(name)}"
+            lines.append(line)
+        lines.append(
+            f"migration: {summary.migration_percentage(snapshot):g}% of domain traffic on v4"
+        )
+        return lines
+
+    click.echo("\n".join(_with_flags(run)))
+
+
+@flags.command("stage")
+@click.argument("name")
+@click.argument("stage", type=click.Choice([s.value for s in Stage], case_sensitive=False))
+@click.option("--reason", default=None)
+@click.option("--force", is_flag=True, help="Needed to leave COMPLETE.")
+@click.option("--expected-version", type=int, default=None)
+def flags_stage(
+    name: str, stage: str, reason: str | None, force: bool, expected_version: int | None
+) -> None:
+    """Move NAME to STAGE (DISABLED, TESTING, PARTIAL, FULL, COMPLETE)."""
+    state = _with_flags(
+        lambda flags: flags.set_stage(
+            name,
+            Stage(stage.upper()),
+            actor=_flag_actor(),
+            reason=reason,
+            force=force,
+            expected_version=expected_version,
+        )
+    )
+    click.echo(_describe(state))
+
+
+@flags.command("percentage")
+@click.argument("name")
+@click.argument("percentage", type=float)
+@click.option("--reason", default=None)
+@click.option("--expected-version", type=int, default=None)
+def flags_percentage(
+    name: str, percentage: float, reason: str | None, expected_version: int | None
+) -> None:
+    """Set the PARTIAL rollout percentage of NAME (0 to 100)."""
+    state = _with_flags(
+        lambda flags: flags.set_percentage(
+            name,
+            percentage,
+            actor=_flag_actor(),
+            reason=reason,
+            expected_version=expected_version,
+        )
+    )
+    click.echo(_describe(state))
+
+
+@flags.command("override")
+@click.argument("name")
+@click.argument("user_id", type=click.IntRange(min=1))
+@click.argument("setting", type=click.Choice(["on", "off", "clear"]))
+def flags_override(name: str, user_id: int, setting: str) -> None:
+    """Send USER_ID to v4 (on) or v3 (off) for NAME, or remove the override (clear)."""
+    enabled = {"on": True, "off": False, "clear": None}[setting]
+    state = _with_flags(
+        lambda flags: flags.set_user_override(name, user_id, enabled, actor=_flag_actor())
+    )
+    click.echo(_describe(state))
+
+
+@flags.command("rollback")
+@click.argument("name", required=False)
+@click.option("--reason", required=True)
+def flags_rollback(name: str | None, reason: str) -> None:
+    """Back to v3: NAME, or every flag, to DISABLED at 0 % (COMPLETE ones stay)."""
+    if not reason.strip():
+        raise click.ClickException("BAD_USER_INPUT: a rollback needs a reason")
+    states = _with_flags(lambda flags: flags.rollback(name, actor=_flag_actor(), reason=reason))
+    click.echo("\n".join(_describe(s) for s in states) or "nothing to roll back")
 
 
 @main.group()

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=default_data_dir)
     redis_url: str | None = None
+    redis_namespace: str = Field(
+        default="jewgo", description="Prefix of every Redis key and channel of this fleet."
+    )
+    redis_timeout_seconds: float = Field(default=0.25, gt=0)
+    flag_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often each process checks the flag revision."
+    )
     jwt_secret: SecretStr | None = None
     jwt_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
 

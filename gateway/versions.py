@@ -1,19 +1,19 @@
-"""How a request's version is chosen per domain (before the flag store exists).
+"""How a request's version is chosen per domain: the one seam the router asks.
 
-For now: an ADMIN's `X-Resolver-Version` header, then the environment forces of SPEC §4
-(`API_V4_ENABLED` and `API_V4_<DOMAIN>`, both must say true), else v3.
+An ADMIN's `X-Resolver-Version` header forces both versions for one request; otherwise
+a domain is served by v4 iff the master flag and the domain's flag both decide V4.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+from flags.decide import Subject, decide
+from flags.snapshot import Snapshot
+from flags.stages import DOMAIN_FLAGS, MASTER, Variant
 from resolvers.domain import Domain, Version, Viewer
 from resolvers.errors import Forbidden, InvalidInput
 from resolvers.router import Chooser
 
 FORCE_HEADER = "x-resolver-version"
-_TRUE = {"1", "true", "yes", "on"}
 
 
 def forced_version(header: str | None, viewer: Viewer | None) -> Version | None:
@@ -30,19 +30,13 @@ def forced_version(header: str | None, viewer: Viewer | None) -> Version | None:
         ) from exc
 
 
-def environment_versions(environ: Mapping[str, str]) -> dict[Domain, Version]:
-    """The version the environment forces on each domain (master AND domain say true)."""
-    master = environ.get("API_V4_ENABLED", "").strip().lower() in _TRUE
-    return {
-        domain: Version.V4
-        if master and environ.get(f"API_V4_{domain.value.upper()}", "").strip().lower() in _TRUE
-        else Version.V3
-        for domain in Domain
-    }
-
-
-def chooser(forced: Version | None, defaults: Mapping[Domain, Version]) -> Chooser:
+def chooser(forced: Version | None, snapshot: Snapshot, subject: Subject) -> Chooser:
     def choose(domain: Domain) -> Version:
-        return forced or defaults[domain]
+        if forced is not None:
+            return forced
+        if decide(snapshot, MASTER, subject).variant is Variant.V3:
+            return Version.V3
+        flag = DOMAIN_FLAGS[domain.value]
+        return Version.V4 if decide(snapshot, flag, subject).variant is Variant.V4 else Version.V3
 
     return choose

@@ -15,6 +15,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from db.session import RequestDatabase
+from flags.decide import Subject, stickiness_key
 from gateway import auth
 from gateway.versions import FORCE_HEADER, chooser, forced_version
 from gateway.wiring import Services
@@ -76,10 +77,21 @@ class GatewayView(GraphQL[Context, None]):
             forced = forced_version(request.headers.get(FORCE_HEADER), viewer)
         except DomainError as exc:
             refusal = exc
+        snapshot = services.flags.snapshot
+        subject = Subject(
+            user_id=viewer.id if viewer is not None else None,
+            staff=viewer is not None and viewer.is_staff,
+            key=stickiness_key(
+                viewer.id if viewer is not None else None,
+                request.headers.get("x-client-id"),
+                request.client.host if request.client is not None else None,
+            ),
+            salt=snapshot.salt,
+        )
         reads = SqlRepositories(db.reads)
         loaders = Loaders(reads)
         router = VersionRouter(
-            chooser(forced, services.default_versions),
+            chooser(forced, snapshot, subject),
             {
                 Version.V3: lambda: LegacyDataManager(db, services.changes),
                 Version.V4: lambda: V4Backend(
@@ -91,6 +103,9 @@ class GatewayView(GraphQL[Context, None]):
             request_id=request.state.request_id,
             viewer=viewer,
             router=router,
+            flags=services.flags,
+            snapshot=snapshot,
+            subject=subject,
             max_page_size=services.settings.max_page_size,
             refusal=refusal,
         )

@@ -21,14 +21,15 @@ from strawberry.types import ExecutionContext
 
 from schema.errors import ErrorCodes
 from schema.guard import RequestGuard
+from schema.migration import MigrationMutation, MigrationQuery
 from schema.mutation import DirectoryMutation
 from schema.query import DirectoryQuery
 from schema.response import ResponseExtensions
 
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
 
-Query = merge_types("Query", (DirectoryQuery,))
-Mutation = merge_types("Mutation", (DirectoryMutation,))
+Query = merge_types("Query", (DirectoryQuery, MigrationQuery))
+Mutation = merge_types("Mutation", (DirectoryMutation, MigrationMutation))
 
 
 class GatewaySchema(strawberry.Schema):

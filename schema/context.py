@@ -7,6 +7,9 @@ from typing import Any, TypeAlias
 
 import strawberry
 
+from flags.decide import Subject
+from flags.snapshot import Snapshot
+from flags.sync import Flags
 from resolvers.domain import Viewer
 from resolvers.errors import DomainError
 from resolvers.router import VersionRouter
@@ -17,6 +20,10 @@ class Context:
     request_id: str
     viewer: Viewer | None
     router: VersionRouter
+    flags: Flags
+    # The flags as they stood when the request began: one request, one set of decisions.
+    snapshot: Snapshot
+    subject: Subject
     max_page_size: int = 100
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import strawberry
 
+from flags.stages import Stage, Variant
 from resolvers.domain import KosherCategory, RestaurantOrder, RestaurantStatus, ReviewStatus, Role
 
 for _enum, _name in (
+    (Stage, "MigrationStage"),
+    (Variant, "ResolverVersion"),
     (KosherCategory, "KosherCategory"),
     (RestaurantStatus, "RestaurantStatus"),
     (ReviewStatus, "ReviewStatus"),
@@ -17,4 +20,12 @@ for _enum, _name in (
 ):
     strawberry.enum(_enum, name=_name)
 
-__all__ = ["KosherCategory", "RestaurantOrder", "RestaurantStatus", "ReviewStatus", "Role"]
+__all__ = [
+    "KosherCategory",
+    "RestaurantOrder",
+    "RestaurantStatus",
+    "ReviewStatus",
+    "Role",
+    "Stage",
+    "Variant",
+]

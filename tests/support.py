@@ -177,9 +177,13 @@ def serving(
     log = cwd / f"server-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            list(command), env=dict(env), cwd=cwd, stdout=sink, stderr=subprocess.STDOUT,
+            list(command),
+            env=dict(env),
+            cwd=cwd,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         server = Server(process, f"http://127.0.0.1:{port}", log)
         try:
             wait_until_healthy(server.url, process, timeout)

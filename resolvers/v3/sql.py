@@ -64,10 +64,22 @@ USER_SEARCH = """(lower(u.name) LIKE :search ESCAPE '\\'
               OR lower(u.email) LIKE :search ESCAPE '\\')"""
 
 RESTAURANT_WRITABLE = (
-    "name", "address", "city", "state", "zip_code", "phone", "website", "kosher_category",
-    "certifying_agency", "is_cholov_yisroel", "is_pas_yisroel", "price_range", "latitude",
-    "longitude", "status",
-)  # fmt: skip
+    "name",
+    "address",
+    "city",
+    "state",
+    "zip_code",
+    "phone",
+    "website",
+    "kosher_category",
+    "certifying_agency",
+    "is_cholov_yisroel",
+    "is_pas_yisroel",
+    "price_range",
+    "latitude",
+    "longitude",
+    "status",
+)
 
 
 def select(sql: str, *timestamp_params: str) -> TextualSelect:

@@ -309,8 +309,13 @@ _review_count = (
     .label("review_count")
 )
 _user_columns = (
-    users.c.id, users.c.name, users.c.email, users.c.role, users.c.created_at, _review_count,
-)  # fmt: skip
+    users.c.id,
+    users.c.name,
+    users.c.email,
+    users.c.role,
+    users.c.created_at,
+    _review_count,
+)
 
 
 def _user_conditions(where: UserFilter) -> list[ColumnElement[bool]]:

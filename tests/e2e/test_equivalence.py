@@ -147,11 +147,13 @@ async def test_writes_through_either_version_read_the_same(
             as_user=USER_ID,
         )
         review_id = review.ok()["createReview"]["id"]
-        (await v4(
-            'mutation($id: ID!) { moderateReview(id: $id, status: APPROVED) { id } }',
-            {"id": review_id},
-            as_user=MODERATOR_ID,
-        )).ok()  # fmt: skip
+        (
+            await v4(
+                "mutation($id: ID!) { moderateReview(id: $id, status: APPROVED) { id } }",
+                {"id": review_id},
+                as_user=MODERATOR_ID,
+            )
+        ).ok()
         old, new = (
             await v3(ONE_RESTAURANT, {"id": new_id}),
             await v4(ONE_RESTAURANT, {"id": new_id}),

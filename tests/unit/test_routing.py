@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gateway.versions import chooser, environment_versions, forced_version
+from gateway.versions import forced_version
 from resolvers.domain import Domain, Role, Version, Viewer
 from resolvers.errors import Forbidden, InvalidInput
 from resolvers.router import VersionRouter
@@ -42,22 +42,6 @@ def test_each_domain_is_decided_once_and_reported() -> None:
     assert router.versions == {"reviews": "v4", "restaurants": "v3"}
 
 
-@pytest.mark.parametrize(
-    ("environ", "expected"),
-    [
-        ({}, set()),
-        ({"API_V4_RESTAURANTS": "true"}, set()),  # the master flag is off
-        ({"API_V4_ENABLED": "true", "API_V4_RESTAURANTS": "true"}, {Domain.RESTAURANTS}),
-        ({"API_V4_ENABLED": "1", "API_V4_USERS": "yes", "API_V4_REVIEWS": "false"}, {Domain.USERS}),
-    ],
-)
-def test_environment_forces_need_the_master_and_the_domain(
-    environ: dict[str, str], expected: set[Domain]
-) -> None:
-    versions = environment_versions(environ)
-    assert {d for d, v in versions.items() if v is Version.V4} == expected
-
-
 def test_a_forced_header_wins_for_admins_only() -> None:
     admin, user = Viewer(1, Role.ADMIN), Viewer(3, Role.USER)
     assert forced_version(None, user) is None
@@ -68,6 +52,3 @@ def test_a_forced_header_wins_for_admins_only() -> None:
         forced_version("v3", None)
     with pytest.raises(InvalidInput):
         forced_version("v9", admin)
-    defaults = environment_versions({})
-    assert chooser(Version.V4, defaults)(Domain.USERS) is Version.V4
-    assert chooser(None, defaults)(Domain.USERS) is Version.V3

@@ -1,0 +1,241 @@
+"""The migration part of the contract: flags, their decisions and history (ADMIN only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from flags import summary
+from flags.decide import Subject, decide, stickiness_key
+from flags.snapshot import FlagState, Snapshot
+from flags.stages import FLAG_NAMES
+from flags.store import FlagEvent as StoredEvent
+from resolvers import policy
+from resolvers.domain import Role
+from resolvers.errors import InvalidInput, NotFound
+from resolvers.validation import parse_id
+from schema.context import Info
+from schema.enums import Stage, Variant
+
+MAX_HISTORY = 100
+
+
+@strawberry.type
+class FlagUserOverride:
+    user_id: strawberry.ID
+    enabled: bool
+
+
+@strawberry.type
+class FlagEvent:
+    at: datetime
+    actor: str
+    action: str
+    from_stage: Stage | None
+    to_stage: Stage | None
+    from_percentage: float | None
+    to_percentage: float | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, event: StoredEvent) -> FlagEvent:
+        return cls(
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            from_stage=event.from_stage,
+            to_stage=event.to_stage,
+            from_percentage=event.from_percentage,
+            to_percentage=event.to_percentage,
+            reason=event.reason,
+        )
+
+
+@strawberry.type
+class FeatureFlag:
+    name: str
+    description: str
+    stage: Stage
+    rollout_percentage: float
+    env_override: str | None = strawberry.field(
+        description="The stage/percentage forced by environment variables, if any, in words; "
+        "null when none."
+    )
+    user_overrides: list[FlagUserOverride]
+    version: int = strawberry.field(
+        description="Increments on every change; used for optimistic concurrency."
+    )
+    updated_at: datetime
+    updated_by: str | None
+    _snapshot: strawberry.Private[Snapshot]
+
+    @strawberry.field(
+        description="Which implementation this flag picks for the given user (or the caller "
+        "when omitted)."
+    )
+    async def decision_for(self, info: Info, user_id: strawberry.ID | None = None) -> Variant:
+        context = info.context
+        if user_id is None:
+            return decide(self._snapshot, self.name, context.subject).variant
+        uid = parse_id(user_id, "userId")
+        role = await context.flags.store.user_role(uid)
+        if role is None:
+            raise NotFound(f"No user with id {uid}")
+        subject = Subject(
+            user_id=uid,
+            staff=Role(role) in (Role.ADMIN, Role.MODERATOR),
+            key=stickiness_key(uid, None, None),
+            salt=self._snapshot.salt,
+        )
+        return decide(self._snapshot, self.name, subject).variant
+
+    @strawberry.field
+    async def history(self, info: Info, first: int = 20) -> list[FlagEvent]:
+        if not 0 <= first <= MAX_HISTORY:
+            raise InvalidInput(
+                f"`first` must be between 0 and {MAX_HISTORY}", {"first": "out of range"}
+            )
+        return [FlagEvent.of(e) for e in await info.context.flags.history(self.name, first)]
+
+    @classmethod
+    def of(cls, state: FlagState, snapshot: Snapshot) -> FeatureFlag:
+        env = snapshot.env.get(state.name)
+        overrides = snapshot.overrides.get(state.name, {})
+        return cls(
+            name=state.name,
+            description=state.description,
+            stage=state.stage,
+            rollout_percentage=state.percentage,
+            env_override=env.describe(state.name) if env is not None else None,
+            user_overrides=[
+                FlagUserOverride(user_id=strawberry.ID(str(uid)), enabled=enabled)
+                for uid, enabled in sorted(overrides.items())
+            ],
+            version=state.version,
+            updated_at=state.updated_at,
+            updated_by=state.updated_by,
+            _snapshot=snapshot,
+        )
+
+
+@strawberry.type
+class StageCounts:
+    disabled: int
+    testing: int
+    partial: int
+    full: int
+    complete: int
+
+
+@strawberry.type
+class MigrationStatus:
+    enabled_features: int = strawberry.field(
+        description="Flags that can send anyone to v4 (not DISABLED, nor forced off)."
+    )
+    total_features: int
+    migration_percentage: float = strawberry.field(
+        description="Mean share of domain traffic on v4: per domain, the smaller of the "
+        "master's and the domain flag's effective percentage."
+    )
+    stages: StageCounts
+    flags: list[FeatureFlag]
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> MigrationStatus:
+        counts = summary.stage_counts(snapshot)
+        return cls(
+            enabled_features=sum(summary.enabled(snapshot, name) for name in FLAG_NAMES),
+            total_features=len(FLAG_NAMES),
+            migration_percentage=summary.migration_percentage(snapshot),
+            stages=StageCounts(**{stage.value.lower(): counts[stage] for stage in Stage}),
+            flags=[FeatureFlag.of(snapshot.flags[name], snapshot) for name in FLAG_NAMES],
+        )
+
+
+def _actor(info: Info) -> str:
+    viewer = policy.admin(info.context.viewer)
+    return f"user:{viewer.id}"
+
+
+@strawberry.type
+class MigrationQuery:
+    @strawberry.field(description="ADMIN only.")
+    async def migration(self, info: Info) -> MigrationStatus:
+        policy.admin(info.context.viewer)
+        return MigrationStatus.of(await info.context.flags.load())
+
+    @strawberry.field(description="ADMIN only.")
+    async def flag(self, info: Info, name: str) -> FeatureFlag | None:
+        policy.admin(info.context.viewer)
+        snapshot = await info.context.flags.load()
+        state = snapshot.flags.get(name)
+        return FeatureFlag.of(state, snapshot) if state is not None else None
+
+
+@strawberry.type
+class MigrationMutation:
+    @strawberry.mutation(
+        description="ADMIN only. Leaving COMPLETE needs force: true. expectedVersion, when "
+        "given, must equal the flag's version."
+    )
+    async def set_flag_stage(
+        self,
+        info: Info,
+        name: str,
+        stage: Stage,
+        reason: str | None = None,
+        force: bool = False,
+        expected_version: int | None = None,
+    ) -> FeatureFlag:
+        flags = info.context.flags
+        state = await flags.set_stage(
+            name,
+            stage,
+            actor=_actor(info),
+            reason=reason,
+            force=force,
+            expected_version=expected_version,
+        )
+        return FeatureFlag.of(state, flags.snapshot)
+
+    @strawberry.mutation(description="ADMIN only. 0 <= percentage <= 100.")
+    async def set_rollout_percentage(
+        self,
+        info: Info,
+        name: str,
+        percentage: float,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> FeatureFlag:
+        flags = info.context.flags
+        state = await flags.set_percentage(
+            name,
+            float(percentage),
+            actor=_actor(info),
+            reason=reason,
+            expected_version=expected_version,
+        )
+        return FeatureFlag.of(state, flags.snapshot)
+
+    @strawberry.mutation(description="ADMIN only. enabled: null removes the override.")
+    async def set_user_override(
+        self, info: Info, name: str, user_id: strawberry.ID, enabled: bool | None
+    ) -> FeatureFlag:
+        flags = info.context.flags
+        actor = _actor(info)
+        uid = parse_id(user_id, "userId")
+        state = await flags.set_user_override(name, uid, enabled, actor=actor)
+        return FeatureFlag.of(state, flags.snapshot)
+
+    @strawberry.mutation(
+        description="ADMIN only. Every flag when name is null; flags at COMPLETE are left as "
+        "they are."
+    )
+    async def rollback(self, info: Info, reason: str, name: str | None = None) -> list[FeatureFlag]:
+        flags = info.context.flags
+        actor = _actor(info)
+        if not reason.strip():
+            raise InvalidInput("a rollback needs a reason", {"reason": "must not be empty"})
+        states = await flags.rollback(name, actor=actor, reason=reason)
+        return [FeatureFlag.of(state, flags.snapshot) for state in states]

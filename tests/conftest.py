@@ -7,10 +7,9 @@ unless REQUIRE_SERVICES=1 (CI), where they fail instead.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -78,6 +77,26 @@ async def connect_postgres() -> PostgresServer:
         await admin.dispose()
         unavailable("PostgreSQL", exc)
     return PostgresServer(admin)
+
+
+@pytest.fixture(scope="session")
+async def redis_url() -> str:
+    """The shared Redis; each test keeps to a namespace of its own (`namespace`)."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        await client.ping()
+    except Exception as exc:
+        unavailable("Redis", exc)
+    finally:
+        await client.aclose()
+    return REDIS_URL
+
+
+@pytest.fixture
+def namespace() -> str:
+    return f"jewgo-test-{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture(scope="session")
@@ -198,9 +217,3 @@ async def gql_rw(fresh_db: Database, version: str, data_dir: Path) -> AsyncItera
     """As `gql`, on a database of the test's own."""
     async with gateway_client(fresh_db, data_dir, environ_for(version), version) as client:
         yield client
-
-
-@pytest.fixture
-def scratch(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path
-    shutil.rmtree(tmp_path, ignore_errors=True)

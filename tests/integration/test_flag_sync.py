@@ -1,0 +1,54 @@
+"""Propagation never puts Redis on the critical path."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import create_engine
+from flags.stages import Stage
+from flags.store import FlagStore
+from flags.sync import Flags
+from tests.support import Database, free_port
+
+
+@pytest.fixture
+async def engine(fresh_db: Database) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(fresh_db.url)
+    yield engine
+    await engine.dispose()
+
+
+async def test_changes_apply_locally_when_redis_is_unreachable(engine: AsyncEngine) -> None:
+    dead = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.2)
+    flags = Flags(FlagStore(engine), redis=dead, poll_seconds=0.2)
+    started = time.monotonic()
+    await flags.start()
+    try:
+        state = await flags.set_stage("api_v4_cache", Stage.FULL, actor="test")
+        assert flags.snapshot.flags["api_v4_cache"].stage is Stage.FULL
+        assert state.version == 2
+        assert time.monotonic() - started < 2.0
+    finally:
+        await flags.stop()
+        await dead.aclose()
+
+
+async def test_the_poll_finds_a_change_made_elsewhere(engine: AsyncEngine) -> None:
+    flags = Flags(FlagStore(engine), poll_seconds=0.1)
+    await flags.start()
+    try:
+        await FlagStore(engine).set_stage("api_v4_users", Stage.TESTING, actor="elsewhere")
+        for _ in range(50):
+            if flags.snapshot.flags["api_v4_users"].stage is Stage.TESTING:
+                break
+            await asyncio.sleep(0.05)
+        assert flags.snapshot.flags["api_v4_users"].stage is Stage.TESTING
+        assert flags.age_seconds < 1.0
+    finally:
+        await flags.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from db.geo import distance_km
+
+# The statements of the current request, when someone counts them (a one-item list).
+STATEMENTS: ContextVar[list[int] | None] = ContextVar("sql_statements", default=None)
+
+
+def _count_statement(*_: Any) -> None:
+    counter = STATEMENTS.get()
+    if counter is not None:
+        counter[0] += 1
 
 
 def is_sqlite(url: str) -> bool:
@@ -38,14 +48,16 @@ def create_engine(
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _prepare_sqlite_connection)
-        return engine
-    return create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_timeout=pool_timeout,
-        pool_pre_ping=True,
-    )
+    else:
+        engine = create_async_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
+            pool_pre_ping=True,
+        )
+    event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
+    return engine
 
 
 def _prepare_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from gateway import health
 from gateway.logs import configure
+from gateway.metrics import metrics_endpoint
 from gateway.middleware import RequestIds
 from gateway.settings import Settings
 from gateway.view import GatewayView
@@ -52,6 +53,7 @@ def create_app(
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/health", health.health),
             Route("/ready", health.ready),
+            Route("/metrics", metrics_endpoint(services)),
         ],
         lifespan=lifespan,
     )

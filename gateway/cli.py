@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import getpass
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -89,6 +92,11 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> No
     settings = _settings()
     if migrate:
         _with_engine(settings, lambda engine: prepare_database(settings, engine))
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Every worker writes its Prometheus samples here, and /metrics adds them up.
+        metrics_dir = tempfile.mkdtemp(prefix="jewgo-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        atexit.register(shutil.rmtree, metrics_dir, ignore_errors=True)
     uvicorn.run(
         "gateway.app:app_from_environment",
         factory=True,

@@ -49,6 +49,25 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     seed_scale: int = Field(default=1, ge=1, description="Scale of the first-start seed.")
 
+    cache_ttl_restaurants_seconds: float = Field(default=1800, gt=0)
+    cache_ttl_reviews_seconds: float = Field(default=900, gt=0)
+    cache_ttl_users_seconds: float = Field(default=3600, gt=0)
+    cache_ttl_statistics_seconds: float = Field(default=300, gt=0)
+    cache_retry_seconds: float = Field(
+        default=5.0, gt=0, description="Pause before trying an unreachable Redis again."
+    )
+    cache_fallback_ttl_seconds: float = Field(
+        default=10.0, gt=0, description="Longest life of a memory entry while Redis is away."
+    )
+    cache_memory_entries: int = Field(default=10_000, ge=100)
+
+    metrics_window_seconds: int = Field(
+        default=300, ge=1, description="The window of FeatureFlag.metrics."
+    )
+    metrics_bucket_seconds: int = Field(default=5, ge=1)
+    metrics_retention_seconds: int = Field(default=3 * 3600, ge=60)
+    metrics_flush_seconds: float = Field(default=1.0, gt=0)
+
     @model_validator(mode="after")
     def _production_is_explicit(self) -> Settings:
         if self.environment == "production":

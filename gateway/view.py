@@ -1,7 +1,9 @@
-"""The GraphQL endpoint: Strawberry's ASGI view with our context, errors and clean-up."""
+"""The GraphQL endpoint: Strawberry's ASGI view with our context, errors, accounting
+(metrics and the request log line) and clean-up."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import structlog
@@ -14,23 +16,35 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from db.engine import STATEMENTS
 from db.session import RequestDatabase
-from flags.decide import Subject, stickiness_key
-from gateway import auth
+from flags.decide import Subject, decide, stickiness_key
+from flags.metrics import Observation
+from flags.stages import CACHE, Variant
+from gateway import auth, health
+from gateway.metrics import (
+    REQUEST_SECONDS,
+    REQUESTS,
+    RESOLVER_CALLS,
+    RESOLVER_SECONDS,
+    SQL_STATEMENTS,
+)
 from gateway.versions import FORCE_HEADER, chooser, forced_version
 from gateway.wiring import Services
-from resolvers.domain import Version
+from resolvers.domain import Version, Viewer
 from resolvers.errors import DomainError
 from resolvers.router import VersionRouter
 from resolvers.v3.manager import LegacyDataManager
+from resolvers.v4.cache import CachedRepositories
 from resolvers.v4.loaders import Loaders
+from resolvers.v4.repositories import Repositories
 from resolvers.v4.services import V4Backend
 from resolvers.v4.sql import SqlRepositories
 from resolvers.v4.unit_of_work import SqlUnitOfWork
 from schema.context import Context
-from schema.errors import INTERNAL, coded
+from schema.errors import INTERNAL, USER_CODES, coded
 
-log = structlog.get_logger("jewgo.http")
+log = structlog.get_logger("jewgo.request")
 
 
 class GatewayView(GraphQL[Context, None]):
@@ -43,14 +57,20 @@ class GatewayView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        started = time.perf_counter()
+        statements = [0]
+        counting = STATEMENTS.set(statements)
+        response: Response | None = None
         try:
             response = await self.run(request)
         except HTTPException as exc:
             response = self._refused(request, exc.status_code, exc.reason)
         finally:
+            STATEMENTS.reset(counting)
             db: RequestDatabase | None = getattr(request.state, "db", None)
             if db is not None:
                 await db.close()
+            self._account(request, response, time.perf_counter() - started, statements[0])
         await response(scope, receive, send)
 
     def _refused(self, request: Request, status: int, reason: str) -> Response:
@@ -63,12 +83,51 @@ class GatewayView(GraphQL[Context, None]):
         }
         return JSONResponse(body, status_code=status)
 
+    def _account(
+        self, request: Request, response: Response | None, seconds: float, statements: int
+    ) -> None:
+        """Metrics per domain and per request, and one log line per GraphQL request."""
+        context: Context | None = getattr(request.state, "context", None)
+        if context is None or request.method not in ("GET", "POST"):
+            return
+        if request.method == "GET" and context.operation_type is None and not context.error_codes:
+            return  # GraphiQL's page, not an operation
+        metrics = self.services.metrics
+        for domain, use in context.router.uses.items():
+            version = use.version.value
+            metrics.record(Observation(domain.value, version, use.seconds, use.internal_error))
+            RESOLVER_CALLS.labels(domain.value, version, use.outcome).inc()
+            RESOLVER_SECONDS.labels(domain.value, version).observe(use.seconds)
+        codes = sorted(set(context.error_codes))
+        outcome = (
+            "internal_error"
+            if INTERNAL in codes
+            else "user_error"
+            if any(code in USER_CODES for code in codes)
+            else "ok"
+        )
+        REQUESTS.labels(context.operation_type or "unknown", outcome).inc()
+        REQUEST_SECONDS.observe(seconds)
+        SQL_STATEMENTS.observe(statements)
+        log.info(
+            "graphql request",
+            request_id=context.request_id,
+            user_id=context.viewer.id if context.viewer is not None else None,
+            operation=context.operation_name,
+            type=context.operation_type,
+            versions=context.router.versions,
+            duration_ms=round(seconds * 1000, 2),
+            errors=codes,
+            status=response.status_code if response is not None else 500,
+            sql_statements=statements,
+        )
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self.services
         db = RequestDatabase(services.engine)
         request.state.db = db
         refusal: DomainError | None = None
-        viewer = None
+        viewer: Viewer | None = None
         forced: Version | None = None
         try:
             viewer = await auth.viewer(
@@ -78,17 +137,20 @@ class GatewayView(GraphQL[Context, None]):
         except DomainError as exc:
             refusal = exc
         snapshot = services.flags.snapshot
+        user_id = viewer.id if viewer is not None else None
         subject = Subject(
-            user_id=viewer.id if viewer is not None else None,
+            user_id=user_id,
             staff=viewer is not None and viewer.is_staff,
             key=stickiness_key(
-                viewer.id if viewer is not None else None,
+                user_id,
                 request.headers.get("x-client-id"),
                 request.client.host if request.client is not None else None,
             ),
             salt=snapshot.salt,
         )
-        reads = SqlRepositories(db.reads)
+        reads: Repositories = SqlRepositories(db.reads)
+        if decide(snapshot, CACHE, subject).variant is Variant.V4:
+            reads = CachedRepositories(reads, services.cache, services.ttl)
         loaders = Loaders(reads)
         router = VersionRouter(
             chooser(forced, snapshot, subject),
@@ -106,6 +168,9 @@ class GatewayView(GraphQL[Context, None]):
             flags=services.flags,
             snapshot=snapshot,
             subject=subject,
+            metrics=services.metrics,
+            metrics_window_seconds=services.settings.metrics_window_seconds,
+            health=lambda: health.components(services),
             max_page_size=services.settings.max_page_size,
             refusal=refusal,
         )

@@ -8,15 +8,20 @@ from dataclasses import dataclass
 
 import strawberry
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
 from flags import env as flag_env
+from flags.metrics import WindowMetrics
 from flags.store import FlagStore
 from flags.sync import Flags
 from gateway.auth import Tokens, resolve_secret
+from gateway.cache import TieredCache
 from gateway.settings import Settings
-from resolvers.ports import ChangeSink, NoChanges
+from resolvers.ports import ChangeSink
+from resolvers.v4.cache import CacheInvalidator, Ttl
 from schema import build_schema
 
 
@@ -27,13 +32,18 @@ class Services:
     redis: Redis | None
     tokens: Tokens
     schema: strawberry.Schema
-    changes: ChangeSink
     flags: Flags
+    cache: TieredCache
+    ttl: Ttl
+    changes: ChangeSink
+    metrics: WindowMetrics
 
     async def start(self) -> None:
         await self.flags.start()
+        await self.metrics.start()
 
     async def close(self) -> None:
+        await self.metrics.stop()
         await self.flags.stop()
         if self.redis is not None:
             await self.redis.aclose()
@@ -41,6 +51,7 @@ class Services:
 
 
 def create_redis(settings: Settings) -> Redis | None:
+    """A Redis client that fails fast: a dead Redis must never hold a request up."""
     if not settings.redis_url:
         return None
     timeout = settings.redis_timeout_seconds
@@ -48,7 +59,7 @@ def create_redis(settings: Settings) -> Redis | None:
         settings.redis_url,
         socket_connect_timeout=timeout,
         socket_timeout=timeout * 4,
-        retry_on_timeout=False,
+        retry=Retry(NoBackoff(), 0),
     )
 
 
@@ -62,11 +73,20 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         pool_timeout=settings.db_pool_timeout_seconds,
     )
     redis = create_redis(settings)
+    namespace = settings.redis_namespace
     flags = Flags(
         FlagStore(engine, flag_env.parse(environ)),
         redis=redis,
-        channel=f"{settings.redis_namespace}:flags",
+        channel=f"{namespace}:flags",
         poll_seconds=settings.flag_poll_seconds,
+    )
+    cache = TieredCache(
+        redis,
+        namespace=namespace,
+        timeout=settings.redis_timeout_seconds,
+        retry_seconds=settings.cache_retry_seconds,
+        fallback_ttl=settings.cache_fallback_ttl_seconds,
+        memory_entries=settings.cache_memory_entries,
     )
     return Services(
         settings=settings,
@@ -74,6 +94,21 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         redis=redis,
         tokens=Tokens(resolve_secret(settings), settings.jwt_ttl_seconds),
         schema=build_schema(),
-        changes=NoChanges(),
         flags=flags,
+        cache=cache,
+        ttl=Ttl(
+            restaurants=settings.cache_ttl_restaurants_seconds,
+            reviews=settings.cache_ttl_reviews_seconds,
+            users=settings.cache_ttl_users_seconds,
+            statistics=settings.cache_ttl_statistics_seconds,
+        ),
+        changes=CacheInvalidator(cache, settings.max_page_size),
+        metrics=WindowMetrics(
+            redis,
+            namespace=namespace,
+            bucket_seconds=settings.metrics_bucket_seconds,
+            retention_seconds=settings.metrics_retention_seconds,
+            flush_seconds=settings.metrics_flush_seconds,
+            timeout=settings.redis_timeout_seconds,
+        ),
     )

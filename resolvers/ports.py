@@ -6,7 +6,7 @@ permission rules come from `resolvers.policy`, basic checks from `resolvers.vali
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from resolvers.domain import (
@@ -107,24 +107,34 @@ class Backend(Protocol):
     def statistics(self) -> StatisticsPort: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one committed write touched, cascades included (for cache invalidation)."""
+
+    restaurants: frozenset[int] = frozenset()  # restaurant rows created, updated or deleted
+    reviews: frozenset[int] = frozenset()  # review rows created, updated or deleted
+    users: frozenset[int] = frozenset()  # user rows updated or deleted
+    rated: frozenset[int] = frozenset()  # restaurants whose APPROVED reviews may differ now
+    authors: frozenset[int] = frozenset()  # users whose review count may differ now
+
+    @classmethod
+    def of_review(cls, review_id: int, restaurant_id: int, author_id: int) -> Change:
+        """One review written: its restaurant's rating and its author's count move."""
+        return cls(
+            reviews=frozenset({review_id}),
+            rated=frozenset({restaurant_id}),
+            authors=frozenset({author_id}),
+        )
+
+
 class ChangeSink(Protocol):
-    """Told after every committed write, by v3 and v4 alike (cache invalidation, shadow)."""
+    """Told after every committed write, by v3 and v4 alike."""
 
-    async def restaurants_changed(self, ids: Sequence[int]) -> None: ...
-
-    async def reviews_changed(self, ids: Sequence[int], restaurant_ids: Sequence[int]) -> None: ...
-
-    async def users_changed(self, ids: Sequence[int]) -> None: ...
+    async def changed(self, change: Change) -> None: ...
 
 
 class NoChanges:
-    """A sink that listens to nothing (no cache yet, or in unit tests)."""
+    """A sink that listens to nothing (unit tests, tools)."""
 
-    async def restaurants_changed(self, ids: Sequence[int]) -> None:
-        return None
-
-    async def reviews_changed(self, ids: Sequence[int], restaurant_ids: Sequence[int]) -> None:
-        return None
-
-    async def users_changed(self, ids: Sequence[int]) -> None:
+    async def changed(self, change: Change) -> None:
         return None

@@ -2,27 +2,100 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
 
 from resolvers.domain import Domain, Version
+from resolvers.errors import DomainError
 from resolvers.ports import Backend, RestaurantsPort, ReviewsPort, StatisticsPort, UsersPort
 
 Chooser = Callable[[Domain], Version]
+# Called around every domain call: (domain, version) → an awaitable to run first, or None.
+Interceptor = Callable[[Domain, Version], Awaitable[None] | None]
+
+
+@dataclass
+class Use:
+    """How one request used one domain: the span of its calls and whether any failed
+    inside the implementation (a DomainError is the caller's, not the implementation's)."""
+
+    version: Version
+    started: float = 0.0
+    finished: float = 0.0
+    calls: int = 0
+    user_error: bool = False
+    internal_error: bool = False
+
+    @property
+    def outcome(self) -> str:
+        if self.internal_error:
+            return "internal_error"
+        return "user_error" if self.user_error else "ok"
+
+    @property
+    def seconds(self) -> float:
+        return max(0.0, self.finished - self.started)
+
+
+class _Recorded:
+    """A port whose every method call is timed and classified into the domain's Use."""
+
+    def __init__(self, port: Any, use: Use, domain: Domain, intercept: Interceptor | None) -> None:
+        self._port = port
+        self._use = use
+        self._domain = domain
+        self._intercept = intercept
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._port, name)
+        use, domain, intercept = self._use, self._domain, self._intercept
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            if not use.calls:
+                use.started = started
+            use.calls += 1
+            try:
+                if intercept is not None and (pending := intercept(domain, use.version)):
+                    await pending
+                return await method(*args, **kwargs)
+            except DomainError:
+                use.user_error = True
+                raise
+            except Exception:
+                use.internal_error = True
+                raise
+            finally:
+                use.finished = max(use.finished, time.perf_counter())
+
+        self.__dict__[name] = call  # later calls skip __getattr__
+        return call
 
 
 class VersionRouter:
     """Hands each resolver the implementation of its domain for this request.
 
     `choose` decides once per domain (flags, a forced header, ...); the answer holds for
-    the rest of the request and is reported in `versions` (`extensions.versions`).
-    Backends are built on first use, so a request served by v3 never builds v4.
+    the rest of the request and is reported in `versions` (`extensions.versions`), and
+    each domain's use is measured in `uses`. Backends are built on first use, so a
+    request served by v3 never builds v4.
     """
 
-    def __init__(self, choose: Chooser, backends: Mapping[Version, Callable[[], Backend]]) -> None:
+    def __init__(
+        self,
+        choose: Chooser,
+        backends: Mapping[Version, Callable[[], Backend]],
+        intercept: Interceptor | None = None,
+    ) -> None:
         self._choose = choose
         self._factories = backends
+        self._intercept = intercept
         self._backends: dict[Version, Backend] = {}
+        self._ports: dict[Domain, Any] = {}
         self.versions: dict[str, str] = {}
+        self.uses: dict[Domain, Use] = {}
 
     def version(self, domain: Domain) -> Version:
         chosen = self.versions.get(domain.value)
@@ -38,14 +111,23 @@ class VersionRouter:
             backend = self._backends[version] = self._factories[version]()
         return backend
 
+    def _port(self, domain: Domain) -> Any:
+        port = self._ports.get(domain)
+        if port is None:
+            version = self.version(domain)
+            use = self.uses[domain] = Use(version)
+            port = getattr(self.backend(version), domain.value)
+            port = self._ports[domain] = _Recorded(port, use, domain, self._intercept)
+        return port
+
     def restaurants(self) -> RestaurantsPort:
-        return self.backend(self.version(Domain.RESTAURANTS)).restaurants
+        return cast(RestaurantsPort, self._port(Domain.RESTAURANTS))
 
     def reviews(self) -> ReviewsPort:
-        return self.backend(self.version(Domain.REVIEWS)).reviews
+        return cast(ReviewsPort, self._port(Domain.REVIEWS))
 
     def users(self) -> UsersPort:
-        return self.backend(self.version(Domain.USERS)).users
+        return cast(UsersPort, self._port(Domain.USERS))
 
     def statistics(self) -> StatisticsPort:
-        return self.backend(self.version(Domain.STATISTICS)).statistics
+        return cast(StatisticsPort, self._port(Domain.STATISTICS))

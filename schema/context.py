@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Protocol, TypeAlias
 
 import strawberry
 
 from flags.decide import Subject
+from flags.metrics import WindowMetrics
 from flags.snapshot import Snapshot
 from flags.sync import Flags
 from resolvers.domain import Viewer
 from resolvers.errors import DomainError
 from resolvers.router import VersionRouter
+
+
+class ComponentStatus(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def detail(self) -> str | None: ...
 
 
 @dataclass
@@ -24,14 +37,17 @@ class Context:
     # The flags as they stood when the request began: one request, one set of decisions.
     snapshot: Snapshot
     subject: Subject
+    metrics: WindowMetrics
+    metrics_window_seconds: int
+    health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
     max_page_size: int = 100
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.
     refusal: DomainError | None = None
-    # Filled by extensions and read by the request log.
+    # Filled during execution and read by the request log.
     error_codes: list[str] = field(default_factory=list)
     operation_name: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    operation_type: str | None = None
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -8,8 +8,9 @@ import strawberry
 
 from flags import summary
 from flags.decide import Subject, decide, stickiness_key
+from flags.metrics import Cell, versions_of
 from flags.snapshot import FlagState, Snapshot
-from flags.stages import FLAG_NAMES
+from flags.stages import DOMAIN_FLAGS, FLAG_NAMES
 from flags.store import FlagEvent as StoredEvent
 from resolvers import policy
 from resolvers.domain import Role
@@ -53,6 +54,60 @@ class FlagEvent:
 
 
 @strawberry.type
+class VersionMetrics:
+    version: Variant
+    requests: int
+    errors: int
+    error_rate_percent: float = strawberry.field(
+        description="errors / requests * 100 over the monitoring window; 0 with no requests."
+    )
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+
+    @classmethod
+    def of(cls, version: Variant, cell: Cell) -> VersionMetrics:
+        return cls(
+            version=version,
+            requests=cell.calls,
+            errors=cell.errors,
+            error_rate_percent=cell.error_rate_percent,
+            p50_ms=cell.percentile_ms(0.50),
+            p95_ms=cell.percentile_ms(0.95),
+            p99_ms=cell.percentile_ms(0.99),
+        )
+
+
+@strawberry.type
+class ShadowMetrics:
+    comparisons: int
+    matches: int
+    mismatches: int
+    candidate_errors: int
+    recent_mismatches: list[str] = strawberry.field(
+        description="Newest first; at most a handful, each naming the first differing path."
+    )
+
+
+@strawberry.type(
+    description="Calls are requests' uses of the flag's domain (every domain for the master "
+    "and capability flags); errors are internal errors only."
+)
+class FlagMetrics:
+    window_seconds: int
+    versions: list[VersionMetrics]
+    shadow: ShadowMetrics
+
+
+def domains_of(flag: str) -> tuple[str, ...]:
+    """The domains whose calls a flag's metrics count."""
+    for domain, name in DOMAIN_FLAGS.items():
+        if name == flag:
+            return (domain,)
+    return tuple(DOMAIN_FLAGS)
+
+
+@strawberry.type
 class FeatureFlag:
     name: str
     description: str
@@ -89,6 +144,19 @@ class FeatureFlag:
             salt=self._snapshot.salt,
         )
         return decide(self._snapshot, self.name, subject).variant
+
+    @strawberry.field
+    async def metrics(self, info: Info) -> FlagMetrics:
+        context = info.context
+        seconds = context.metrics_window_seconds
+        cells = versions_of(await context.metrics.window(seconds), domains_of(self.name))
+        return FlagMetrics(
+            window_seconds=seconds,
+            versions=[VersionMetrics.of(v, cells[v.value]) for v in Variant],
+            shadow=ShadowMetrics(
+                comparisons=0, matches=0, mismatches=0, candidate_errors=0, recent_mismatches=[]
+            ),
+        )
 
     @strawberry.field
     async def history(self, info: Info, first: int = 20) -> list[FlagEvent]:
@@ -129,6 +197,13 @@ class StageCounts:
 
 
 @strawberry.type
+class ComponentHealth:
+    name: str
+    status: str
+    detail: str | None
+
+
+@strawberry.type
 class MigrationStatus:
     enabled_features: int = strawberry.field(
         description="Flags that can send anyone to v4 (not DISABLED, nor forced off)."
@@ -140,6 +215,16 @@ class MigrationStatus:
     )
     stages: StageCounts
     flags: list[FeatureFlag]
+
+    @strawberry.field(
+        description="Database (ok/down), cache (ok, or degraded on the in-memory fallback) "
+        "and the flag snapshot's age."
+    )
+    async def health(self, info: Info) -> list[ComponentHealth]:
+        return [
+            ComponentHealth(name=c.name, status=c.status, detail=c.detail)
+            for c in await info.context.health()
+        ]
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> MigrationStatus:

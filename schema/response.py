@@ -1,4 +1,5 @@
-"""The ResponseExtensions extension adds `requestId` and `versions` to every response."""
+"""The ResponseExtensions extension adds `requestId` and `versions` to every response,
+and notes the operation's name and type for the request log."""
 
 from __future__ import annotations
 
@@ -9,5 +10,11 @@ from strawberry.extensions import SchemaExtension
 
 class ResponseExtensions(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
-        context = self.execution_context.context
+        execution = self.execution_context
+        context = execution.context
+        try:
+            context.operation_name = execution.operation_name
+            context.operation_type = execution.operation_type.value
+        except Exception:  # no document (a syntax error): nothing to note
+            pass
         return {"requestId": context.request_id, "versions": dict(context.router.versions)}

@@ -32,7 +32,7 @@ from resolvers.domain import (
     now,
 )
 from resolvers.errors import Conflict, InvalidInput, NotFound
-from resolvers.ports import ChangeSink
+from resolvers.ports import Change, ChangeSink
 from resolvers.v3 import sql
 from resolvers.v3.sql import select, statement
 
@@ -191,7 +191,7 @@ class LegacyDataManager:
                 values,
             )
             new_id = int(result.scalar_one())
-        await self._changes.restaurants_changed([new_id])
+        await self._changes.changed(Change(restaurants=frozenset({new_id})))
         return await self._must_restaurant(new_id)
 
     async def update_restaurant(
@@ -213,18 +213,31 @@ class LegacyDataManager:
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"No restaurant with id {restaurant_id}")
-        await self._changes.restaurants_changed([restaurant_id])
+        await self._changes.changed(Change(restaurants=frozenset({restaurant_id})))
         return await self._must_restaurant(restaurant_id)
 
     async def delete_restaurant(self, viewer: Viewer | None, restaurant_id: int) -> bool:
         policy.admin(viewer)
         async with self._db.transaction() as tx:
+            cascaded = (
+                await tx.execute(
+                    statement("SELECT id, author_id FROM reviews WHERE restaurant_id = :id"),
+                    {"id": restaurant_id},
+                )
+            ).all()
             result = await tx.execute(
                 statement("DELETE FROM restaurants WHERE id = :id"), {"id": restaurant_id}
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"No restaurant with id {restaurant_id}")
-        await self._changes.restaurants_changed([restaurant_id])
+        await self._changes.changed(
+            Change(
+                restaurants=frozenset({restaurant_id}),
+                reviews=frozenset(row.id for row in cascaded),
+                rated=frozenset({restaurant_id}),
+                authors=frozenset(row.author_id for row in cascaded),
+            )
+        )
         return True
 
     async def _must_restaurant(self, restaurant_id: int) -> Restaurant:
@@ -355,7 +368,7 @@ class LegacyDataManager:
                 new_id = int(result.scalar_one())
         except IntegrityError as exc:
             raise _review_integrity_error(exc) from exc
-        await self._changes.reviews_changed([new_id], [data.restaurant_id])
+        await self._changes.changed(Change.of_review(new_id, data.restaurant_id, viewer.id))
         return await self._must_review(new_id)
 
     async def _editable_review(self, viewer: Viewer | None, review_id: int) -> Review:
@@ -380,14 +393,18 @@ class LegacyDataManager:
                 statement(f"UPDATE reviews SET {assignments} WHERE id = :id", "updated_at"),
                 values | {"id": review_id},
             )
-        await self._changes.reviews_changed([review_id], [review.restaurant_id])
+        await self._changes.changed(
+            Change.of_review(review_id, review.restaurant_id, review.author_id)
+        )
         return await self._must_review(review_id)
 
     async def delete_review(self, viewer: Viewer | None, review_id: int) -> bool:
         review = await self._editable_review(viewer, review_id)
         async with self._db.transaction() as tx:
             await tx.execute(statement("DELETE FROM reviews WHERE id = :id"), {"id": review_id})
-        await self._changes.reviews_changed([review_id], [review.restaurant_id])
+        await self._changes.changed(
+            Change.of_review(review_id, review.restaurant_id, review.author_id)
+        )
         return True
 
     async def moderate_review(
@@ -405,7 +422,9 @@ class LegacyDataManager:
                 ),
                 {"status": status.value, "updated_at": now(), "id": review_id},
             )
-        await self._changes.reviews_changed([review_id], [review.restaurant_id])
+        await self._changes.changed(
+            Change.of_review(review_id, review.restaurant_id, review.author_id)
+        )
         return await self._must_review(review_id)
 
     async def _must_review(self, review_id: int) -> Review:
@@ -489,7 +508,7 @@ class LegacyDataManager:
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"No user with id {user_id}")
-        await self._changes.users_changed([user_id])
+        await self._changes.changed(Change(users=frozenset({user_id})))
         user = await self._user_row(user_id)
         if user is None:
             raise NotFound(f"No user with id {user_id}")
@@ -509,9 +528,13 @@ class LegacyDataManager:
             )
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"No user with id {user_id}")
-        await self._changes.users_changed([user_id])
-        await self._changes.reviews_changed(
-            [row.id for row in reviews], sorted({row.restaurant_id for row in reviews})
+        await self._changes.changed(
+            Change(
+                users=frozenset({user_id}),
+                reviews=frozenset(row.id for row in reviews),
+                rated=frozenset(row.restaurant_id for row in reviews),
+                authors=frozenset({user_id}),
+            )
         )
         return True
 

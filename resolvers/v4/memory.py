@@ -233,6 +233,13 @@ class MemoryReviews:
             if v["author_id"] == author_id
         ]
 
+    async def of_restaurant(self, restaurant_id: int) -> list[tuple[int, int]]:
+        return [
+            (i, v["author_id"])
+            for i, v in self._store.reviews.items()
+            if v["restaurant_id"] == restaurant_id
+        ]
+
     async def add(self, values: Mapping[str, Any]) -> int:
         if await self.by_author_and_restaurant(values["author_id"], values["restaurant_id"]):
             raise DuplicateReview("unique constraint failed: reviews.restaurant_id, author_id")

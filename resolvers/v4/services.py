@@ -35,7 +35,7 @@ from resolvers.domain import (
     now,
 )
 from resolvers.errors import Conflict, InvalidInput, NotFound
-from resolvers.ports import ChangeSink
+from resolvers.ports import Change, ChangeSink
 from resolvers.v4.loaders import Loaders
 from resolvers.v4.repositories import Repositories, ReviewQuery
 from resolvers.v4.unit_of_work import UnitOfWork
@@ -115,7 +115,7 @@ class RestaurantService:
         async with self._uow() as uow:
             new_id = await uow.restaurants.add(values)
             await uow.commit()
-        await self._changes.restaurants_changed([new_id])
+        await self._changes.changed(Change(restaurants=frozenset({new_id})))
         return await self._fresh(new_id)
 
     async def update_restaurant(
@@ -128,16 +128,24 @@ class RestaurantService:
             if not await uow.restaurants.update(restaurant_id, values | {"updated_at": now()}):
                 raise NotFound(f"No restaurant with id {restaurant_id}")
             await uow.commit()
-        await self._changes.restaurants_changed([restaurant_id])
+        await self._changes.changed(Change(restaurants=frozenset({restaurant_id})))
         return await self._fresh(restaurant_id)
 
     async def delete_restaurant(self, viewer: Viewer | None, restaurant_id: int) -> bool:
         policy.admin(viewer)
         async with self._uow() as uow:
+            cascaded = await uow.reviews.of_restaurant(restaurant_id)
             if not await uow.restaurants.remove(restaurant_id):
                 raise NotFound(f"No restaurant with id {restaurant_id}")
             await uow.commit()
-        await self._changes.restaurants_changed([restaurant_id])
+        await self._changes.changed(
+            Change(
+                restaurants=frozenset({restaurant_id}),
+                reviews=frozenset(review_id for review_id, _ in cascaded),
+                rated=frozenset({restaurant_id}),
+                authors=frozenset(author for _, author in cascaded),
+            )
+        )
         return True
 
     async def _fresh(self, restaurant_id: int) -> Restaurant:
@@ -242,7 +250,7 @@ class ReviewService:
             raise InvalidInput(
                 "The restaurant no longer exists", {"restaurantId": "no such restaurant"}
             ) from exc
-        await self._changes.reviews_changed([new_id], [data.restaurant_id])
+        await self._changes.changed(Change.of_review(new_id, data.restaurant_id, viewer.id))
         return await self._fresh(new_id)
 
     async def _editable(self, viewer: Viewer | None, review_id: int) -> tuple[Viewer, Review]:
@@ -263,7 +271,9 @@ class ReviewService:
         async with self._uow() as uow:
             await uow.reviews.update(review_id, values)
             await uow.commit()
-        await self._changes.reviews_changed([review_id], [review.restaurant_id])
+        await self._changes.changed(
+            Change.of_review(review_id, review.restaurant_id, review.author_id)
+        )
         return await self._fresh(review_id)
 
     async def delete_review(self, viewer: Viewer | None, review_id: int) -> bool:
@@ -271,7 +281,9 @@ class ReviewService:
         async with self._uow() as uow:
             await uow.reviews.remove(review_id)
             await uow.commit()
-        await self._changes.reviews_changed([review_id], [review.restaurant_id])
+        await self._changes.changed(
+            Change.of_review(review_id, review.restaurant_id, review.author_id)
+        )
         return True
 
     async def moderate_review(
@@ -284,7 +296,9 @@ class ReviewService:
         async with self._uow() as uow:
             await uow.reviews.update(review_id, {"status": status.value, "updated_at": now()})
             await uow.commit()
-        await self._changes.reviews_changed([review_id], [review.restaurant_id])
+        await self._changes.changed(
+            Change.of_review(review_id, review.restaurant_id, review.author_id)
+        )
         return await self._fresh(review_id)
 
     async def _fresh(self, review_id: int) -> Review:
@@ -337,7 +351,7 @@ class UserService:
             if not await uow.users.set_role(user_id, role, {"updated_at": now()}):
                 raise NotFound(f"No user with id {user_id}")
             await uow.commit()
-        await self._changes.users_changed([user_id])
+        await self._changes.changed(Change(users=frozenset({user_id})))
         user = await self._reads.users.by_id(user_id)
         if user is None:
             raise NotFound(f"No user with id {user_id}")
@@ -351,9 +365,13 @@ class UserService:
             if not await uow.users.remove(user_id):
                 raise NotFound(f"No user with id {user_id}")
             await uow.commit()
-        await self._changes.users_changed([user_id])
-        await self._changes.reviews_changed(
-            [review_id for review_id, _ in written], sorted({rid for _, rid in written})
+        await self._changes.changed(
+            Change(
+                users=frozenset({user_id}),
+                reviews=frozenset(review_id for review_id, _ in written),
+                rated=frozenset(rid for _, rid in written),
+                authors=frozenset({user_id}),
+            )
         )
         return True
 

@@ -285,6 +285,12 @@ class SqlReviews:
         )
         return [(row.id, row.restaurant_id) for row in await self._db.execute(statement)]
 
+    async def of_restaurant(self, restaurant_id: int) -> list[tuple[int, int]]:
+        statement = select(reviews.c.id, reviews.c.author_id).where(
+            reviews.c.restaurant_id == restaurant_id
+        )
+        return [(row.id, row.author_id) for row in await self._db.execute(statement)]
+
     async def add(self, values: Mapping[str, Any]) -> int:
         result = await self._db.execute(insert(reviews).values(**values).returning(reviews.c.id))
         return int(result.scalar_one())

@@ -16,16 +16,10 @@ SHARED = Path(__file__).resolve().parents[3] / "shared" / "contract" / "schema.g
 # left out of the schema until it is real, rather than answered with made-up values.
 NOT_YET_BUILT = (
     "RolloutState",
-    "VersionMetrics",
-    "ShadowMetrics",
-    "FlagMetrics",
     "RolloutConfig",
     "Rollout",
-    "ComponentHealth",
     "RolloutConfigInput",
-    "FeatureFlag.metrics",
     "MigrationStatus.rollouts",
-    "MigrationStatus.health",
     "Mutation.startRollout",
     "Mutation.pauseRollout",
     "Mutation.resumeRollout",

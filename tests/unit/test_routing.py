@@ -1,23 +1,53 @@
-"""The version seam: chosen once per domain per request, reported, built lazily."""
+"""The version seam: chosen once per domain per request, reported, built lazily, measured."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from gateway.versions import forced_version
 from resolvers.domain import Domain, Role, Version, Viewer
-from resolvers.errors import Forbidden, InvalidInput
+from resolvers.errors import Forbidden, InvalidInput, NotFound
 from resolvers.router import VersionRouter
+
+
+class Port:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def which(self) -> str:
+        return self.name
+
+    async def slow(self) -> str:
+        await asyncio.sleep(0.02)
+        return self.name
+
+    async def missing(self) -> None:
+        raise NotFound("nothing here")
+
+    async def broken(self) -> None:
+        raise RuntimeError("bug")
 
 
 class Named:
     def __init__(self, name: str) -> None:
-        self.restaurants = self.reviews = self.users = self.statistics = name
+        self.restaurants = self.reviews = self.users = self.statistics = Port(name)
 
 
-def test_each_domain_is_decided_once_and_reported() -> None:
+def router(choose: Any, built: list[str] | None = None, **options: Any) -> VersionRouter:
+    def build(name: str) -> Any:
+        if built is not None:
+            built.append(name)
+        return Named(name)
+
+    return VersionRouter(
+        choose, {Version.V3: lambda: build("v3"), Version.V4: lambda: build("v4")}, **options
+    )
+
+
+async def test_each_domain_is_decided_once_and_reported() -> None:
     asked: list[Domain] = []
 
     def choose(domain: Domain) -> Version:
@@ -25,21 +55,42 @@ def test_each_domain_is_decided_once_and_reported() -> None:
         return Version.V4 if domain is Domain.REVIEWS else Version.V3
 
     built: list[str] = []
-
-    def build(name: str) -> Any:
-        built.append(name)
-        return Named(name)
-
-    router = VersionRouter(
-        choose, {Version.V3: lambda: build("v3"), Version.V4: lambda: build("v4")}
-    )
-    served: list[Any] = [router.reviews(), router.reviews()]
-    assert served == ["v4", "v4"]
+    seam = router(choose, built)
+    reviews: Any = seam.reviews()
+    assert [await reviews.which(), await seam.reviews().which()] == ["v4", "v4"]  # type: ignore[attr-defined]
     assert built == ["v4"]  # v3 not built until used
-    served.append(router.restaurants())
-    assert served[-1] == "v3"
+    restaurants: Any = seam.restaurants()
+    assert await restaurants.which() == "v3"
     assert asked == [Domain.REVIEWS, Domain.RESTAURANTS]
-    assert router.versions == {"reviews": "v4", "restaurants": "v3"}
+    assert seam.versions == {"reviews": "v4", "restaurants": "v3"}
+
+
+async def test_each_domains_use_is_measured_and_classified() -> None:
+    seam = router(lambda d: Version.V4)
+    users: Any = seam.users()
+    await asyncio.gather(users.slow(), users.slow())
+    with pytest.raises(NotFound):
+        await users.missing()
+    use = seam.uses[Domain.USERS]
+    assert (use.calls, use.internal_error) == (3, False)  # NOT_FOUND is the caller's error
+    assert 0.02 <= use.seconds < 0.5
+    stats: Any = seam.statistics()
+    with pytest.raises(RuntimeError):
+        await stats.broken()
+    assert seam.uses[Domain.STATISTICS].internal_error is True
+
+
+async def test_an_interceptor_runs_before_every_call() -> None:
+    seen: list[tuple[Domain, Version]] = []
+
+    def intercept(domain: Domain, version: Version) -> None:
+        seen.append((domain, version))
+
+    seam = router(lambda d: Version.V3, intercept=intercept)
+    reviews: Any = seam.reviews()
+    await reviews.which()
+    await reviews.which()
+    assert seen == [(Domain.REVIEWS, Version.V3)] * 2
 
 
 def test_a_forced_header_wins_for_admins_only() -> None:

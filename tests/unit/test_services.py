@@ -22,6 +22,7 @@ from resolvers.domain import (
     Viewer,
 )
 from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from resolvers.ports import Change
 from resolvers.v4.loaders import Loaders
 from resolvers.v4.memory import MemoryRepositories, MemoryReviews, MemoryUnitOfWork, Store
 from resolvers.v4.services import V4Backend
@@ -37,16 +38,10 @@ OTHER = Viewer(4, Role.USER)
 class Recorded:
     """A change sink that remembers what it was told."""
 
-    calls: list[tuple[str, Any]]
+    calls: list[Change]
 
-    async def restaurants_changed(self, ids: Any) -> None:
-        self.calls.append(("restaurants", list(ids)))
-
-    async def reviews_changed(self, ids: Any, restaurant_ids: Any) -> None:
-        self.calls.append(("reviews", (list(ids), list(restaurant_ids))))
-
-    async def users_changed(self, ids: Any) -> None:
-        self.calls.append(("users", list(ids)))
+    async def changed(self, change: Change) -> None:
+        self.calls.append(change)
 
 
 @dataclass
@@ -76,7 +71,7 @@ async def test_a_review_is_created_pending_and_announced(world: World) -> None:
     review = await world.backend.reviews.create_review(USER, NewReview(target, 5, "Great"))
     assert review.status is ReviewStatus.PENDING
     assert review.author_id == USER.id
-    assert world.changes.calls == [("reviews", ([review.id], [target]))]
+    assert world.changes.calls == [Change.of_review(review.id, target, USER.id)]
 
 
 async def test_a_second_review_of_the_same_restaurant_conflicts(world: World) -> None:
@@ -169,8 +164,9 @@ async def test_deleting_a_user_removes_their_reviews_and_reports_the_restaurants
     }
     assert await world.backend.users.delete_user(ADMIN, OTHER.id) is True
     assert all(v["author_id"] != OTHER.id for v in world.store.reviews.values())
-    kind, (_, restaurants) = world.changes.calls[-1]
-    assert kind == "reviews" and set(restaurants) == written
+    change = world.changes.calls[-1]
+    assert change.rated == written
+    assert change.users == change.authors == {OTHER.id}
     with pytest.raises(InvalidInput):
         await world.backend.users.delete_user(ADMIN, ADMIN.id)
 

@@ -1,0 +1,214 @@
+"""The per-domain x version window: calls, internal errors and latency over time buckets,
+read by the flags' metrics and the rollout controller.
+
+A call is one request's use of one domain. User-caused errors are not implementation
+errors and are not counted. Each process keeps its own buckets and adds them to shared
+Redis counters about once a second; readers see the fleet through Redis, or this process
+alone while Redis is away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+from redis.asyncio import Redis
+
+log = structlog.get_logger("jewgo.metrics")
+
+# Latency histogram of the window: 0.5 ms x 1.25^i, about +-12 % resolution to ~60 s.
+BOUNDS_MS: tuple[float, ...] = tuple(0.5 * 1.25**i for i in range(53))
+
+
+@dataclass
+class Cell:
+    calls: int = 0
+    errors: int = 0
+    histogram: list[int] = field(default_factory=lambda: [0] * (len(BOUNDS_MS) + 1))
+
+    def add(self, other: Cell) -> None:
+        self.calls += other.calls
+        self.errors += other.errors
+        for i, n in enumerate(other.histogram):
+            self.histogram[i] += n
+
+    def percentile_ms(self, q: float) -> float | None:
+        """The q-quantile in milliseconds, interpolated within its histogram bucket."""
+        total = sum(self.histogram)
+        if total == 0:
+            return None
+        rank = q * total
+        seen = 0
+        for i, n in enumerate(self.histogram):
+            if n and seen + n >= rank:
+                low = BOUNDS_MS[i - 1] if i > 0 else 0.0
+                high = BOUNDS_MS[i] if i < len(BOUNDS_MS) else BOUNDS_MS[-1] * 1.25
+                return low + (high - low) * ((rank - seen) / n)
+            seen += n
+        return BOUNDS_MS[-1]
+
+    @property
+    def error_rate_percent(self) -> float:
+        return self.errors / self.calls * 100 if self.calls else 0.0
+
+
+Series = tuple[str, str]  # (domain, version)
+
+
+@dataclass(frozen=True)
+class Observation:
+    domain: str
+    version: str
+    seconds: float
+    internal_error: bool
+
+
+class WindowMetrics:
+    def __init__(
+        self,
+        redis: Redis | None = None,
+        *,
+        namespace: str = "jewgo",
+        bucket_seconds: int = 5,
+        retention_seconds: int = 3 * 3600,
+        flush_seconds: float = 1.0,
+        timeout: float = 0.25,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._redis = redis
+        self._prefix = f"{namespace}:m"
+        self.bucket_seconds = bucket_seconds
+        self._retention = retention_seconds
+        self._flush_seconds = flush_seconds
+        self._timeout = timeout
+        self._clock = clock
+        self._local: dict[tuple[int, str, str], Cell] = {}
+        self._pending: dict[tuple[int, str, str], Cell] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.fleet_wide = redis is not None
+
+    def record(self, observation: Observation) -> None:
+        bucket = int(self._clock() // self.bucket_seconds)
+        ms = observation.seconds * 1000
+        slot = bisect.bisect_left(BOUNDS_MS, ms)
+        targets = (self._local, self._pending) if self._redis is not None else (self._local,)
+        for cells in targets:
+            cell = cells.setdefault((bucket, observation.domain, observation.version), Cell())
+            cell.calls += 1
+            cell.errors += observation.internal_error
+            cell.histogram[slot] += 1
+        self._forget_old(bucket)
+
+    def _forget_old(self, bucket: int) -> None:
+        oldest = bucket - self._retention // self.bucket_seconds
+        if len(self._local) > 4096 or (self._local and next(iter(self._local))[0] < oldest):
+            self._local = {k: v for k, v in self._local.items() if k[0] >= oldest}
+
+    def _buckets(self, window_seconds: float) -> range:
+        now = int(self._clock() // self.bucket_seconds)
+        count = max(1, int(-(-window_seconds // self.bucket_seconds)))
+        return range(now - count + 1, now + 1)
+
+    def local_window(self, window_seconds: float) -> dict[Series, Cell]:
+        buckets = set(self._buckets(window_seconds))
+        totals: dict[Series, Cell] = {}
+        for (bucket, domain, version), cell in self._local.items():
+            if bucket in buckets:
+                totals.setdefault((domain, version), Cell()).add(cell)
+        return totals
+
+    async def window(
+        self, window_seconds: float, series: Iterable[Series] | None = None
+    ) -> dict[Series, Cell]:
+        """Totals per (domain, version) over the last `window_seconds`: fleet-wide through
+        Redis when it answers, this process's own otherwise."""
+        if self._redis is None:
+            return self.local_window(window_seconds)
+        wanted = list(series) if series is not None else self._all_series()
+        buckets = list(self._buckets(window_seconds))
+        try:
+            async with asyncio.timeout(self._timeout * 4):
+                pipe = self._redis.pipeline(transaction=False)
+                for bucket in buckets:
+                    for domain, version in wanted:
+                        pipe.hgetall(f"{self._prefix}:{bucket}:{domain}:{version}")
+                rows = await pipe.execute()
+        except Exception as exc:
+            log.warning("fleet metrics unavailable; local window", error=type(exc).__name__)
+            self.fleet_wide = False
+            return self.local_window(window_seconds)
+        self.fleet_wide = True
+        totals: dict[Series, Cell] = {}
+        keys = [s for _ in buckets for s in wanted]
+        for key, row in zip(keys, rows, strict=True):
+            if row:
+                totals.setdefault(key, Cell()).add(_cell(row))
+        return totals
+
+    @staticmethod
+    def _all_series() -> list[Series]:
+        domains = ("restaurants", "reviews", "users", "statistics")
+        return [(d, v) for d in domains for v in ("v3", "v4")]
+
+    async def flush(self) -> None:
+        """Add what this process saw since the last flush to the fleet's counters."""
+        if self._redis is None or not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        try:
+            async with asyncio.timeout(self._timeout * 4):
+                pipe = self._redis.pipeline(transaction=False)
+                for (bucket, domain, version), cell in pending.items():
+                    key = f"{self._prefix}:{bucket}:{domain}:{version}"
+                    pipe.hincrby(key, "c", cell.calls)
+                    if cell.errors:
+                        pipe.hincrby(key, "e", cell.errors)
+                    for i, n in enumerate(cell.histogram):
+                        if n:
+                            pipe.hincrby(key, f"h{i}", n)
+                    pipe.expire(key, self._retention + self.bucket_seconds)
+                await pipe.execute()
+        except Exception as exc:  # keep the counts for the next try
+            for slot, cell in pending.items():
+                self._pending.setdefault(slot, Cell()).add(cell)
+            log.warning("metrics flush failed", error=type(exc).__name__)
+
+    async def start(self) -> None:
+        if self._redis is not None:
+            self._task = asyncio.create_task(self._flushing(), name="metrics-flush")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.flush()
+
+    async def _flushing(self) -> None:
+        while True:
+            await asyncio.sleep(self._flush_seconds)
+            await self.flush()
+
+
+def _cell(row: dict[bytes, bytes]) -> Cell:
+    cell = Cell(calls=int(row.get(b"c", 0)), errors=int(row.get(b"e", 0)))
+    for name, value in row.items():
+        if name.startswith(b"h"):
+            cell.histogram[int(name[1:])] += int(value)
+    return cell
+
+
+def versions_of(cells: dict[Series, Cell], domains: Sequence[str]) -> dict[str, Cell]:
+    """Totals per version over `domains`."""
+    totals: dict[str, Cell] = {"v3": Cell(), "v4": Cell()}
+    for (domain, version), cell in cells.items():
+        if domain in domains:
+            totals[version].add(cell)
+    return totals

@@ -1,0 +1,115 @@
+"""Prometheus: the metric families of SPEC §5, and the flag gauges."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.requests import Request
+from starlette.responses import Response
+
+from flags.stages import FLAG_NAMES, Stage
+from flags.sync import Flags
+
+if TYPE_CHECKING:
+    from gateway.wiring import Services
+
+_SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+REQUESTS = Counter(
+    "jewgo_requests_total", "GraphQL requests by operation type and outcome", ["type", "outcome"]
+)
+REQUEST_SECONDS = Histogram(
+    "jewgo_request_duration_seconds", "GraphQL request latency", buckets=_SECONDS
+)
+RESOLVER_CALLS = Counter(
+    "jewgo_resolver_calls_total",
+    "Domain calls (one per request per domain) by version and outcome",
+    ["domain", "version", "outcome"],
+)
+RESOLVER_SECONDS = Histogram(
+    "jewgo_resolver_duration_seconds",
+    "Time a request spent in a domain, by version",
+    ["domain", "version"],
+    buckets=_SECONDS,
+)
+SQL_STATEMENTS = Histogram(
+    "jewgo_sql_statements_per_request",
+    "SQL statements a GraphQL request ran",
+    buckets=(0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256),
+)
+SHADOW_RESULTS = Counter(
+    "jewgo_shadow_comparisons_total", "Shadow comparisons by flag and result", ["flag", "result"]
+)
+
+CACHE_LOOKUPS = Counter(
+    "jewgo_cache_lookups_total", "Cache lookups by layer and result", ["layer", "result"]
+)
+CACHE_FALLBACKS = Counter(
+    "jewgo_cache_fallbacks_total", "Cache operations served by memory because Redis failed"
+)
+
+
+class FlagGauges:
+    """Prometheus collector of every flag's stage and percentage, from this process."""
+
+    def __init__(self, flags: Flags) -> None:
+        self._flags = flags
+
+    def collect(self) -> Iterator[Metric]:
+        stage = GaugeMetricFamily(
+            "jewgo_flag_stage", "1 for the stage each flag is at", labels=["flag", "stage"]
+        )
+        percentage = GaugeMetricFamily(
+            "jewgo_flag_rollout_percentage", "Stored rollout percentage", labels=["flag"]
+        )
+        revision = GaugeMetricFamily("jewgo_flag_revision", "Flag revision this process holds")
+        try:
+            snapshot = self._flags.snapshot
+        except RuntimeError:
+            return
+        for name in FLAG_NAMES:
+            state = snapshot.flags[name]
+            for candidate in Stage:
+                stage.add_metric([name, candidate.value], 1.0 if state.stage is candidate else 0.0)
+            percentage.add_metric([name], state.percentage)
+        revision.add_metric([], snapshot.revision)
+        yield stage
+        yield percentage
+        yield revision
+
+
+class _Exposition:
+    """What /metrics shows: this process's families (or, with several workers, every
+    worker's, through prometheus-client's multiprocess mode) and the flag gauges."""
+
+    def __init__(self, flags: Flags) -> None:
+        self._gauges = FlagGauges(flags)
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            self._families: CollectorRegistry = CollectorRegistry()
+            MultiProcessCollector(self._families)  # type: ignore[no-untyped-call]
+        else:
+            self._families = REGISTRY
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families.collect()
+        yield from self._gauges.collect()
+
+
+def metrics_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
+    exposition = _Exposition(services.flags)
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(exposition), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

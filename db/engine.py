@@ -54,7 +54,10 @@ def create_engine(
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=pool_timeout,
-            pool_pre_ping=True,
+            # No ping per checkout (a round trip per statement): a dropped connection
+            # invalidates the pool when met, and reads retry once (db.session).
+            pool_pre_ping=False,
+            pool_recycle=1800,
         )
     event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
     return engine

@@ -1,9 +1,12 @@
-"""Connections as the resolvers see them: one shared read connection per request, and
-short write transactions (the unit of work) of their own.
+"""Connections as the resolvers see them: a request's reads take turns on one pooled
+connection at a time, and writes run in short transactions (the unit of work).
 
-GraphQL resolves sibling fields concurrently, and neither asyncpg nor aiosqlite allows
-two statements at once on one connection, so reads take turns on the request's
-connection instead of each checking out a pooled one.
+A read checks a connection out for its statement only, so a request never holds one
+connection while it waits for another (a mutation's transaction, the flag store): held
+connections waiting on each other would deadlock a busy pool. Reads of one request take
+turns, so one request uses one connection at a time however many fields it resolves
+concurrently. A read that meets a connection the server has dropped is retried once on
+a fresh one (reads are idempotent).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Result
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
@@ -24,28 +28,32 @@ class Executor(Protocol):
 
 
 class RequestConnection:
-    """Checks a connection out on the first statement and returns it in `close()`."""
+    """One statement at a time, each on a connection checked out for it alone."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._connection: AsyncConnection | None = None
         self._lock = asyncio.Lock()
 
     async def execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
     ) -> Result[Any]:
         async with self._lock:
-            if self._connection is None:
-                self._connection = await self._engine.connect()
-            # Each statement sees every commit made before it (READ COMMITTED on
-            # PostgreSQL; SQLite reads outside a transaction), writes included.
-            return await self._connection.execute(statement, parameters)
+            try:
+                return await self._once(statement, parameters)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+            return await self._once(statement, parameters)
+
+    async def _once(
+        self, statement: Executable, parameters: Mapping[str, Any] | None
+    ) -> Result[Any]:
+        async with self._engine.connect() as connection:
+            # Buffered, so the result outlives the connection's return to the pool.
+            return await connection.execute(statement, parameters)
 
     async def close(self) -> None:
-        async with self._lock:
-            if self._connection is not None:
-                connection, self._connection = self._connection, None
-                await connection.close()
+        """Nothing is held between statements; kept for the request's clean-up."""
 
 
 class Transaction:

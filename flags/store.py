@@ -1,8 +1,10 @@
 """The flag store: flags, user overrides and the append-only audit log in the database.
 
-Every change is one transaction: read the flag (locked on PostgreSQL), check it, update
-it only if its version is still the one read (no lost update), append the audit event
-and bump the fleet-wide revision that pollers watch. A rejected change writes nothing.
+Every change is one transaction: lock the fleet's revision row first (one lock order for
+every change, so a rollback of every flag cannot deadlock with a change of one), read
+the flag, check it, update it only if its version is still the one read (no lost
+update), append the audit event and bump the revision that pollers watch. A rejected
+change writes nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -87,6 +90,15 @@ class FlagStore:
         async with self._engine.connect() as conn:
             return int((await conn.execute(select(state_table.c.revision))).scalar_one())
 
+    @asynccontextmanager
+    async def _change(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that bumps the revision first: on PostgreSQL that locks the row,
+        on SQLite it takes the write lock, so changes run one after another everywhere.
+        A failed change rolls the bump back with everything else."""
+        async with self._engine.begin() as conn:
+            await conn.execute(update(state_table).values(revision=state_table.c.revision + 1))
+            yield conn
+
     async def _locked(self, conn: AsyncConnection, name: str) -> FlagState:
         if name not in FLAG_NAMES:
             raise UnknownFlag(f"No flag named {name!r}")
@@ -138,7 +150,6 @@ class FlagStore:
                 details=json.dumps(details) if details is not None else None,
             )
         )
-        await conn.execute(update(state_table).values(revision=state_table.c.revision + 1))
         return FlagState(
             name=before.name,
             description=before.description,
@@ -167,7 +178,7 @@ class FlagStore:
         expected_version: int | None = None,
         details: Mapping[str, Any] | None = None,
     ) -> FlagState:
-        async with self._engine.begin() as conn:
+        async with self._change() as conn:
             before = await self._locked(conn, name)
             self._expect(before, expected_version)
             if before.stage is Stage.COMPLETE and stage is not Stage.COMPLETE and not force:
@@ -194,7 +205,7 @@ class FlagStore:
     ) -> FlagState:
         if not (math.isfinite(percentage) and 0 <= percentage <= 100):
             raise InvalidChange("percentage must be from 0 to 100")
-        async with self._engine.begin() as conn:
+        async with self._change() as conn:
             before = await self._locked(conn, name)
             self._expect(before, expected_version)
             return await self._write(
@@ -211,7 +222,7 @@ class FlagStore:
         self, name: str, user_id: int, enabled: bool | None, *, actor: str
     ) -> FlagState:
         """`enabled` None removes the override."""
-        async with self._engine.begin() as conn:
+        async with self._change() as conn:
             before = await self._locked(conn, name)
             exists = await conn.execute(select(UserRow.id).where(UserRow.id == user_id))
             if exists.first() is None:
@@ -249,7 +260,7 @@ class FlagStore:
         """Every named (or every) flag back to DISABLED at 0 %, COMPLETE ones excepted."""
         names = list(FLAG_NAMES) if name is None else [name]
         changed = []
-        async with self._engine.begin() as conn:
+        async with self._change() as conn:
             for flag in names:
                 before = await self._locked(conn, flag)
                 if before.stage is Stage.COMPLETE:

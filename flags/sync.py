@@ -55,9 +55,9 @@ class Flags:
 
     async def load(self) -> Snapshot:
         async with self._reloading:
-            fresh = await self.store.snapshot()
-            if self._snapshot is None or fresh.revision >= self._snapshot.revision:
-                self._snapshot = fresh
+            # Loads take turns, so the last one read the newest state: take it whole,
+            # even at a lower revision (a restored or re-created flag table).
+            self._snapshot = await self.store.snapshot()
             self.checked_at = time.monotonic()
             return self._snapshot
 
@@ -118,7 +118,7 @@ class Flags:
             revision = int(message["data"])
         except (KeyError, TypeError, ValueError):
             revision = None
-        if revision is None or self._snapshot is None or revision > self._snapshot.revision:
+        if revision is None or self._snapshot is None or revision != self._snapshot.revision:
             await self.load()
 
     async def changed(self) -> Snapshot:

@@ -31,6 +31,7 @@ def create_app(
     `environ` holds the flag environment variables (API_V4_…); os.environ when omitted.
     """
     settings = settings or Settings()
+    configure(settings.log_level, settings.log_format)
     services = services or bootstrap(settings, environ)
 
     @asynccontextmanager
@@ -64,6 +65,4 @@ def create_app(
 
 def app_from_environment() -> Starlette:
     """For `uvicorn --factory` and `jewgo serve` workers: settings from the environment."""
-    settings = Settings()
-    configure(settings.log_level, settings.log_format)
-    return create_app(settings)
+    return create_app(Settings())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -21,18 +22,33 @@ log = structlog.get_logger("jewgo.auth")
 SECRET_FILE = "jwt-secret"
 
 
+class MissingSecret(RuntimeError):
+    """A shared database needs a shared JWT_SECRET: every instance must accept a token."""
+
+
 def resolve_secret(settings: Settings) -> str:
-    """JWT_SECRET, or (development only) a generated secret kept in DATA_DIR."""
+    """JWT_SECRET; or, for the embedded database only, a generated secret kept beside it."""
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
+    if not settings.embedded:
+        raise MissingSecret(
+            "JWT_SECRET is required with DATABASE_URL: instances sharing a database must "
+            "share the secret their tokens are signed with"
+        )
     path: Path = settings.data_dir / SECRET_FILE
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    path.write_text(secret + "\n")
-    path.chmod(0o600)
-    log.warning("generated a development JWT secret; set JWT_SECRET in production", path=str(path))
+    # Created readable by its owner only, before a byte is written.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret + "\n")
+    log.warning(
+        "generated a development JWT secret beside the embedded database; "
+        "set JWT_SECRET for anything else",
+        path=str(path),
+    )
     return secret
 
 

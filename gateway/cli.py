@@ -28,7 +28,7 @@ from flags.snapshot import FlagState
 from flags.stages import FLAG_NAMES, Stage
 from flags.store import FlagStore
 from flags.sync import Flags
-from gateway.auth import Tokens, resolve_secret
+from gateway.auth import MissingSecret, Tokens, resolve_secret
 from gateway.logs import configure
 from gateway.settings import Settings
 from gateway.wiring import create_redis
@@ -90,6 +90,12 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> No
     import uvicorn
 
     settings = _settings()
+    # Refuse here, once, what every worker would refuse again and again.
+    try:
+        flag_env.parse(os.environ)
+        resolve_secret(settings)
+    except (flag_env.FlagEnvironmentError, MissingSecret) as exc:
+        raise click.ClickException(str(exc)) from exc
     if migrate:
         _with_engine(settings, lambda engine: prepare_database(settings, engine))
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -164,7 +170,11 @@ def token(email: str) -> None:
     user_id = _with_engine(settings, find)
     if user_id is None:
         raise click.ClickException(f"no user with email {email}")
-    click.echo(Tokens(resolve_secret(settings), settings.jwt_ttl_seconds).issue(user_id))
+    try:
+        secret = resolve_secret(settings)
+    except MissingSecret as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(Tokens(secret, settings.jwt_ttl_seconds).issue(user_id))
 
 
 def _flag_actor() -> str:

@@ -52,9 +52,22 @@ def _flags(services: Services) -> Component:
     )
 
 
+async def _redis(services: Services) -> Component | None:
+    if services.redis is None:
+        return None
+    try:
+        async with asyncio.timeout(services.settings.redis_timeout_seconds * 4):
+            await services.redis.ping()
+    except Exception as exc:  # not ready-critical: flags poll, cache and metrics fall back
+        return Component("redis", "down", f"{type(exc).__name__}; flags poll, cache in memory")
+    return Component("redis", "ok", "pub/sub, cache and fleet metrics")
+
+
 async def components(services: Services) -> list[Component]:
     status, detail = services.cache.status
-    return [await _database(services), Component("cache", status, detail), _flags(services)]
+    found = [await _database(services), Component("cache", status, detail), _flags(services)]
+    redis = await _redis(services)
+    return [*found, redis] if redis is not None else found
 
 
 async def ready(request: Request) -> JSONResponse:

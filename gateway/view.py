@@ -42,7 +42,7 @@ from resolvers.v4.services import V4Backend
 from resolvers.v4.sql import SqlRepositories
 from resolvers.v4.unit_of_work import SqlUnitOfWork
 from schema.context import Context
-from schema.errors import INTERNAL, USER_CODES, coded
+from schema.errors import INTERNAL, MASKED_MESSAGE, USER_CODES, coded
 
 log = structlog.get_logger("jewgo.request")
 
@@ -65,6 +65,10 @@ class GatewayView(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as exc:
             response = self._refused(request, exc.status_code, exc.reason)
+        except Exception:
+            # Whatever escaped Strawberry: masked, coded, and logged with the request id.
+            log.exception("request failed outside execution", request_id=request.state.request_id)
+            response = self._refused(request, 500, MASKED_MESSAGE)
         finally:
             STATEMENTS.reset(counting)
             db: RequestDatabase | None = getattr(request.state, "db", None)
@@ -75,13 +79,25 @@ class GatewayView(GraphQL[Context, None]):
 
     def _refused(self, request: Request, status: int, reason: str) -> Response:
         """Strawberry refuses malformed HTTP with plain text; we answer GraphQL-shaped."""
-        code = "BAD_USER_INPUT" if status < 500 else INTERNAL
+        request_id = request.state.request_id
+        extensions: dict[str, Any] = {"code": "BAD_USER_INPUT"}
+        if status >= 500:
+            extensions = {"code": INTERNAL, "requestId": request_id}
         body = {
             "data": None,
-            "errors": [{"message": reason, "extensions": {"code": code}}],
-            "extensions": {"requestId": request.state.request_id},
+            "errors": [{"message": reason, "extensions": extensions}],
+            "extensions": {"requestId": request_id},
         }
         return JSONResponse(body, status_code=status)
+
+    async def parse_http_body(self, request: Any) -> Any:
+        try:
+            return await super().parse_http_body(request)
+        except (AttributeError, TypeError) as exc:
+            # A JSON body that is neither an object nor a list of objects.
+            raise HTTPException(
+                400, "The request body must be a JSON object (or a list of them)"
+            ) from exc
 
     def _account(
         self, request: Request, response: Response | None, seconds: float, statements: int
@@ -136,6 +152,9 @@ class GatewayView(GraphQL[Context, None]):
             forced = forced_version(request.headers.get(FORCE_HEADER), viewer)
         except DomainError as exc:
             refusal = exc
+        except Exception:  # the database is away (or worse): refuse, masked
+            log.exception("could not identify the caller", request_id=request.state.request_id)
+            refusal = DomainError(MASKED_MESSAGE)
         snapshot = services.flags.snapshot
         user_id = viewer.id if viewer is not None else None
         subject = Subject(

@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.extensions import DisableIntrospection
 
 from db.engine import create_engine
 from flags import env as flag_env
@@ -93,7 +94,9 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         engine=engine,
         redis=redis,
         tokens=Tokens(resolve_secret(settings), settings.jwt_ttl_seconds),
-        schema=build_schema(),
+        schema=build_schema(
+            extensions=() if settings.introspection else (DisableIntrospection,),
+        ),
         flags=flags,
         cache=cache,
         ttl=Ttl(

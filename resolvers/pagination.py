@@ -1,15 +1,18 @@
 """Opaque Relay cursors over keyset pagination, the same bytes from v3 and v4.
 
-A cursor is url-safe base64 of JSON `[kind, *sort key]`, where kind names the ordering
-(`NAME`, `RATING`, `NEWEST`, `DISTANCE` for restaurants, `REVIEWS`, `USERS`). Each list
-is ordered by its sort key and then by id, so the ordering is total and stable under
-inserts: the page after a cursor starts right after that row, wherever it now stands.
+A cursor is url-safe base64 of JSON `[kind, list, *sort key]`: kind names the ordering
+(`NAME`, `RATING`, `NEWEST`, `DISTANCE` for restaurants, `REVIEWS`, `USERS`) and list is
+a digest of the list it came from (its filter, or the restaurant whose reviews it
+pages), so a cursor is refused anywhere else. Each list is ordered by its sort key and
+then by id, so the ordering is total and stable under inserts: the page after a cursor
+starts right after that row, wherever it now stands.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -40,20 +43,25 @@ def page_args(first: int, after: str | None, *, max_size: int = MAX_PAGE_SIZE) -
     return PageArgs(first=first, after=after)
 
 
-def encode(kind: str, key: Sequence[Any]) -> str:
+def list_of(*identity: object) -> str:
+    """A short, stable name of a list: its filter (a frozen dataclass) or its parent."""
+    return hashlib.blake2b(repr(identity).encode(), digest_size=6).hexdigest()
+
+
+def encode(kind: str, key: Sequence[Any], scope: str = "") -> str:
     values = [v.isoformat() if isinstance(v, datetime) else v for v in key]
-    raw = json.dumps([kind, *values], separators=(",", ":"))
+    raw = json.dumps([kind, scope, *values], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode(cursor: str, kind: str) -> tuple[Any, ...]:
+def decode(cursor: str, kind: str, scope: str = "") -> tuple[Any, ...]:
     """The sort key inside `cursor`; BAD_USER_INPUT unless it is a cursor of this list."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        if not isinstance(data, list) or data[0] != kind:
+        if not isinstance(data, list) or data[0] != kind or data[1] != scope:
             raise ValueError(kind)
-        values = data[1:]
+        values = data[2:]
         types = KEY_TYPES[kind]
         if len(values) != len(types):
             raise ValueError(values)
@@ -87,12 +95,13 @@ def build_page(
     kind: str,
     key: Callable[[T], Sequence[Any]],
     total: Callable[[], Any],
+    scope: str = "",
 ) -> Page[T]:
     """A page from up to `first + 1` rows fetched in order (the extra one means "more")."""
     items = tuple(rows[:first])
     return Page(
         items=items,
-        cursors=tuple(encode(kind, key(item)) for item in items),
+        cursors=tuple(encode(kind, key(item), scope) for item in items),
         has_next=len(rows) > first,
         total=total,
     )

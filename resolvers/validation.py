@@ -32,10 +32,14 @@ def camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers
+
+
 def parse_id(value: str, field: str = "id") -> int:
-    """IDs are decimal integers; anything else is bad input, never a lookup."""
+    """IDs are decimal integers of the id columns' range; anything else is bad input,
+    never a lookup (so both databases answer it alike)."""
     text = value.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
+    if not text.isascii() or not text.isdigit() or len(text) > 10 or int(text) > MAX_ID:
         raise InvalidInput(f"`{field}` is not a valid ID", {field: "not a valid ID"})
     return int(text)
 

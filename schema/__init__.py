@@ -25,6 +25,7 @@ from schema.migration import MigrationMutation, MigrationQuery
 from schema.mutation import DirectoryMutation
 from schema.query import DirectoryQuery
 from schema.response import ResponseExtensions
+from schema.text import TextSafety
 
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
 
@@ -51,6 +52,7 @@ def build_schema(
             lambda: ParserCache(maxsize=cache_size),
             lambda: ValidationCache(maxsize=cache_size),
             RequestGuard,
+            TextSafety,
             *extensions,
             ErrorCodes,
             ResponseExtensions,

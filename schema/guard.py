@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from schema.errors import USER_CODES
+
 
 class RequestGuard(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
@@ -15,5 +17,8 @@ class RequestGuard(SchemaExtension):
         refusal = context.refusal
         if refusal is not None:
             context.error_codes.append(refusal.code)
-            raise GraphQLError(refusal.message, extensions={"code": refusal.code})
+            extensions = {"code": refusal.code}
+            if refusal.code not in USER_CODES:  # internal: masked, with the request id
+                extensions["requestId"] = context.request_id
+            raise GraphQLError(refusal.message, extensions=extensions)
         yield

@@ -81,9 +81,11 @@ class ReviewFilter:
     def to_domain(self) -> domain.ReviewFilter:
         return domain.ReviewFilter(
             restaurant_id=(
-                parse_id(self.restaurant_id, "restaurantId") if self.restaurant_id else None
+                parse_id(self.restaurant_id, "restaurantId")
+                if self.restaurant_id is not None
+                else None
             ),
-            author_id=parse_id(self.author_id, "authorId") if self.author_id else None,
+            author_id=parse_id(self.author_id, "authorId") if self.author_id is not None else None,
             status=self.status,
             min_rating=self.min_rating,
         )

@@ -7,9 +7,10 @@ unless REQUIRE_SERVICES=1 (CI), where they fail instead.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from db import migrate, seed
 from db.engine import create_engine
-from tests.support import Database, GraphQL, gateway_client
+from tests.support import Database, GraphQL, RedisProcess, gateway_client
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -92,6 +93,19 @@ async def redis_url() -> str:
     finally:
         await client.aclose()
     return REDIS_URL
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A Redis server this test may kill; always stopped at the end."""
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server", "not on PATH")
+    server = RedisProcess(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
 
 
 @pytest.fixture

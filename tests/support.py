@@ -212,5 +212,46 @@ def base_env(**values: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("API_V4_", "DATABASE_URL", "REDIS_URL", "JWT_", "FAULTS"))
     }
-    env.update(LOG_LEVEL="WARNING", JWT_SECRET=JWT_SECRET, **values)
+    env.update({"LOG_LEVEL": "WARNING", "JWT_SECRET": JWT_SECRET, **values})
     return env
+
+
+class RedisProcess:
+    """A redis-server of the test's own on a spare loopback port, to stop and restart."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._workdir = workdir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            [
+                "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", str(self._workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.02)
+        raise TimeoutError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=5)
+        self._process = None
+
+    def keys(self) -> int:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+            sock.sendall(b"DBSIZE\r\n")
+            return int(sock.recv(64).strip().lstrip(b":"))

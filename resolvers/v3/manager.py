@@ -91,12 +91,13 @@ class LegacyDataManager:
                 "orderBy DISTANCE needs filter.near", {"orderBy": "DISTANCE needs filter.near"}
             )
         conditions, params = self._restaurant_conditions(where)
+        scope = pagination.list_of(where)
         order_by, after_key = sql.RESTAURANT_ORDERS[order.value]
         page_conditions = list(conditions)
         page_params = dict(params)
         timestamp_params: tuple[str, ...] = ()
         if page.after is not None:
-            page_params["k0"], page_params["k1"] = pagination.decode(page.after, order.value)
+            page_params["k0"], page_params["k1"] = pagination.decode(page.after, order.value, scope)
             page_conditions.append(after_key)
             if order is RestaurantOrder.NEWEST:
                 timestamp_params = ("k0",)
@@ -129,6 +130,7 @@ class LegacyDataManager:
             order.value,
             lambda r: pagination.restaurant_key(r, order),
             total,
+            scope,
         )
 
     def _restaurant_conditions(self, where: RestaurantFilter) -> tuple[list[str], dict[str, Any]]:
@@ -263,10 +265,13 @@ class LegacyDataManager:
         self, viewer: Viewer | None, where: ReviewFilter, page: PageArgs
     ) -> Page[Review]:
         where = validation.review_filter(where)
-        scope = policy.review_scope(viewer, where.status)
-        if scope is None:
+        listed = pagination.list_of(where)
+        if page.after is not None:
+            pagination.decode(page.after, "REVIEWS", listed)  # bad input first, as v4
+        visible = policy.review_scope(viewer, where.status)
+        if visible is None:
             return Page(items=(), cursors=(), has_next=False, total=_zero)
-        status, only_author = scope
+        status, only_author = visible
         conditions = ["v.status = :status"]
         params: dict[str, Any] = {"status": status.value}
         for name, value in (
@@ -281,21 +286,22 @@ class LegacyDataManager:
         if where.min_rating is not None:
             conditions.append("v.rating >= :min_rating")
             params["min_rating"] = where.min_rating
-        return await self._review_page(conditions, params, page)
+        return await self._review_page(conditions, params, page, listed)
 
     async def restaurant_reviews(self, restaurant_id: int, page: PageArgs) -> Page[Review]:
         return await self._review_page(
             ["v.restaurant_id = :restaurant_id", "v.status = 'APPROVED'"],
             {"restaurant_id": restaurant_id},
             page,
+            pagination.list_of("restaurant", restaurant_id),
         )
 
     async def _review_page(
-        self, conditions: list[str], params: dict[str, Any], page: PageArgs
+        self, conditions: list[str], params: dict[str, Any], page: PageArgs, scope: str
     ) -> Page[Review]:
         page_conditions, page_params = list(conditions), dict(params)
         if page.after is not None:
-            page_params["k0"], page_params["k1"] = pagination.decode(page.after, "REVIEWS")
+            page_params["k0"], page_params["k1"] = pagination.decode(page.after, "REVIEWS", scope)
             page_conditions.append(sql.REVIEWS_AFTER)
         rows = await self._rows(
             select(
@@ -320,6 +326,7 @@ class LegacyDataManager:
             "REVIEWS",
             lambda v: (v.created_at, v.id),
             total,
+            scope,
         )
 
     async def create_review(self, viewer: Viewer | None, data: NewReview) -> Review:
@@ -468,8 +475,9 @@ class LegacyDataManager:
             conditions.append(sql.USER_SEARCH)
             params["search"] = validation.escape_like(where.search.strip())
         page_conditions, page_params = list(conditions), dict(params)
+        scope = pagination.list_of(where)
         if page.after is not None:
-            page_params["k0"], page_params["k1"] = pagination.decode(page.after, "USERS")
+            page_params["k0"], page_params["k1"] = pagination.decode(page.after, "USERS", scope)
             page_conditions.append(sql.USERS_AFTER)
         rows = await self._rows(
             select(
@@ -493,6 +501,7 @@ class LegacyDataManager:
             "USERS",
             lambda u: (u.name, u.id),
             total,
+            scope,
         )
 
     async def update_user_role(self, viewer: Viewer | None, user_id: int, role: Role) -> User:

@@ -24,6 +24,11 @@ class Loaders:
         self.author = DataLoader[int, Author | None](self._authors)
         self.review_head = DataLoader[tuple[int, int], ReviewHead](self._review_heads)
 
+    def clear(self) -> None:
+        """Forget what this request loaded: a write may have changed any of it."""
+        for loader in (self.restaurant, self.author, self.review_head):
+            loader.clear_all()
+
     async def _restaurants(self, ids: Sequence[int]) -> list[Restaurant | None]:
         found = await self._reads.restaurants.by_ids(list(ids))
         return [found.get(i) for i in ids]

@@ -47,11 +47,11 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _decoded(after: str | None, kind: str) -> tuple[Any, ...] | None:
-    return pagination.decode(after, kind) if after is not None else None
+def _decoded(after: str | None, kind: str, scope: str) -> tuple[Any, ...] | None:
+    return pagination.decode(after, kind, scope) if after is not None else None
 
 
-class RestaurantService:
+class _Service:
     def __init__(
         self,
         reads: Repositories,
@@ -64,6 +64,13 @@ class RestaurantService:
         self._loaders = loaders
         self._changes = changes
 
+    async def _written(self, change: Change) -> None:
+        """After a commit: the cache forgets what changed, and so does this request."""
+        await self._changes.changed(change)
+        self._loaders.clear()
+
+
+class RestaurantService(_Service):
     async def restaurant(self, restaurant_id: int) -> Restaurant | None:
         return await self._loaders.restaurant.load(restaurant_id)
 
@@ -75,7 +82,8 @@ class RestaurantService:
             raise InvalidInput(
                 "orderBy DISTANCE needs filter.near", {"orderBy": "DISTANCE needs filter.near"}
             )
-        after = _decoded(page.after, order.value)
+        scope = pagination.list_of(where)
+        after = _decoded(page.after, order.value, scope)
         rows = await self._reads.restaurants.page(where, order, after, page.first + 1)
         for restaurant in rows:
             # The rest of the request finds these without another statement.
@@ -85,7 +93,12 @@ class RestaurantService:
             return await self._reads.restaurants.count(where)
 
         return pagination.build_page(
-            rows, page.first, order.value, lambda r: pagination.restaurant_key(r, order), total
+            rows,
+            page.first,
+            order.value,
+            lambda r: pagination.restaurant_key(r, order),
+            total,
+            scope,
         )
 
     async def create_restaurant(self, viewer: Viewer | None, data: NewRestaurant) -> Restaurant:
@@ -115,7 +128,7 @@ class RestaurantService:
         async with self._uow() as uow:
             new_id = await uow.restaurants.add(values)
             await uow.commit()
-        await self._changes.changed(Change(restaurants=frozenset({new_id})))
+        await self._written(Change(restaurants=frozenset({new_id})))
         return await self._fresh(new_id)
 
     async def update_restaurant(
@@ -128,7 +141,7 @@ class RestaurantService:
             if not await uow.restaurants.update(restaurant_id, values | {"updated_at": now()}):
                 raise NotFound(f"No restaurant with id {restaurant_id}")
             await uow.commit()
-        await self._changes.changed(Change(restaurants=frozenset({restaurant_id})))
+        await self._written(Change(restaurants=frozenset({restaurant_id})))
         return await self._fresh(restaurant_id)
 
     async def delete_restaurant(self, viewer: Viewer | None, restaurant_id: int) -> bool:
@@ -138,7 +151,7 @@ class RestaurantService:
             if not await uow.restaurants.remove(restaurant_id):
                 raise NotFound(f"No restaurant with id {restaurant_id}")
             await uow.commit()
-        await self._changes.changed(
+        await self._written(
             Change(
                 restaurants=frozenset({restaurant_id}),
                 reviews=frozenset(review_id for review_id, _ in cascaded),
@@ -157,19 +170,7 @@ class RestaurantService:
         return restaurant
 
 
-class ReviewService:
-    def __init__(
-        self,
-        reads: Repositories,
-        uow: UnitOfWorkFactory,
-        loaders: Loaders,
-        changes: ChangeSink,
-    ) -> None:
-        self._reads = reads
-        self._uow = uow
-        self._loaders = loaders
-        self._changes = changes
-
+class ReviewService(_Service):
     async def review(self, viewer: Viewer | None, review_id: int) -> Review | None:
         review = await self._reads.reviews.by_id(review_id)
         return review if review is not None and policy.can_see_review(viewer, review) else None
@@ -178,7 +179,8 @@ class ReviewService:
         self, viewer: Viewer | None, where: ReviewFilter, page: PageArgs
     ) -> Page[Review]:
         where = validation.review_filter(where)
-        after = _decoded(page.after, "REVIEWS")
+        listed = pagination.list_of(where)
+        after = _decoded(page.after, "REVIEWS", listed)
         scope = policy.review_scope(viewer, where.status)
         if scope is None:
             return Page(items=(), cursors=(), has_next=False)
@@ -191,9 +193,10 @@ class ReviewService:
             author_id=only_author if only_author is not None else where.author_id,
             min_rating=where.min_rating,
         )
-        return await self._page(query, after, page.first)
+        return await self._page(query, after, page.first, listed)
 
     async def restaurant_reviews(self, restaurant_id: int, page: PageArgs) -> Page[Review]:
+        scope = pagination.list_of("restaurant", restaurant_id)
         if page.after is None:
             items, approved = await self._loaders.review_head.load((restaurant_id, page.first + 1))
 
@@ -201,20 +204,22 @@ class ReviewService:
                 return approved
 
             return pagination.build_page(
-                items, page.first, "REVIEWS", lambda v: (v.created_at, v.id), known
+                items, page.first, "REVIEWS", lambda v: (v.created_at, v.id), known, scope
             )
         query = ReviewQuery(status=ReviewStatus.APPROVED, restaurant_id=restaurant_id)
-        return await self._page(query, _decoded(page.after, "REVIEWS"), page.first)
+        return await self._page(query, _decoded(page.after, "REVIEWS", scope), page.first, scope)
 
     async def _page(
-        self, query: ReviewQuery, after: tuple[Any, ...] | None, first: int
+        self, query: ReviewQuery, after: tuple[Any, ...] | None, first: int, scope: str
     ) -> Page[Review]:
         rows = await self._reads.reviews.page(query, after, first + 1)
 
         async def total() -> int:
             return await self._reads.reviews.count(query)
 
-        return pagination.build_page(rows, first, "REVIEWS", lambda v: (v.created_at, v.id), total)
+        return pagination.build_page(
+            rows, first, "REVIEWS", lambda v: (v.created_at, v.id), total, scope
+        )
 
     async def create_review(self, viewer: Viewer | None, data: NewReview) -> Review:
         viewer = policy.signed_in(viewer)
@@ -250,7 +255,7 @@ class ReviewService:
             raise InvalidInput(
                 "The restaurant no longer exists", {"restaurantId": "no such restaurant"}
             ) from exc
-        await self._changes.changed(Change.of_review(new_id, data.restaurant_id, viewer.id))
+        await self._written(Change.of_review(new_id, data.restaurant_id, viewer.id))
         return await self._fresh(new_id)
 
     async def _editable(self, viewer: Viewer | None, review_id: int) -> tuple[Viewer, Review]:
@@ -271,9 +276,7 @@ class ReviewService:
         async with self._uow() as uow:
             await uow.reviews.update(review_id, values)
             await uow.commit()
-        await self._changes.changed(
-            Change.of_review(review_id, review.restaurant_id, review.author_id)
-        )
+        await self._written(Change.of_review(review_id, review.restaurant_id, review.author_id))
         return await self._fresh(review_id)
 
     async def delete_review(self, viewer: Viewer | None, review_id: int) -> bool:
@@ -281,9 +284,7 @@ class ReviewService:
         async with self._uow() as uow:
             await uow.reviews.remove(review_id)
             await uow.commit()
-        await self._changes.changed(
-            Change.of_review(review_id, review.restaurant_id, review.author_id)
-        )
+        await self._written(Change.of_review(review_id, review.restaurant_id, review.author_id))
         return True
 
     async def moderate_review(
@@ -296,9 +297,7 @@ class ReviewService:
         async with self._uow() as uow:
             await uow.reviews.update(review_id, {"status": status.value, "updated_at": now()})
             await uow.commit()
-        await self._changes.changed(
-            Change.of_review(review_id, review.restaurant_id, review.author_id)
-        )
+        await self._written(Change.of_review(review_id, review.restaurant_id, review.author_id))
         return await self._fresh(review_id)
 
     async def _fresh(self, review_id: int) -> Review:
@@ -308,19 +307,7 @@ class ReviewService:
         return review
 
 
-class UserService:
-    def __init__(
-        self,
-        reads: Repositories,
-        uow: UnitOfWorkFactory,
-        loaders: Loaders,
-        changes: ChangeSink,
-    ) -> None:
-        self._reads = reads
-        self._uow = uow
-        self._loaders = loaders
-        self._changes = changes
-
+class UserService(_Service):
     async def author(self, user_id: int) -> Author | None:
         return await self._loaders.author.load(user_id)
 
@@ -336,13 +323,16 @@ class UserService:
     ) -> Page[User]:
         policy.admin(viewer)
         where = validation.user_filter(where)
-        after = _decoded(page.after, "USERS")
+        scope = pagination.list_of(where)
+        after = _decoded(page.after, "USERS", scope)
         rows = await self._reads.users.page(where, after, page.first + 1)
 
         async def total() -> int:
             return await self._reads.users.count(where)
 
-        return pagination.build_page(rows, page.first, "USERS", lambda u: (u.name, u.id), total)
+        return pagination.build_page(
+            rows, page.first, "USERS", lambda u: (u.name, u.id), total, scope
+        )
 
     async def update_user_role(self, viewer: Viewer | None, user_id: int, role: Role) -> User:
         admin = policy.admin(viewer)
@@ -351,7 +341,7 @@ class UserService:
             if not await uow.users.set_role(user_id, role, {"updated_at": now()}):
                 raise NotFound(f"No user with id {user_id}")
             await uow.commit()
-        await self._changes.changed(Change(users=frozenset({user_id})))
+        await self._written(Change(users=frozenset({user_id})))
         user = await self._reads.users.by_id(user_id)
         if user is None:
             raise NotFound(f"No user with id {user_id}")
@@ -365,7 +355,7 @@ class UserService:
             if not await uow.users.remove(user_id):
                 raise NotFound(f"No user with id {user_id}")
             await uow.commit()
-        await self._changes.changed(
+        await self._written(
             Change(
                 users=frozenset({user_id}),
                 reviews=frozenset(review_id for review_id, _ in written),

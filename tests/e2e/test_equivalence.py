@@ -82,6 +82,8 @@ SINGLE_QUERIES: list[tuple[str, dict[str, Any], int | None]] = [
     ("query($id: ID!) { review(id: $id) { " + REVIEW_FIELDS + " } }", {"id": "3"}, None),
     ("{ users(first: 1) { totalCount } }", {}, USER_ID),
     ("{ restaurants(first: 500) { totalCount } }", {}, None),
+    ('{ reviews(filter: {status: PENDING}, after: "zzz") { totalCount } }', {}, None),
+    ('{ reviews(first: 5, after: "zzz") { totalCount } }', {}, MODERATOR_ID),
 ]
 
 
@@ -128,6 +130,32 @@ async def test_queries_match(
 ) -> None:
     v3, v4 = versions
     same(await v3(query, variables, as_user=as_user), await v4(query, variables, as_user=as_user))
+
+
+MODERATE_TWICE = """mutation($a: ID!, $b: ID!) {
+  a: moderateReview(id: $a, status: APPROVED) { restaurant { reviewCount averageRating
+       reviews { totalCount edges { node { id } } } } author { name } }
+  b: moderateReview(id: $b, status: APPROVED) { restaurant { reviewCount averageRating
+       reviews { totalCount edges { node { id } } } } author { name } }
+}"""
+
+
+async def test_a_mutation_reads_its_own_earlier_writes_on_both_versions(
+    fresh_db: Database, data_dir: Path
+) -> None:
+    pending = [v for v in seeded.dataset().reviews if v["status"] == "PENDING"]
+    restaurant = next(
+        r for r in {v["restaurant_id"] for v in pending}
+        if sum(v["restaurant_id"] == r for v in pending) >= 4
+    )  # fmt: skip
+    ids = [str(v["id"]) for v in pending if v["restaurant_id"] == restaurant][:4]
+    async for v3, v4 in pair(fresh_db, data_dir):
+        old = await v3(MODERATE_TWICE, {"a": ids[0], "b": ids[1]}, as_user=MODERATOR_ID)
+        new = await v4(MODERATE_TWICE, {"a": ids[2], "b": ids[3]}, as_user=MODERATOR_ID)
+        for reply in (old, new):
+            first, second = reply.ok()["a"]["restaurant"], reply.ok()["b"]["restaurant"]
+            assert second["reviewCount"] == first["reviewCount"] + 1
+            assert second["reviews"]["totalCount"] == first["reviews"]["totalCount"] + 1
 
 
 async def test_writes_through_either_version_read_the_same(

@@ -12,6 +12,7 @@ import jwt
 import pytest
 from sqlalchemy import text
 
+from tests import seeded
 from tests.support import (
     ADMIN_ID,
     JWT_SECRET,
@@ -206,3 +207,61 @@ async def test_queries_work_over_get_too(gql: GraphQL) -> None:
         "/graphql", params={"query": "mutation { deleteRestaurant(id: 1) }"}
     )
     assert mutation.status_code in (400, 405)
+
+
+@pytest.mark.parametrize("body", [b'"x"', b"42", b"null", b"true", b"[1]", b'{"query": 5}'])
+async def test_odd_json_bodies_are_coded_400s(gql: GraphQL, body: bytes) -> None:
+    response = await gql.http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ('{ restaurants(filter: {search: "a\\u0000b"}) { totalCount } }', {}),
+        ("query($s: String) { restaurants(filter: {city: $s}) { totalCount } }", {"s": "x\x00"}),
+        ("query($s: String) { users(filter: {search: $s}) { totalCount } }", {"s": "\ud800"}),
+        ('{ restaurant(id: "2147483648") { id } }', {}),
+        ('{ reviews(filter: {restaurantId: ""}) { totalCount } }', {}),
+        ('{ review(id: "9999999999") { id } }', {}),
+    ],
+)
+async def test_text_and_ids_no_database_can_hold_are_bad_input(
+    gql: GraphQL, query: str, variables: dict[str, object]
+) -> None:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    response = await gql.http.post(
+        "/graphql", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200
+    codes = [e["extensions"]["code"] for e in response.json()["errors"]]
+    assert codes == ["BAD_USER_INPUT"]
+
+
+async def test_a_cursor_works_only_for_the_list_it_came_from(gql: GraphQL) -> None:
+    query = """query($filter: RestaurantFilter, $after: String) {
+        restaurants(filter: $filter, first: 2, after: $after) { pageInfo { endCursor } } }"""
+    page = (await gql(query, {"filter": {"state": "NJ"}})).ok()
+    cursor = page["restaurants"]["pageInfo"]["endCursor"]
+    assert (await gql(query, {"filter": {"state": "NJ"}, "after": cursor})).ok()
+    other = await gql(query, {"filter": {"state": "NY"}, "after": cursor})
+    assert other.codes == ["BAD_USER_INPUT"]
+    nested = """query($id: ID!, $after: String) { restaurant(id: $id) {
+        reviews(first: 1, after: $after) { pageInfo { endCursor } } } }"""
+    busiest = str(seeded.busiest_restaurant())
+    mine = (await gql(nested, {"id": busiest})).ok()["restaurant"]["reviews"]["pageInfo"]
+    elsewhere = await gql(nested, {"id": "1", "after": mine["endCursor"]})
+    assert elsewhere.codes == ["BAD_USER_INPUT"]
+
+
+async def test_introspection_can_be_switched_off(shared_db: Database, data_dir: Path) -> None:
+    async with gateway_client(shared_db, data_dir, {}, introspection=False) as closed:
+        reply = await closed("{ __schema { types { name } } }")
+        assert set(reply.codes) == {"BAD_USER_INPUT"}
+        assert reply.data is None
+        assert (await closed("{ statistics { totalUsers } }")).ok()
+    async with gateway_client(shared_db, data_dir, {}) as open_:
+        assert (await open_("{ __schema { queryType { name } } }")).ok()

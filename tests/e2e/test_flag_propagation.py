@@ -222,3 +222,22 @@ def test_the_cli_changes_flags_with_the_same_rules(
     assert jewgo("rollback", "--reason", "drill").returncode == 0
     listing = jewgo("list").stdout
     assert "api_v4_users" in listing and "DISABLED" in listing and "overrides: 1" in listing
+
+
+def test_every_worker_refuses_nonsense_before_forking(
+    fresh_db: Database, namespace: str, tmp_path: Path
+) -> None:
+    for bad in ({"API_V4_USERS": "maybe"}, {"JWT_SECRET": ""}):
+        env = gateway_env(fresh_db, None, namespace, **bad)
+        if not bad.get("JWT_SECRET", "x"):
+            env.pop("JWT_SECRET")
+        done = subprocess.run(
+            [JEWGO, "serve", "--workers", "2", "--port", str(free_port())],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode != 0
+        assert "API_V4_USERS" in done.stderr or "JWT_SECRET" in done.stderr

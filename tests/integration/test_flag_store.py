@@ -147,3 +147,16 @@ async def test_the_audit_log_is_append_only(store: FlagStore, engine: AsyncEngin
             async with engine.begin() as conn:
                 await conn.execute(text(statement))
     assert (await store.history(FLAG, 1))[0].actor == "a"
+
+
+async def test_rolling_everything_back_while_flags_change_never_deadlocks(
+    store: FlagStore,
+) -> None:
+    for _ in range(6):
+        outcomes = await asyncio.gather(
+            store.rollback(None, actor="pager", reason="drill"),
+            *(store.set_stage(name, Stage.TESTING, actor="dev") for name in FLAG_NAMES[::2]),
+            store.rollback(None, actor="pager", reason="again"),
+            return_exceptions=True,
+        )
+        assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from gateway.auth import Tokens, bearer, resolve_secret
+from gateway.auth import MissingSecret, Tokens, bearer, resolve_secret
 from gateway.settings import Settings
 from resolvers.errors import Unauthenticated
 
@@ -80,3 +80,10 @@ def test_the_embedded_database_lives_in_the_data_dir(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert settings.embedded
     assert settings.database == f"sqlite+aiosqlite:///{tmp_path / 'jewgo.db'}"
+
+
+def test_a_shared_database_needs_a_shared_secret(tmp_path: Path) -> None:
+    shared = Settings(data_dir=tmp_path, database_url="postgresql+asyncpg://db/jewgo")
+    with pytest.raises(MissingSecret):
+        resolve_secret(shared)
+    assert not (tmp_path / "jwt-secret").exists()

@@ -1,0 +1,62 @@
+"""A small closed-loop HTTP load generator on loopback (httpx, asyncio)."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Round:
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    failures: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def run(
+    url: str,
+    body: dict[str, Any],
+    *,
+    requests: int,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
+) -> Round:
+    """`requests` POSTs of `body` by `concurrency` clients, each waiting for its answer."""
+    latencies: list[float] = []
+    failures = 0
+    remaining = requests
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            nonlocal remaining, failures
+            while remaining > 0:
+                remaining -= 1
+                started = time.perf_counter()
+                response = await client.post("/graphql", json=body, headers=headers)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200 or b'"errors"' in response.content:
+                    failures += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return Round(len(latencies), elapsed, latencies, failures)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)

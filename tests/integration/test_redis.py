@@ -1,0 +1,95 @@
+"""The cache store and the metrics window on a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from redis.asyncio import Redis
+
+from flags.metrics import Observation, WindowMetrics
+from gateway.cache import RedisStore, TieredCache
+from tests.support import RedisProcess, free_port
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+async def test_the_redis_store_adds_only_where_absent_and_tombstones(
+    redis: Redis, namespace: str
+) -> None:
+    store = RedisStore(redis, namespace)
+    await store.add_many({"r:1": {"name": "old"}}, ttl=60)
+    await store.add_many({"r:1": {"name": "ignored"}, "r:2": (1, 2.5)}, ttl=60)
+    assert await store.get_many(["r:1", "r:2", "r:3"]) == [{"name": "old"}, (1, 2.5), None]
+    await store.invalidate(["r:1"], ["restaurants", "restaurants"])
+    await store.add_many({"r:1": {"name": "late"}}, ttl=60)
+    assert await store.get_many(["r:1"]) == [None]
+    assert await store.generations(["restaurants", "users"]) == [2, 0]
+    assert await store.flush() >= 2
+    assert await store.generations(["restaurants"]) == [0]
+
+
+async def test_a_dead_redis_costs_one_short_timeout_then_memory_serves(
+    namespace: str,
+) -> None:
+    dead = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.1)
+    cache = TieredCache(dead, namespace=namespace, timeout=0.2, retry_seconds=60)
+    started = time.monotonic()
+    await cache.add_many({"k": 1}, ttl=60)
+    for _ in range(50):
+        assert await cache.get_many(["k"]) == [1]
+    assert time.monotonic() - started < 1.0
+    assert cache.status[0] == "degraded"
+    await dead.aclose()
+
+
+async def test_missed_invalidations_are_caught_up_before_redis_is_trusted_again(
+    own_redis: RedisProcess, namespace: str
+) -> None:
+    client = Redis.from_url(own_redis.url, socket_connect_timeout=0.2)
+    cache = TieredCache(client, namespace=namespace, timeout=0.2, retry_seconds=0.2)
+    await cache.add_many({"r:1": "before the outage"}, ttl=600)
+    own_redis.kill()
+    await cache.invalidate(["r:1"], ["restaurants"])  # cannot reach Redis
+    assert cache.status[0] == "degraded"
+    own_redis.start()  # an empty Redis would forget anyway; refill it as if it had kept data
+    await RedisStore(client, namespace).add_many({"r:1": "stale"}, ttl=600)
+    await asyncio.sleep(0.3)
+    assert await cache.get_many(["r:1"]) == [None]  # flushed, not stale
+    assert cache.status[0] == "ok"
+    await client.aclose()
+
+
+async def test_two_instances_see_the_same_fleet_wide_counts(redis: Redis, namespace: str) -> None:
+    one = WindowMetrics(redis, namespace=namespace, bucket_seconds=5)
+    two = WindowMetrics(redis, namespace=namespace, bucket_seconds=5)
+    for _ in range(3):
+        one.record(Observation("reviews", "v4", 0.01, internal_error=False))
+    two.record(Observation("reviews", "v4", 0.5, internal_error=True))
+    two.record(Observation("reviews", "v3", 0.02, internal_error=False))
+    await one.flush()
+    await two.flush()
+    seen_by_one, seen_by_two = await one.window(60), await two.window(60)
+    assert seen_by_one == seen_by_two
+    v4 = seen_by_one[("reviews", "v4")]
+    assert (v4.calls, v4.errors) == (4, 1)
+    assert seen_by_one[("reviews", "v3")].calls == 1
+    assert one.local_window(60)[("reviews", "v4")].calls == 3
+
+
+async def test_without_redis_the_window_is_local(namespace: str) -> None:
+    dead = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.1)
+    metrics = WindowMetrics(dead, namespace=namespace, timeout=0.1)
+    metrics.record(Observation("users", "v3", 0.01, internal_error=False))
+    await metrics.flush()  # fails, keeps the counts for later
+    window = await metrics.window(60)
+    assert window[("users", "v3")].calls == 1
+    assert metrics.fleet_wide is False
+    await dead.aclose()

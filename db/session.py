@@ -3,8 +3,9 @@ connection at a time, and writes run in short transactions (the unit of work).
 
 A read checks a connection out for its statement only, so a request never holds one
 connection while it waits for another (a mutation's transaction, the flag store): held
-connections waiting on each other would deadlock a busy pool. Reads of one request take
-turns, so one request uses one connection at a time however many fields it resolves
+connections waiting on each other would deadlock a busy pool. Reads run in autocommit
+(no BEGIN, no ROLLBACK on return: one round trip each). Reads of one request take turns,
+so one request uses one connection at a time however many fields it resolves
 concurrently. A read that meets a connection the server has dropped is retried once on
 a fresh one (reads are idempotent).
 """
@@ -27,11 +28,22 @@ class Executor(Protocol):
     ) -> Result[Any]: ...
 
 
+_AUTOCOMMIT: dict[int, AsyncEngine] = {}
+
+
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """The engine's autocommit view: the same pool, connections without transactions."""
+    view = _AUTOCOMMIT.get(id(engine))
+    if view is None or view.sync_engine.pool is not engine.sync_engine.pool:
+        view = _AUTOCOMMIT[id(engine)] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return view
+
+
 class RequestConnection:
     """One statement at a time, each on a connection checked out for it alone."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine = autocommit(engine)
         self._lock = asyncio.Lock()
 
     async def execute(

@@ -178,3 +178,29 @@ class FlagStateRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class RolloutRow(Base):
+    """A gradual rollout of one flag; the newest row of a flag is its current rollout."""
+
+    __tablename__ = "rollouts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_name: Mapped[str] = mapped_column(ForeignKey("feature_flags.name"))
+    state: Mapped[str] = mapped_column(Text)
+    current_percentage: Mapped[float] = mapped_column(Float)
+    config: Mapped[str] = mapped_column(Text)  # JSON of RolloutConfig
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_decision: Mapped[str | None] = mapped_column(Text)
+    started_by: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('RUNNING', 'PAUSED', 'COMPLETED', 'ROLLED_BACK', 'STOPPED')",
+            name="state",
+        ),
+        Index("ix_rollouts_flag_name_id", "flag_name", "id"),
+    )

@@ -30,12 +30,16 @@ class Cell:
     calls: int = 0
     errors: int = 0
     histogram: list[int] = field(default_factory=lambda: [0] * (len(BOUNDS_MS) + 1))
+    # Further named counts of a series (the shadow's matches, mismatches per field, ...).
+    extra: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: Cell) -> None:
         self.calls += other.calls
         self.errors += other.errors
         for i, n in enumerate(other.histogram):
             self.histogram[i] += n
+        for name, n in other.extra.items():
+            self.extra[name] = self.extra.get(name, 0) + n
 
     def percentile_ms(self, q: float) -> float | None:
         """The q-quantile in milliseconds, interpolated within its histogram bucket."""
@@ -89,20 +93,43 @@ class WindowMetrics:
         self._clock = clock
         self._local: dict[tuple[int, str, str], Cell] = {}
         self._pending: dict[tuple[int, str, str], Cell] = {}
+        self._recent: dict[str, list[str]] = {}
+        self._pending_recent: list[tuple[str, str, int]] = []
         self._task: asyncio.Task[None] | None = None
         self.fleet_wide = redis is not None
 
     def record(self, observation: Observation) -> None:
+        """One call of a domain's version."""
+        slot = bisect.bisect_left(BOUNDS_MS, observation.seconds * 1000)
+        delta = Cell(calls=1, errors=int(observation.internal_error))
+        delta.histogram[slot] = 1
+        self.add((observation.domain, observation.version), delta)
+
+    def add(self, series: Series, delta: Cell) -> None:
+        """Counts of any series (a domain's version, a flag's shadow) into the bucket of now."""
         bucket = int(self._clock() // self.bucket_seconds)
-        ms = observation.seconds * 1000
-        slot = bisect.bisect_left(BOUNDS_MS, ms)
         targets = (self._local, self._pending) if self._redis is not None else (self._local,)
         for cells in targets:
-            cell = cells.setdefault((bucket, observation.domain, observation.version), Cell())
-            cell.calls += 1
-            cell.errors += observation.internal_error
-            cell.histogram[slot] += 1
+            cells.setdefault((bucket, *series), Cell()).add(delta)
         self._forget_old(bucket)
+
+    def remember(self, name: str, text: str, keep: int = 20) -> None:
+        """Put `text` at the head of the short list `name` (newest first)."""
+        recent = self._recent.setdefault(name, [])
+        recent.insert(0, text)
+        del recent[keep:]
+        if self._redis is not None:
+            self._pending_recent.append((name, text, keep))
+
+    async def recent(self, name: str, count: int) -> list[str]:
+        if self._redis is not None:
+            try:
+                async with asyncio.timeout(self._timeout * 4):
+                    raw = await self._redis.lrange(f"{self._prefix}:recent:{name}", 0, count - 1)
+                return [item.decode() if isinstance(item, bytes) else str(item) for item in raw]
+            except Exception:  # fall back to what this process saw
+                pass
+        return self._recent.get(name, [])[:count]
 
     def _forget_old(self, bucket: int) -> None:
         oldest = bucket - self._retention // self.bucket_seconds
@@ -157,25 +184,35 @@ class WindowMetrics:
 
     async def flush(self) -> None:
         """Add what this process saw since the last flush to the fleet's counters."""
-        if self._redis is None or not self._pending:
+        if self._redis is None or not (self._pending or self._pending_recent):
             return
         pending, self._pending = self._pending, {}
+        remembered, self._pending_recent = self._pending_recent, []
         try:
             async with asyncio.timeout(self._timeout * 4):
                 pipe = self._redis.pipeline(transaction=False)
                 for (bucket, domain, version), cell in pending.items():
                     key = f"{self._prefix}:{bucket}:{domain}:{version}"
-                    pipe.hincrby(key, "c", cell.calls)
+                    if cell.calls:
+                        pipe.hincrby(key, "c", cell.calls)
                     if cell.errors:
                         pipe.hincrby(key, "e", cell.errors)
                     for i, n in enumerate(cell.histogram):
                         if n:
                             pipe.hincrby(key, f"h{i}", n)
+                    for name, n in cell.extra.items():
+                        pipe.hincrby(key, f"x:{name}", n)
                     pipe.expire(key, self._retention + self.bucket_seconds)
+                for name, text, keep in remembered:
+                    key = f"{self._prefix}:recent:{name}"
+                    pipe.lpush(key, text)
+                    pipe.ltrim(key, 0, keep - 1)
+                    pipe.expire(key, self._retention)
                 await pipe.execute()
         except Exception as exc:  # keep the counts for the next try
             for slot, cell in pending.items():
                 self._pending.setdefault(slot, Cell()).add(cell)
+            self._pending_recent[:0] = remembered
             log.warning("metrics flush failed", error=type(exc).__name__)
 
     async def start(self) -> None:
@@ -202,6 +239,8 @@ def _cell(row: dict[bytes, bytes]) -> Cell:
     for name, value in row.items():
         if name.startswith(b"h"):
             cell.histogram[int(name[1:])] += int(value)
+        elif name.startswith(b"x:"):
+            cell.extra[name[2:].decode()] = int(value)
     return cell
 
 

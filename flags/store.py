@@ -21,7 +21,14 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db.models import FeatureFlagRow, FlagEventRow, FlagStateRow, FlagUserOverrideRow, UserRow
+from db.models import (
+    FeatureFlagRow,
+    FlagEventRow,
+    FlagStateRow,
+    FlagUserOverrideRow,
+    RolloutRow,
+    UserRow,
+)
 from flags.env import EnvOverride
 from flags.errors import InvalidChange, UnknownFlag, VersionConflict
 from flags.snapshot import FlagState, Snapshot
@@ -31,6 +38,7 @@ flags_table = cast(Table, FeatureFlagRow.__table__)
 overrides_table = cast(Table, FlagUserOverrideRow.__table__)
 events_table = cast(Table, FlagEventRow.__table__)
 state_table = cast(Table, FlagStateRow.__table__)
+rollouts_table = cast(Table, RolloutRow.__table__)
 
 
 def _utc(value: datetime) -> datetime:
@@ -67,6 +75,10 @@ class FlagStore:
         self._engine = engine
         self._env = dict(env or {})
 
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
     async def snapshot(self) -> Snapshot:
         async with self._engine.connect() as conn:
             flags = {
@@ -91,7 +103,7 @@ class FlagStore:
             return int((await conn.execute(select(state_table.c.revision))).scalar_one())
 
     @asynccontextmanager
-    async def _change(self) -> AsyncIterator[AsyncConnection]:
+    async def change(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that bumps the revision first: on PostgreSQL that locks the row,
         on SQLite it takes the write lock, so changes run one after another everywhere.
         A failed change rolls the bump back with everything else."""
@@ -99,7 +111,7 @@ class FlagStore:
             await conn.execute(update(state_table).values(revision=state_table.c.revision + 1))
             yield conn
 
-    async def _locked(self, conn: AsyncConnection, name: str) -> FlagState:
+    async def locked(self, conn: AsyncConnection, name: str) -> FlagState:
         if name not in FLAG_NAMES:
             raise UnknownFlag(f"No flag named {name!r}")
         statement = select(flags_table).where(flags_table.c.name == name).with_for_update()
@@ -108,7 +120,7 @@ class FlagStore:
             raise UnknownFlag(f"No flag named {name!r}")
         return _state(row)
 
-    async def _write(
+    async def write(
         self,
         conn: AsyncConnection,
         before: FlagState,
@@ -160,6 +172,49 @@ class FlagStore:
             updated_by=actor,
         )
 
+    async def note(
+        self,
+        conn: AsyncConnection,
+        flag: FlagState,
+        *,
+        actor: str,
+        action: str,
+        reason: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """An audit event that leaves the flag as it is (a rollout paused, say)."""
+        await conn.execute(
+            insert(events_table).values(
+                flag_name=flag.name,
+                at=datetime.now(UTC),
+                actor=actor,
+                action=action,
+                from_stage=flag.stage.value,
+                to_stage=flag.stage.value,
+                from_percentage=flag.percentage,
+                to_percentage=flag.percentage,
+                reason=reason,
+                details=json.dumps(details) if details is not None else None,
+            )
+        )
+
+    async def _stop_rollout(self, conn: AsyncConnection, name: str, actor: str) -> None:
+        """A hand on the flag's stage or percentage ends its rollout (SPEC §6)."""
+        await conn.execute(
+            update(rollouts_table)
+            .where(
+                rollouts_table.c.flag_name == name,
+                rollouts_table.c.state.in_(("RUNNING", "PAUSED")),
+            )
+            .values(
+                state="STOPPED",
+                next_step_at=None,
+                last_decision=f"stopped: the flag was changed by hand ({actor})",
+                updated_at=datetime.now(UTC),
+                version=rollouts_table.c.version + 1,
+            )
+        )
+
     @staticmethod
     def _expect(state: FlagState, expected_version: int | None) -> None:
         if expected_version is not None and expected_version != state.version:
@@ -178,12 +233,13 @@ class FlagStore:
         expected_version: int | None = None,
         details: Mapping[str, Any] | None = None,
     ) -> FlagState:
-        async with self._change() as conn:
-            before = await self._locked(conn, name)
+        async with self.change() as conn:
+            before = await self.locked(conn, name)
             self._expect(before, expected_version)
             if before.stage is Stage.COMPLETE and stage is not Stage.COMPLETE and not force:
                 raise InvalidChange(f"{name} is COMPLETE; leaving COMPLETE needs force: true")
-            return await self._write(
+            await self._stop_rollout(conn, name, actor)
+            return await self.write(
                 conn,
                 before,
                 actor=actor,
@@ -205,10 +261,11 @@ class FlagStore:
     ) -> FlagState:
         if not (math.isfinite(percentage) and 0 <= percentage <= 100):
             raise InvalidChange("percentage must be from 0 to 100")
-        async with self._change() as conn:
-            before = await self._locked(conn, name)
+        async with self.change() as conn:
+            before = await self.locked(conn, name)
             self._expect(before, expected_version)
-            return await self._write(
+            await self._stop_rollout(conn, name, actor)
+            return await self.write(
                 conn,
                 before,
                 actor=actor,
@@ -222,8 +279,8 @@ class FlagStore:
         self, name: str, user_id: int, enabled: bool | None, *, actor: str
     ) -> FlagState:
         """`enabled` None removes the override."""
-        async with self._change() as conn:
-            before = await self._locked(conn, name)
+        async with self.change() as conn:
+            before = await self.locked(conn, name)
             exists = await conn.execute(select(UserRow.id).where(UserRow.id == user_id))
             if exists.first() is None:
                 raise InvalidChange(f"No user with id {user_id}")
@@ -240,7 +297,7 @@ class FlagStore:
                     )
                 )
             words = "cleared" if enabled is None else ("V4" if enabled else "V3")
-            return await self._write(
+            return await self.write(
                 conn,
                 before,
                 actor=actor,
@@ -260,13 +317,14 @@ class FlagStore:
         """Every named (or every) flag back to DISABLED at 0 %, COMPLETE ones excepted."""
         names = list(FLAG_NAMES) if name is None else [name]
         changed = []
-        async with self._change() as conn:
+        async with self.change() as conn:
             for flag in names:
-                before = await self._locked(conn, flag)
+                before = await self.locked(conn, flag)
                 if before.stage is Stage.COMPLETE:
                     continue
+                await self._stop_rollout(conn, flag, actor)
                 changed.append(
-                    await self._write(
+                    await self.write(
                         conn,
                         before,
                         actor=actor,

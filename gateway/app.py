@@ -14,6 +14,7 @@ from gateway.logs import configure
 from gateway.metrics import metrics_endpoint
 from gateway.middleware import RequestIds
 from gateway.settings import Settings
+from gateway.shadow import Shadow
 from gateway.view import GatewayView
 from gateway.wiring import Services, bootstrap
 
@@ -46,9 +47,15 @@ def create_app(
         try:
             yield
         finally:
+            await shadow.drain()
             await services.close()
 
-    view = GatewayView(services, graphql_ide="graphiql" if settings.graphiql else None)
+    shadow = Shadow(
+        services,
+        sample_rate=settings.shadow_sample_rate,
+        concurrency=settings.shadow_concurrency,
+    )
+    view = GatewayView(services, shadow, graphql_ide="graphiql" if settings.graphiql else None)
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 import structlog
@@ -23,7 +23,10 @@ from db.engine import create_engine
 from db.models import UserRow
 from flags import env as flag_env
 from flags import summary
+from flags.controller import utc_now
 from flags.errors import FlagError
+from flags.rollout_store import RolloutStore
+from flags.rollouts import ACTIVE, Rollout, RolloutConfig, RolloutState
 from flags.snapshot import FlagState
 from flags.stages import FLAG_NAMES, Stage
 from flags.store import FlagStore
@@ -308,6 +311,110 @@ def flags_rollback(name: str | None, reason: str) -> None:
         raise click.ClickException("BAD_USER_INPUT: a rollback needs a reason")
     states = _with_flags(lambda flags: flags.rollback(name, actor=_flag_actor(), reason=reason))
     click.echo("\n".join(_describe(s) for s in states) or "nothing to roll back")
+
+
+def _rollout_store(flags: Flags) -> RolloutStore:
+    return RolloutStore(flags.store)
+
+
+def _describe_rollout(rollout: Rollout) -> str:
+    upcoming = rollout.next_step_at.isoformat(timespec="seconds") if rollout.next_step_at else "-"
+    return (
+        f"{rollout.flag:<24} {rollout.state.value:<11} {rollout.current_percentage:>6g}%  "
+        f"next step {upcoming}\n    {rollout.last_decision or ''}"
+    )
+
+
+@main.group()
+def rollout() -> None:
+    """Gradual rollouts run by the controller: start, status, pause, resume, stop."""
+
+
+@rollout.command("start")
+@click.argument("name")
+@click.option("--initial", "initial_percentage", type=float, default=5.0, show_default=True)
+@click.option("--increment", "increment_percentage", type=float, default=10.0, show_default=True)
+@click.option("--max", "max_percentage", type=float, default=100.0, show_default=True)
+@click.option(
+    "--interval",
+    "increment_interval_seconds",
+    type=int,
+    default=86400,
+    show_default=True,
+    help="Seconds between steps.",
+)
+@click.option(
+    "--window",
+    "monitoring_period_seconds",
+    type=int,
+    default=7200,
+    show_default=True,
+    help="Seconds of metrics each decision looks at.",
+)
+@click.option(
+    "--rollback-above",
+    "auto_rollback_threshold_percent",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="v4 error rate (%) that rolls back.",
+)
+@click.option("--min-requests", type=int, default=100, show_default=True)
+@click.option("--auto-rollback/--no-auto-rollback", "enable_auto_rollback", default=True)
+@click.option("--auto-increment/--no-auto-increment", "enable_auto_increment", default=True)
+@click.option("--max-latency-ratio", type=float, default=1.5, show_default=True)
+@click.option(
+    "--max-shadow-mismatch",
+    "max_shadow_mismatch_percent",
+    type=float,
+    default=0.1,
+    show_default=True,
+)
+def rollout_start(name: str, **config: object) -> None:
+    """Start a rollout of NAME: PARTIAL at the initial percentage, then step by step."""
+    settings = RolloutConfig(**config)  # type: ignore[arg-type]
+
+    async def run(flags: Flags) -> Rollout:
+        started = await _rollout_store(flags).start(
+            name, settings, actor=_flag_actor(), now=utc_now()
+        )
+        await flags.changed()
+        return started
+
+    click.echo(_describe_rollout(_with_flags(run)))
+
+
+@rollout.command("status")
+def rollout_status() -> None:
+    """The newest rollout of every flag that has had one."""
+
+    async def run(flags: Flags) -> list[str]:
+        return [_describe_rollout(r) for r in (await _rollout_store(flags).current()).values()]
+
+    click.echo("\n".join(_with_flags(run)) or "no rollouts")
+
+
+def _transition_command(allowed: tuple[RolloutState, ...], to: RolloutState) -> Any:
+    def command(name: str) -> None:
+        async def run(flags: Flags) -> Rollout:
+            return await _rollout_store(flags).transition(
+                name, allowed, to, actor=_flag_actor(), now=utc_now()
+            )
+
+        click.echo(_describe_rollout(_with_flags(run)))
+
+    return command
+
+
+rollout.command("pause", help="Hold NAME's rollout where it is.")(
+    click.argument("name")(_transition_command((RolloutState.RUNNING,), RolloutState.PAUSED))
+)
+rollout.command("resume", help="Let NAME's paused rollout go on.")(
+    click.argument("name")(_transition_command((RolloutState.PAUSED,), RolloutState.RUNNING))
+)
+rollout.command("stop", help="End NAME's rollout; the flag stays where it is.")(
+    click.argument("name")(_transition_command(ACTIVE, RolloutState.STOPPED))
+)
 
 
 @main.group()

@@ -65,7 +65,18 @@ async def _redis(services: Services) -> Component | None:
 
 async def components(services: Services) -> list[Component]:
     status, detail = services.cache.status
-    found = [await _database(services), Component("cache", status, detail), _flags(services)]
+    found = [
+        await _database(services),
+        Component("cache", status, detail),
+        _flags(services),
+        Component(
+            "rollouts",
+            "ok",
+            "this instance leads the rollout controller"
+            if services.controller.leading
+            else "standby (another instance holds the controller lease)",
+        ),
+    ]
     redis = await _redis(services)
     return [*found, redis] if redis is not None else found
 

@@ -49,7 +49,14 @@ SQL_STATEMENTS = Histogram(
     buckets=(0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256),
 )
 SHADOW_RESULTS = Counter(
-    "jewgo_shadow_comparisons_total", "Shadow comparisons by flag and result", ["flag", "result"]
+    "jewgo_shadow_comparisons_total",
+    "Shadow comparisons by flag and result (match, mismatch, candidate_error, shed)",
+    ["flag", "result"],
+)
+SHADOW_MISMATCH_FIELDS = Counter(
+    "jewgo_shadow_mismatches_total",
+    "Shadow mismatches by flag and the schema field where the results first differ",
+    ["flag", "field"],
 )
 
 CACHE_LOOKUPS = Counter(

@@ -61,6 +61,20 @@ class Settings(BaseSettings):
     )
     cache_memory_entries: int = Field(default=10_000, ge=100)
 
+    shadow_sample_rate: float = Field(
+        default=0.05, ge=0, le=1, description="Share of eligible reads compared with v4."
+    )
+    shadow_concurrency: int = Field(default=2, ge=1)
+    rollout_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often the controller judges running rollouts."
+    )
+    rollout_lease_seconds: float = Field(
+        default=15.0, gt=0, description="How long the controller's lease outlives its holder."
+    )
+    faults: str | None = Field(
+        default=None, description="Drills: domain.version:error=R,latency_ms=M;..."
+    )
+
     metrics_window_seconds: int = Field(
         default=300, ge=1, description="The window of FeatureFlag.metrics."
     )

@@ -13,15 +13,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from db.engine import STATEMENTS
 from db.session import RequestDatabase
-from flags.decide import Subject, decide, stickiness_key
+from flags.decide import Subject, stickiness_key
 from flags.metrics import Observation
-from flags.stages import CACHE, Variant
-from gateway import auth, health
+from gateway import auth
+from gateway.context import build_context
 from gateway.metrics import (
     REQUEST_SECONDS,
     REQUESTS,
@@ -29,18 +29,11 @@ from gateway.metrics import (
     RESOLVER_SECONDS,
     SQL_STATEMENTS,
 )
+from gateway.shadow import Shadow
 from gateway.versions import FORCE_HEADER, chooser, forced_version
 from gateway.wiring import Services
 from resolvers.domain import Version, Viewer
 from resolvers.errors import DomainError
-from resolvers.router import VersionRouter
-from resolvers.v3.manager import LegacyDataManager
-from resolvers.v4.cache import CachedRepositories
-from resolvers.v4.loaders import Loaders
-from resolvers.v4.repositories import Repositories
-from resolvers.v4.services import V4Backend
-from resolvers.v4.sql import SqlRepositories
-from resolvers.v4.unit_of_work import SqlUnitOfWork
 from schema.context import Context
 from schema.errors import INTERNAL, MASKED_MESSAGE, USER_CODES, coded
 
@@ -48,9 +41,10 @@ log = structlog.get_logger("jewgo.request")
 
 
 class GatewayView(GraphQL[Context, None]):
-    def __init__(self, services: Services, **options: Any) -> None:
+    def __init__(self, services: Services, shadow: Shadow | None = None, **options: Any) -> None:
         super().__init__(services.schema, **options)
         self.services = services
+        self.shadow = shadow
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,6 +119,11 @@ class GatewayView(GraphQL[Context, None]):
         REQUESTS.labels(context.operation_type or "unknown", outcome).inc()
         REQUEST_SECONDS.observe(seconds)
         SQL_STATEMENTS.observe(statements)
+        operation = getattr(request.state, "operation", None)
+        if self.shadow is not None and isinstance(operation, GraphQLRequestData):
+            self.shadow.consider(
+                context, operation.query, operation.variables, getattr(request.state, "data", None)
+            )
         log.info(
             "graphql request",
             request_id=context.request_id,
@@ -167,38 +166,42 @@ class GatewayView(GraphQL[Context, None]):
             ),
             salt=snapshot.salt,
         )
-        reads: Repositories = SqlRepositories(db.reads)
-        if decide(snapshot, CACHE, subject).variant is Variant.V4:
-            reads = CachedRepositories(reads, services.cache, services.ttl)
-        loaders = Loaders(reads)
-        router = VersionRouter(
-            chooser(forced, snapshot, subject),
-            {
-                Version.V3: lambda: LegacyDataManager(db, services.changes),
-                Version.V4: lambda: V4Backend(
-                    reads, lambda: SqlUnitOfWork(services.engine), services.changes, loaders
-                ),
-            },
-        )
-        context = Context(
+        context = build_context(
+            services,
+            db,
             request_id=request.state.request_id,
             viewer=viewer,
-            router=router,
-            flags=services.flags,
-            snapshot=snapshot,
             subject=subject,
-            metrics=services.metrics,
-            metrics_window_seconds=services.settings.metrics_window_seconds,
-            health=lambda: health.components(services),
-            max_page_size=services.settings.max_page_size,
+            snapshot=snapshot,
+            chooser=chooser(forced, snapshot, subject),
             refusal=refusal,
         )
         request.state.context = context
         return context
 
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Any,
+    ) -> Any:
+        request.state.operation = request_data  # for the shadow, after the response
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            root_value=root_value,
+            sub_response=sub_response,
+        )
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        request.state.data = result.data
         if result.errors:
             # Errors raised around execution (a failing extension hook) skip ErrorCodes.
             context: Context | None = getattr(request.state, "context", None)

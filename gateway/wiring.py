@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import strawberry
+import structlog
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -15,7 +16,10 @@ from strawberry.extensions import DisableIntrospection
 
 from db.engine import create_engine
 from flags import env as flag_env
+from flags import faults as drills
+from flags.controller import HealthSource, LocalLease, RedisLease, RolloutController
 from flags.metrics import WindowMetrics
+from flags.rollout_store import RolloutStore
 from flags.store import FlagStore
 from flags.sync import Flags
 from gateway.auth import Tokens, resolve_secret
@@ -24,6 +28,8 @@ from gateway.settings import Settings
 from resolvers.ports import ChangeSink
 from resolvers.v4.cache import CacheInvalidator, Ttl
 from schema import build_schema
+
+log = structlog.get_logger("jewgo.wiring")
 
 
 @dataclass
@@ -38,12 +44,17 @@ class Services:
     ttl: Ttl
     changes: ChangeSink
     metrics: WindowMetrics
+    faults: drills.Faults
+    rollouts: RolloutStore
+    controller: RolloutController
 
     async def start(self) -> None:
         await self.flags.start()
         await self.metrics.start()
+        await self.controller.start()
 
     async def close(self) -> None:
+        await self.controller.stop()
         await self.metrics.stop()
         await self.flags.stop()
         if self.redis is not None:
@@ -89,6 +100,30 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         fallback_ttl=settings.cache_fallback_ttl_seconds,
         memory_entries=settings.cache_memory_entries,
     )
+    metrics = WindowMetrics(
+        redis,
+        namespace=namespace,
+        bucket_seconds=settings.metrics_bucket_seconds,
+        retention_seconds=settings.metrics_retention_seconds,
+        flush_seconds=settings.metrics_flush_seconds,
+        timeout=settings.redis_timeout_seconds,
+    )
+    faults = drills.Faults(drills.parse(settings.faults))
+    if faults:
+        log.warning("FAULT DRILL ACTIVE: injecting failures", faults=settings.faults)
+    rollouts = RolloutStore(flags.store)
+    lease = (
+        RedisLease(redis, f"{namespace}:rollout-controller", settings.rollout_lease_seconds)
+        if redis is not None
+        else LocalLease()
+    )
+    controller = RolloutController(
+        rollouts,
+        HealthSource(metrics),
+        lease,
+        changed=flags.changed,
+        interval_seconds=settings.rollout_interval_seconds,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -106,12 +141,8 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
             statistics=settings.cache_ttl_statistics_seconds,
         ),
         changes=CacheInvalidator(cache, settings.max_page_size),
-        metrics=WindowMetrics(
-            redis,
-            namespace=namespace,
-            bucket_seconds=settings.metrics_bucket_seconds,
-            retention_seconds=settings.metrics_retention_seconds,
-            flush_seconds=settings.metrics_flush_seconds,
-            timeout=settings.redis_timeout_seconds,
-        ),
+        metrics=metrics,
+        faults=faults,
+        rollouts=rollouts,
+        controller=controller,
     )

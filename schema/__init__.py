@@ -25,12 +25,13 @@ from schema.migration import MigrationMutation, MigrationQuery
 from schema.mutation import DirectoryMutation
 from schema.query import DirectoryQuery
 from schema.response import ResponseExtensions
+from schema.rollouts import RolloutMutation
 from schema.text import TextSafety
 
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
 
 Query = merge_types("Query", (DirectoryQuery, MigrationQuery))
-Mutation = merge_types("Mutation", (DirectoryMutation, MigrationMutation))
+Mutation = merge_types("Mutation", (DirectoryMutation, MigrationMutation, RolloutMutation))
 
 
 class GatewaySchema(strawberry.Schema):

@@ -10,6 +10,7 @@ import strawberry
 
 from flags.decide import Subject
 from flags.metrics import WindowMetrics
+from flags.rollout_store import RolloutStore
 from flags.snapshot import Snapshot
 from flags.sync import Flags
 from resolvers.domain import Viewer
@@ -40,6 +41,7 @@ class Context:
     metrics: WindowMetrics
     metrics_window_seconds: int
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
+    rollouts: RolloutStore
     max_page_size: int = 100
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import strawberry
 
+from flags.rollouts import RolloutState
 from flags.stages import Stage, Variant
 from resolvers.domain import KosherCategory, RestaurantOrder, RestaurantStatus, ReviewStatus, Role
 
 for _enum, _name in (
     (Stage, "MigrationStage"),
     (Variant, "ResolverVersion"),
+    (RolloutState, "RolloutState"),
     (KosherCategory, "KosherCategory"),
     (RestaurantStatus, "RestaurantStatus"),
     (ReviewStatus, "ReviewStatus"),
@@ -26,6 +28,7 @@ __all__ = [
     "RestaurantStatus",
     "ReviewStatus",
     "Role",
+    "RolloutState",
     "Stage",
     "Variant",
 ]

@@ -7,10 +7,11 @@ from datetime import datetime
 import strawberry
 
 from flags import summary
+from flags.controller import domains_of
 from flags.decide import Subject, decide, stickiness_key
 from flags.metrics import Cell, versions_of
 from flags.snapshot import FlagState, Snapshot
-from flags.stages import DOMAIN_FLAGS, FLAG_NAMES
+from flags.stages import FLAG_NAMES
 from flags.store import FlagEvent as StoredEvent
 from resolvers import policy
 from resolvers.domain import Role
@@ -18,6 +19,7 @@ from resolvers.errors import InvalidInput, NotFound
 from resolvers.validation import parse_id
 from schema.context import Info
 from schema.enums import Stage, Variant
+from schema.rollouts import Rollout
 
 MAX_HISTORY = 100
 
@@ -79,6 +81,12 @@ class VersionMetrics:
 
 
 @strawberry.type
+class FieldMismatches:
+    field: str = strawberry.field(description="`Type.field` where the results first differed.")
+    count: int
+
+
+@strawberry.type
 class ShadowMetrics:
     comparisons: int
     matches: int
@@ -87,6 +95,25 @@ class ShadowMetrics:
     recent_mismatches: list[str] = strawberry.field(
         description="Newest first; at most a handful, each naming the first differing path."
     )
+    by_field: list[FieldMismatches] = strawberry.field(
+        description="Mismatches per schema field, most first."
+    )
+
+    @classmethod
+    def of(cls, cell: Cell, recent: list[str]) -> ShadowMetrics:
+        per_field = sorted(
+            ((name.removeprefix("field:"), n) for name, n in cell.extra.items()
+             if name.startswith("field:")),
+            key=lambda item: (-item[1], item[0]),
+        )  # fmt: skip
+        return cls(
+            comparisons=cell.calls,
+            matches=cell.extra.get("match", 0),
+            mismatches=cell.extra.get("mismatch", 0),
+            candidate_errors=cell.extra.get("candidate_error", 0),
+            recent_mismatches=recent,
+            by_field=[FieldMismatches(field=name, count=n) for name, n in per_field],
+        )
 
 
 @strawberry.type(
@@ -97,14 +124,6 @@ class FlagMetrics:
     window_seconds: int
     versions: list[VersionMetrics]
     shadow: ShadowMetrics
-
-
-def domains_of(flag: str) -> tuple[str, ...]:
-    """The domains whose calls a flag's metrics count."""
-    for domain, name in DOMAIN_FLAGS.items():
-        if name == flag:
-            return (domain,)
-    return tuple(DOMAIN_FLAGS)
 
 
 @strawberry.type
@@ -149,13 +168,15 @@ class FeatureFlag:
     async def metrics(self, info: Info) -> FlagMetrics:
         context = info.context
         seconds = context.metrics_window_seconds
-        cells = versions_of(await context.metrics.window(seconds), domains_of(self.name))
+        domains = domains_of(self.name)
+        series = [(d, v) for d in domains for v in ("v3", "v4")] + [(self.name, "shadow")]
+        window = await context.metrics.window(seconds, series)
+        cells = versions_of(window, domains)
+        recent = await context.metrics.recent(f"shadow:{self.name}", 5)
         return FlagMetrics(
             window_seconds=seconds,
             versions=[VersionMetrics.of(v, cells[v.value]) for v in Variant],
-            shadow=ShadowMetrics(
-                comparisons=0, matches=0, mismatches=0, candidate_errors=0, recent_mismatches=[]
-            ),
+            shadow=ShadowMetrics.of(window.get((self.name, "shadow"), Cell()), recent),
         )
 
     @strawberry.field
@@ -215,6 +236,10 @@ class MigrationStatus:
     )
     stages: StageCounts
     flags: list[FeatureFlag]
+
+    @strawberry.field(description="The newest rollout of every flag that has had one.")
+    async def rollouts(self, info: Info) -> list[Rollout]:
+        return [Rollout.of(r) for r in (await info.context.rollouts.current()).values()]
 
     @strawberry.field(
         description="Database (ok/down), cache (ok, or degraded on the in-memory fallback) "

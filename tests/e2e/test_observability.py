@@ -124,11 +124,13 @@ async def test_ready_reports_each_component_and_fails_without_the_database(
             "database": "ok",
             "cache": "ok",
             "flags": "ok",
+            "rollouts": "ok",
         }
         health = (
             await gql("{ migration { health { name status detail } } }", as_user=ADMIN_ID)
         ).ok()
-        assert [c["name"] for c in health["migration"]["health"]] == ["database", "cache", "flags"]
+        names = [c["name"] for c in health["migration"]["health"]]
+        assert names == ["database", "cache", "flags", "rollouts"]
         await database.close()  # drops the database under the running gateway
         gone = await gql.http.get("/ready")
         assert gone.status_code == 503

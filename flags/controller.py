@@ -1,0 +1,195 @@
+"""The rollout controller: one per fleet, holding a lease, judging every RUNNING rollout
+every few seconds over its monitoring window.
+
+The lease is a Redis key with an expiry that the holder renews; when the holder dies,
+the key expires and another instance takes over. Without Redis, each process is its own
+controller (its steps are still guarded by version checks in the database). Time comes
+from an injected clock, so tests run a whole rollout in seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+import structlog
+from redis.asyncio import Redis
+
+from flags.errors import FlagError
+from flags.metrics import Cell, WindowMetrics, versions_of
+from flags.rollout_store import RolloutStore
+from flags.rollouts import Action, Health, Rollout, evaluate
+from flags.stages import DOMAIN_FLAGS
+
+log = structlog.get_logger("jewgo.rollouts")
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Lease(Protocol):
+    async def hold(self) -> bool:
+        """Take or renew the lease; whether this process holds it now."""
+        ...
+
+    async def release(self) -> None: ...
+
+
+class LocalLease:
+    """Without Redis: this process is the controller."""
+
+    async def hold(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None
+
+
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+class RedisLease:
+    def __init__(self, redis: Redis, key: str, ttl_seconds: float, timeout: float = 0.5) -> None:
+        self._redis = redis
+        self._key = key
+        self._ttl_ms = int(ttl_seconds * 1000)
+        self._timeout = timeout
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    async def hold(self) -> bool:
+        try:
+            async with asyncio.timeout(self._timeout):
+                if await self._redis.set(self._key, self.holder, nx=True, px=self._ttl_ms):
+                    return True
+                renewed = await self._redis.eval(_RENEW, 1, self._key, self.holder, self._ttl_ms)
+                return bool(renewed)
+        except Exception as exc:  # no Redis, no lease: nobody steps until it is back
+            log.warning("rollout lease unavailable", error=type(exc).__name__)
+            return False
+
+    async def release(self) -> None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(self._timeout):
+                await self._redis.eval(_RELEASE, 1, self._key, self.holder)
+
+
+def domains_of(flag: str) -> Sequence[str]:
+    """The domains a flag's rollout is judged by: its own, or all for the others."""
+    for domain, name in DOMAIN_FLAGS.items():
+        if name == flag:
+            return (domain,)
+    return tuple(DOMAIN_FLAGS)
+
+
+class HealthSource:
+    """The controller's window: v4 and v3 calls of the flag's domains, and its shadow."""
+
+    def __init__(self, metrics: WindowMetrics) -> None:
+        self._metrics = metrics
+
+    async def __call__(self, flag: str, window_seconds: int) -> Health:
+        domains = domains_of(flag)
+        series = [(d, v) for d in domains for v in ("v3", "v4")] + [(flag, "shadow")]
+        cells = await self._metrics.window(window_seconds, series)
+        versions = versions_of(cells, domains)
+        v3, v4 = versions["v3"], versions["v4"]
+        shadow = cells.get((flag, "shadow"), Cell())
+        return Health(
+            window_seconds=window_seconds,
+            v4_calls=v4.calls,
+            v4_errors=v4.errors,
+            v4_p95_ms=v4.percentile_ms(0.95),
+            v3_calls=v3.calls,
+            v3_errors=v3.errors,
+            v3_p95_ms=v3.percentile_ms(0.95),
+            shadow_comparisons=shadow.calls,
+            shadow_mismatches=shadow.extra.get("mismatch", 0),
+        )
+
+
+class RolloutController:
+    def __init__(
+        self,
+        store: RolloutStore,
+        health: Callable[[str, int], Awaitable[Health]],
+        lease: Lease,
+        *,
+        changed: Callable[[], Awaitable[object]],
+        interval_seconds: float = 5.0,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._store = store
+        self._health = health
+        self._lease = lease
+        self._changed = changed
+        self._interval = interval_seconds
+        self._clock = clock
+        self._task: asyncio.Task[None] | None = None
+        self.leading = False
+
+    async def tick(self) -> list[Rollout]:
+        """Judge every RUNNING rollout once; the rollouts as they are afterwards."""
+        flags = await self._store.flags.snapshot()
+        results: list[Rollout] = []
+        changed_a_flag = False
+        for rollout in await self._store.running():
+            now = self._clock()
+            flag = flags.flags[rollout.flag]
+            health = await self._health(rollout.flag, rollout.config.monitoring_period_seconds)
+            verdict = evaluate(rollout, flag, health, now)
+            try:
+                done = await self._store.apply(rollout, flag, verdict, health, now)
+            except FlagError as exc:  # paused, stopped or changed by hand meanwhile
+                log.info("rollout step skipped", flag=rollout.flag, reason=exc.message)
+                continue
+            changed_a_flag |= verdict.action in (Action.ADVANCE, Action.COMPLETE, Action.ROLL_BACK)
+            if verdict.action is not Action.HOLD or done.last_decision != rollout.last_decision:
+                log.info(
+                    "rollout", flag=rollout.flag, action=verdict.action.value, reason=verdict.reason
+                )
+            results.append(done)
+        if changed_a_flag:
+            await self._changed()
+        return results
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                self.leading = await self._lease.hold()
+                if self.leading:
+                    await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bad tick must not end the controller
+                log.exception("rollout controller tick failed")
+            await asyncio.sleep(self._interval)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="rollout-controller")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self.leading:
+            await self._lease.release()
+        self.leading = False

@@ -1,0 +1,255 @@
+"""Gradual rollouts: their configuration and state, and the controller's rules (pure).
+
+Every evaluation of a RUNNING rollout ends in one verdict, first rule that applies:
+1. its flag is no longer PARTIAL at the rollout's percentage   → STOP (changed by hand)
+2. auto-rollback on, v4 calls ≥ minRequests, v4 error rate above the threshold
+                                                               → ROLL_BACK (figures kept)
+3. auto-increment off, at the maximum, or the step not yet due → HOLD
+4. fewer v4 calls than minRequests in the window               → HOLD (thin traffic)
+5. v4's p95 above maxLatencyRatio x v3's p95, same window      → HOLD (latency guard)
+6. shadow mismatch rate above maxShadowMismatchPercent          → HOLD (shadow guard)
+7. otherwise: percentage + increment (capped by the maximum); at 100 → COMPLETE (FULL),
+   else ADVANCE.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from flags.snapshot import FlagState
+from flags.stages import Stage
+
+
+class RolloutState(StrEnum):
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    COMPLETED = "COMPLETED"
+    ROLLED_BACK = "ROLLED_BACK"
+    STOPPED = "STOPPED"
+
+
+ACTIVE = (RolloutState.RUNNING, RolloutState.PAUSED)
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutConfig:
+    initial_percentage: float = 5.0
+    increment_percentage: float = 10.0
+    max_percentage: float = 100.0
+    increment_interval_seconds: int = 86400
+    monitoring_period_seconds: int = 7200
+    auto_rollback_threshold_percent: float = 5.0
+    min_requests: int = 100
+    enable_auto_rollback: bool = True
+    enable_auto_increment: bool = True
+    max_latency_ratio: float = 1.5
+    max_shadow_mismatch_percent: float = 0.1
+
+    def problems(self) -> dict[str, str]:
+        """Each invalid field (named as in the contract) with what is wrong with it."""
+        found: dict[str, str] = {}
+
+        def percent(name: str, value: float, low: float = 0.0) -> None:
+            if not (math.isfinite(value) and low <= value <= 100):
+                found[name] = f"must be from {low:g} to 100"
+
+        percent("initialPercentage", self.initial_percentage)
+        percent("maxPercentage", self.max_percentage)
+        percent("autoRollbackThresholdPercent", self.auto_rollback_threshold_percent)
+        percent("maxShadowMismatchPercent", self.max_shadow_mismatch_percent)
+        if not (math.isfinite(self.increment_percentage) and 0 < self.increment_percentage <= 100):
+            found["incrementPercentage"] = "must be greater than 0 and at most 100"
+        if self.initial_percentage > self.max_percentage:
+            found["initialPercentage"] = "must not exceed maxPercentage"
+        for name, seconds in (
+            ("incrementIntervalSeconds", self.increment_interval_seconds),
+            ("monitoringPeriodSeconds", self.monitoring_period_seconds),
+        ):
+            if not 1 <= seconds <= 365 * 86400:
+                found[name] = "must be from 1 second to a year"
+        if self.min_requests < 0:
+            found["minRequests"] = "must not be negative"
+        if not (math.isfinite(self.max_latency_ratio) and self.max_latency_ratio >= 1):
+            found["maxLatencyRatio"] = "must be at least 1"
+        return found
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RolloutConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in json.loads(text).items() if k in known})
+
+
+@dataclass(frozen=True, slots=True)
+class Rollout:
+    id: int
+    flag: str
+    state: RolloutState
+    current_percentage: float
+    config: RolloutConfig
+    started_at: datetime
+    updated_at: datetime
+    next_step_at: datetime | None
+    last_decision: str | None
+    started_by: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The window the controller judges by: v4 against the v3 cohort, and the shadow."""
+
+    window_seconds: int
+    v4_calls: int = 0
+    v4_errors: int = 0
+    v4_p95_ms: float | None = None
+    v3_calls: int = 0
+    v3_errors: int = 0
+    v3_p95_ms: float | None = None
+    shadow_comparisons: int = 0
+    shadow_mismatches: int = 0
+
+    @property
+    def v4_error_rate(self) -> float:
+        return self.v4_errors / self.v4_calls * 100 if self.v4_calls else 0.0
+
+    @property
+    def shadow_mismatch_rate(self) -> float:
+        return (
+            self.shadow_mismatches / self.shadow_comparisons * 100
+            if self.shadow_comparisons
+            else 0.0
+        )
+
+    def figures(self) -> dict[str, Any]:
+        """For the audit log."""
+        return {
+            "windowSeconds": self.window_seconds,
+            "v4Calls": self.v4_calls,
+            "v4Errors": self.v4_errors,
+            "v4ErrorRatePercent": round(self.v4_error_rate, 3),
+            "v4P95Ms": self.v4_p95_ms,
+            "v3Calls": self.v3_calls,
+            "v3Errors": self.v3_errors,
+            "v3P95Ms": self.v3_p95_ms,
+            "shadowComparisons": self.shadow_comparisons,
+            "shadowMismatches": self.shadow_mismatches,
+        }
+
+    def summary(self) -> str:
+        return (
+            f"v4 {self.v4_errors}/{self.v4_calls} errors ({self.v4_error_rate:.2f}%), "
+            f"v3 {self.v3_errors}/{self.v3_calls}, over {self.window_seconds} s"
+        )
+
+
+class Action(StrEnum):
+    HOLD = "HOLD"
+    ADVANCE = "ADVANCE"
+    COMPLETE = "COMPLETE"
+    ROLL_BACK = "ROLL_BACK"
+    STOP = "STOP"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    action: Action
+    reason: str
+    percentage: float | None = None
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} ms"
+
+
+def evaluate(rollout: Rollout, flag: FlagState, health: Health, now: datetime) -> Verdict:
+    config = rollout.config
+    if flag.stage is not Stage.PARTIAL or flag.percentage != rollout.current_percentage:
+        return Verdict(
+            Action.STOP,
+            f"stopped: {flag.name} was changed by hand "
+            f"(now {flag.stage.value} at {flag.percentage:g}%, by {flag.updated_by})",
+        )
+    if (
+        config.enable_auto_rollback
+        and health.v4_calls >= config.min_requests
+        and health.v4_calls > 0
+        and health.v4_error_rate > config.auto_rollback_threshold_percent
+    ):
+        return Verdict(
+            Action.ROLL_BACK,
+            f"rolled back: v4 error rate {health.v4_error_rate:.2f}% above "
+            f"{config.auto_rollback_threshold_percent:g}% ({health.summary()})",
+        )
+    if not config.enable_auto_increment:
+        return Verdict(Action.HOLD, f"holding: auto-increment is off ({health.summary()})")
+    if rollout.current_percentage >= config.max_percentage:
+        return Verdict(
+            Action.HOLD,
+            f"holding at the maximum of {config.max_percentage:g}% ({health.summary()})",
+        )
+    if rollout.next_step_at is not None and now < rollout.next_step_at:
+        return Verdict(
+            Action.HOLD,
+            f"holding: next step at {rollout.next_step_at.isoformat(timespec='seconds')} "
+            f"({health.summary()})",
+        )
+    if health.v4_calls < config.min_requests:
+        return Verdict(
+            Action.HOLD,
+            f"holding: thin traffic, {health.v4_calls} of {config.min_requests} v4 calls "
+            f"needed in the last {health.window_seconds} s",
+        )
+    if (
+        health.v3_p95_ms is not None
+        and health.v4_p95_ms is not None
+        and health.v4_p95_ms > config.max_latency_ratio * health.v3_p95_ms
+    ):
+        return Verdict(
+            Action.HOLD,
+            f"holding (latency guard): v4 p95 {_ms(health.v4_p95_ms)} is above "
+            f"{config.max_latency_ratio:g} x v3 p95 {_ms(health.v3_p95_ms)}",
+        )
+    if health.shadow_mismatch_rate > config.max_shadow_mismatch_percent:
+        return Verdict(
+            Action.HOLD,
+            f"holding (shadow guard): {health.shadow_mismatches} of "
+            f"{health.shadow_comparisons} shadow comparisons differ "
+            f"({health.shadow_mismatch_rate:.2f}% > {config.max_shadow_mismatch_percent:g}%)",
+        )
+    target = min(rollout.current_percentage + config.increment_percentage, config.max_percentage)
+    if target >= 100:
+        return Verdict(Action.COMPLETE, f"completed: 100%, FULL ({health.summary()})", 100.0)
+    return Verdict(Action.ADVANCE, f"advanced to {target:g}% ({health.summary()})", target)
+
+
+def after(rollout: Rollout, verdict: Verdict, now: datetime) -> Rollout:
+    """The rollout once the verdict is carried out."""
+    state = {
+        Action.STOP: RolloutState.STOPPED,
+        Action.ROLL_BACK: RolloutState.ROLLED_BACK,
+        Action.COMPLETE: RolloutState.COMPLETED,
+    }.get(verdict.action, rollout.state)
+    percentage = (
+        verdict.percentage if verdict.percentage is not None else rollout.current_percentage
+    )
+    next_step = rollout.next_step_at
+    if verdict.action is Action.ADVANCE:
+        next_step = now + timedelta(seconds=rollout.config.increment_interval_seconds)
+    if state is not RolloutState.RUNNING:
+        next_step = None
+    return replace(
+        rollout,
+        state=state,
+        current_percentage=0.0 if verdict.action is Action.ROLL_BACK else percentage,
+        next_step_at=next_step,
+        last_decision=verdict.reason,
+        updated_at=now,
+    )

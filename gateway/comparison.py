@@ -1,0 +1,101 @@
+"""Comparing two GraphQL results: normalised, the first differing path, and the schema
+field where the results first differ."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+)
+
+Path = tuple[str | int, ...]
+
+
+def first_difference(expected: Any, actual: Any, path: Path = ()) -> Path | None:
+    """The path of the first value that differs, in response order; None when equal.
+
+    Floats agree within 1e-9 (relative or absolute): the same mean computed by two SQL
+    statements may round differently in the last bit.
+    """
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in expected.keys() | actual.keys():
+            if key not in expected or key not in actual:
+                return (*path, key)
+        for key in expected:
+            found = first_difference(expected[key], actual[key], (*path, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(expected, list) and isinstance(actual, list):
+        for index, (a, b) in enumerate(zip(expected, actual, strict=False)):
+            found = first_difference(a, b, (*path, index))
+            if found is not None:
+                return found
+        return None if len(expected) == len(actual) else (*path, min(len(expected), len(actual)))
+    numbers = isinstance(expected, int | float) and isinstance(actual, int | float)
+    if numbers and (isinstance(expected, float) or isinstance(actual, float)):
+        same = math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-9)
+        return None if same else path
+    return None if expected == actual else path
+
+
+def describe(path: Path) -> str:
+    return ".".join(str(part) for part in path) or "(root)"
+
+
+def _fields(
+    selection: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
+) -> list[FieldNode]:
+    found: list[FieldNode] = []
+    for node in selection.selections if selection is not None else ():
+        if isinstance(node, FieldNode):
+            found.append(node)
+        elif isinstance(node, InlineFragmentNode):
+            found += _fields(node.selection_set, fragments)
+        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
+            found += _fields(fragments[node.name.value].selection_set, fragments)
+    return found
+
+
+def field_at(
+    schema: GraphQLSchema, document: DocumentNode, operation: str | None, path: Sequence[str | int]
+) -> str | None:
+    """`Type.field` of the deepest field on `path` (aliases and fragments followed)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = next(
+        (o for o in operations if operation is None or (o.name and o.name.value == operation)),
+        None,
+    )
+    if chosen is None:
+        return None
+    parent: GraphQLObjectType | None = schema.query_type
+    selection: SelectionSetNode | None = chosen.selection_set
+    named: str | None = None
+    for part in path:
+        if isinstance(part, int):
+            continue
+        node = next(
+            (f for f in _fields(selection, fragments) if (f.alias or f.name).value == part), None
+        )
+        if node is None or parent is None or node.name.value not in parent.fields:
+            break
+        named = f"{parent.name}.{node.name.value}"
+        field_type = get_named_type(parent.fields[node.name.value].type)
+        parent = field_type if isinstance(field_type, GraphQLObjectType) else None
+        selection = node.selection_set
+    return named

@@ -1,0 +1,74 @@
+"""Building a request's context: who asks, what the flags say, which versions serve it.
+
+The view builds one per HTTP request; the shadow builds more for the same caller with
+other versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from db.session import RequestDatabase
+from flags.decide import Subject, decide
+from flags.snapshot import Snapshot
+from flags.stages import CACHE, Variant
+from gateway import health
+from gateway.wiring import Services
+from resolvers.domain import Version, Viewer
+from resolvers.errors import DomainError
+from resolvers.router import Chooser, VersionRouter
+from resolvers.v3.manager import LegacyDataManager
+from resolvers.v4.cache import CachedRepositories
+from resolvers.v4.loaders import Loaders
+from resolvers.v4.repositories import Repositories
+from resolvers.v4.services import V4Backend
+from resolvers.v4.sql import SqlRepositories
+from resolvers.v4.unit_of_work import SqlUnitOfWork
+from schema.context import Context
+
+
+def build_context(
+    services: Services,
+    db: RequestDatabase,
+    *,
+    request_id: str,
+    viewer: Viewer | None,
+    subject: Subject,
+    snapshot: Snapshot,
+    chooser: Chooser,
+    cached: Callable[[], bool] | None = None,
+    refusal: DomainError | None = None,
+) -> Context:
+    """A context whose v4 reads go through the cache when `cached()` (by default: when
+    the api_v4_cache flag decides V4 for the subject)."""
+    reads: Repositories = SqlRepositories(db.reads)
+    use_cache = (
+        cached() if cached is not None else decide(snapshot, CACHE, subject).variant is Variant.V4
+    )
+    if use_cache:
+        reads = CachedRepositories(reads, services.cache, services.ttl)
+    loaders = Loaders(reads)
+    router = VersionRouter(
+        chooser,
+        {
+            Version.V3: lambda: LegacyDataManager(db, services.changes),
+            Version.V4: lambda: V4Backend(
+                reads, lambda: SqlUnitOfWork(services.engine), services.changes, loaders
+            ),
+        },
+        intercept=services.faults or None,
+    )
+    return Context(
+        request_id=request_id,
+        viewer=viewer,
+        router=router,
+        flags=services.flags,
+        snapshot=snapshot,
+        subject=subject,
+        metrics=services.metrics,
+        metrics_window_seconds=services.settings.metrics_window_seconds,
+        health=lambda: health.components(services),
+        rollouts=services.rollouts,
+        max_page_size=services.settings.max_page_size,
+        refusal=refusal,
+    )

@@ -1,0 +1,210 @@
+"""Shadow comparison (SPEC §4): a sample of the reads that v3 served for a domain whose
+flag is at TESTING or PARTIAL run again, off the request path, with that domain on v4.
+
+- Never for mutations, never for a response with errors, never changing the response:
+  the comparison starts after the response is built and runs in a task of its own.
+- Bounded: at most SHADOW_CONCURRENCY comparisons at once; one that would exceed it is
+  shed (counted, not queued), so load on the gateway sheds the shadow first.
+- v4 runs without the cache, so the comparison is of the two implementations and no
+  cache entry can make a false mismatch. When the results differ, v3 runs once more:
+  if it now agrees with v4 the data changed in between (a write), not v4.
+- Each comparison counts as a match, a mismatch (with the first differing path and the
+  schema field it belongs to, e.g. `Restaurant.averageRating`) or a candidate error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from graphql import DocumentNode, parse
+
+from db.session import RequestDatabase
+from flags.metrics import Cell
+from flags.stages import DOMAIN_FLAGS, Stage
+from gateway.comparison import describe, field_at, first_difference
+from gateway.context import build_context
+from gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
+from gateway.wiring import Services
+from resolvers.domain import Domain, Version
+from schema.context import Context
+
+log = structlog.get_logger("jewgo.shadow")
+RECENT_KEPT = 5
+DRAIN_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Job:
+    flag: str
+    domain: Domain
+    query: str
+    variables: Mapping[str, Any] | None
+    operation_name: str | None
+    primary: Context
+    data: Any
+
+
+class Shadow:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        sample_rate: float,
+        concurrency: int,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._services = services
+        self._rate = sample_rate
+        self._concurrency = concurrency
+        self._random = rng or random.Random()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def consider(
+        self,
+        context: Context,
+        query: str | None,
+        variables: Mapping[str, Any] | None,
+        data: Any,
+    ) -> None:
+        """After a response: maybe compare it with v4 (cheap when not sampled)."""
+        if (
+            self._rate <= 0
+            or query is None
+            or context.operation_type != "query"
+            or context.error_codes
+            or data is None
+            or self._random.random() >= self._rate
+        ):
+            return
+        eligible = [
+            domain
+            for domain, use in context.router.uses.items()
+            if use.version is Version.V3
+            and context.snapshot.flags[DOMAIN_FLAGS[domain.value]].stage
+            in (Stage.TESTING, Stage.PARTIAL)
+        ]
+        if not eligible:
+            return
+        domain = self._random.choice(eligible)
+        flag = DOMAIN_FLAGS[domain.value]
+        if len(self._tasks) >= self._concurrency:
+            SHADOW_RESULTS.labels(flag, "shed").inc()
+            return
+        job = Job(flag, domain, query, variables, context.operation_name, context, data)
+        task = asyncio.create_task(self._compare(job), name="shadow")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, job: Job, versions: Mapping[str, str]) -> tuple[Any, bool]:
+        """The operation again for the same caller with `versions`; (data, had errors)."""
+        services = self._services
+        primary = job.primary
+        db = RequestDatabase(services.engine)
+
+        def choose(domain: Domain) -> Version:
+            return Version(versions.get(domain.value, "v3"))
+
+        context = build_context(
+            services,
+            db,
+            request_id=f"{primary.request_id}:shadow",
+            viewer=primary.viewer,
+            subject=primary.subject,
+            snapshot=primary.snapshot,
+            chooser=choose,
+            cached=lambda: False,
+        )
+        try:
+            result = await services.schema.execute(
+                job.query,
+                variable_values=dict(job.variables or {}),
+                context_value=context,
+                operation_name=job.operation_name,
+            )
+        finally:
+            await db.close()
+        return result.data, bool(result.errors)
+
+    async def _compare(self, job: Job) -> None:
+        primary_versions = dict(job.primary.router.versions)
+        candidate_versions = {**primary_versions, job.domain.value: Version.V4.value}
+        try:
+            candidate, failed = await self._run(job, candidate_versions)
+            if failed:
+                self._record(job, "candidate_error")
+                return
+            difference = first_difference(job.data, candidate)
+            if difference is None:
+                self._record(job, "match")
+                return
+            again, _ = await self._run(job, primary_versions)
+            if first_difference(again, candidate) is None:
+                self._record(job, "match")  # the data changed between the runs, not v4
+                return
+            field = self._field(job, difference)
+            self._record(job, "mismatch", difference, field, job.data, candidate)
+        except Exception:  # the shadow must never hurt; it only reports
+            log.exception("shadow comparison failed", flag=job.flag)
+            self._record(job, "candidate_error")
+
+    def _field(self, job: Job, path: tuple[str | int, ...]) -> str | None:
+        try:
+            document: DocumentNode = parse(job.query)
+            return field_at(self._services.schema._schema, document, job.operation_name, path)
+        except Exception:
+            return None
+
+    def _record(
+        self,
+        job: Job,
+        result: str,
+        path: tuple[str | int, ...] | None = None,
+        field: str | None = None,
+        expected: Any = None,
+        actual: Any = None,
+    ) -> None:
+        extra = {result: 1}
+        if field is not None:
+            extra[f"field:{field}"] = 1
+            SHADOW_MISMATCH_FIELDS.labels(job.flag, field).inc()
+        metrics = self._services.metrics
+        metrics.add(
+            (job.flag, "shadow"),
+            Cell(calls=1, errors=int(result == "candidate_error"), extra=extra),
+        )
+        SHADOW_RESULTS.labels(job.flag, result).inc()
+        if result == "mismatch" and path is not None:
+            at = datetime.now(UTC).isoformat(timespec="seconds")
+            where = f"{describe(path)} ({field or 'unknown field'})"
+            text = f"{at} {where}: v3 {_value(expected, path)} != v4 {_value(actual, path)}"
+            metrics.remember(f"shadow:{job.flag}", text, keep=RECENT_KEPT)
+            log.warning("shadow mismatch", flag=job.flag, path=describe(path), field=field)
+
+    async def drain(self) -> None:
+        """Wait a little for comparisons under way, then cancel the rest."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
+        for task in pending:
+            task.cancel()
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+
+def _value(data: Any, path: tuple[str | int, ...]) -> str:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return "(absent)"
+    text = json.dumps(data, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."

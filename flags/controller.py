@@ -146,10 +146,15 @@ class RolloutController:
 
     async def tick(self) -> list[Rollout]:
         """Judge every RUNNING rollout once; the rollouts as they are afterwards."""
+        # Rollouts first, then flags: a rollout and its flag's first change commit
+        # together, so every rollout read here finds its flag as it started it.
+        running = await self._store.running()
+        if not running:
+            return []
         flags = await self._store.flags.snapshot()
         results: list[Rollout] = []
         changed_a_flag = False
-        for rollout in await self._store.running():
+        for rollout in running:
             now = self._clock()
             flag = flags.flags[rollout.flag]
             health = await self._health(rollout.flag, rollout.config.monitoring_period_seconds)

@@ -66,6 +66,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.shadow = shadow
     app.add_middleware(RequestIds)
     return app
 

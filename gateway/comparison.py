@@ -44,6 +44,9 @@ def first_difference(expected: Any, actual: Any, path: Path = ()) -> Path | None
             if found is not None:
                 return found
         return None if len(expected) == len(actual) else (*path, min(len(expected), len(actual)))
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        # JSON true is not 1: compare booleans only with booleans.
+        return None if type(expected) is type(actual) and expected == actual else path
     numbers = isinstance(expected, int | float) and isinstance(actual, int | float)
     if numbers and (isinstance(expected, float) or isinstance(actual, float)):
         same = math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-9)

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from gateway import health
 from gateway.logs import configure
 from gateway.metrics import metrics_endpoint
-from gateway.middleware import RequestIds
+from gateway.middleware import BodyLimit, RequestIds
 from gateway.settings import Settings
 from gateway.shadow import Shadow
 from gateway.view import GatewayView
@@ -67,6 +67,8 @@ def create_app(
     )
     app.state.services = services
     app.state.shadow = shadow
+    # Outermost first: every response has a request id, even a refused oversized body.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIds)
     return app
 

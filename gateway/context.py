@@ -11,7 +11,7 @@ from collections.abc import Callable
 from db.session import RequestDatabase
 from flags.decide import Subject, decide
 from flags.snapshot import Snapshot
-from flags.stages import CACHE, Variant
+from flags.stages import CACHE, ERROR_HANDLING, VALIDATION, Variant
 from gateway import health
 from gateway.wiring import Services
 from resolvers.domain import Version, Viewer
@@ -24,6 +24,7 @@ from resolvers.v4.repositories import Repositories
 from resolvers.v4.services import V4Backend
 from resolvers.v4.sql import SqlRepositories
 from resolvers.v4.unit_of_work import SqlUnitOfWork
+from resolvers.v4.validation import BasicChecks, StrictChecks
 from schema.context import Context
 
 
@@ -41,10 +42,13 @@ def build_context(
 ) -> Context:
     """A context whose v4 reads go through the cache when `cached()` (by default: when
     the api_v4_cache flag decides V4 for the subject)."""
+
+    def on(flag: str) -> bool:
+        return decide(snapshot, flag, subject).variant is Variant.V4
+
     reads: Repositories = SqlRepositories(db.reads)
-    use_cache = (
-        cached() if cached is not None else decide(snapshot, CACHE, subject).variant is Variant.V4
-    )
+    use_cache = cached() if cached is not None else on(CACHE)
+    checks = StrictChecks() if on(VALIDATION) else BasicChecks()
     if use_cache:
         reads = CachedRepositories(reads, services.cache, services.ttl)
     loaders = Loaders(reads)
@@ -53,7 +57,7 @@ def build_context(
         {
             Version.V3: lambda: LegacyDataManager(db, services.changes),
             Version.V4: lambda: V4Backend(
-                reads, lambda: SqlUnitOfWork(services.engine), services.changes, loaders
+                reads, lambda: SqlUnitOfWork(services.engine), services.changes, loaders, checks
             ),
         },
         intercept=services.faults or None,
@@ -70,5 +74,6 @@ def build_context(
         health=lambda: health.components(services),
         rollouts=services.rollouts,
         max_page_size=services.settings.max_page_size,
+        detailed_errors=on(ERROR_HANDLING),
         refusal=refusal,
     )

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     graphiql: bool = True
     introspection: bool = True
     max_page_size: int = Field(default=100, ge=1, le=1000)
+    max_query_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=30, ge=0)
+    max_tokens: int = Field(default=2000, ge=10)
+    max_batch_size: int = Field(default=10, ge=1, description="Operations in one batch.")
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    rate_limit_per_minute: int = Field(
+        default=3000, ge=0, description="Requests per client per minute; 0 turns it off."
+    )
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)

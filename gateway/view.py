@@ -33,11 +33,15 @@ from gateway.shadow import Shadow
 from gateway.versions import FORCE_HEADER, chooser, forced_version
 from gateway.wiring import Services
 from resolvers.domain import Version, Viewer
-from resolvers.errors import DomainError
+from resolvers.errors import DomainError, RateLimited
 from schema.context import Context
 from schema.errors import INTERNAL, MASKED_MESSAGE, USER_CODES, coded
 
 log = structlog.get_logger("jewgo.request")
+
+
+class TooManyOperations(Exception):
+    """A batch over MAX_BATCH_SIZE."""
 
 
 class GatewayView(GraphQL[Context, None]):
@@ -59,6 +63,8 @@ class GatewayView(GraphQL[Context, None]):
             response = await self.run(request)
         except HTTPException as exc:
             response = self._refused(request, exc.status_code, exc.reason)
+        except TooManyOperations as exc:
+            response = self._refused(request, 400, str(exc), code="QUERY_TOO_COMPLEX")
         except Exception:
             # Whatever escaped Strawberry: masked, coded, and logged with the request id.
             log.exception("request failed outside execution", request_id=request.state.request_id)
@@ -71,10 +77,12 @@ class GatewayView(GraphQL[Context, None]):
             self._account(request, response, time.perf_counter() - started, statements[0])
         await response(scope, receive, send)
 
-    def _refused(self, request: Request, status: int, reason: str) -> Response:
+    def _refused(
+        self, request: Request, status: int, reason: str, code: str = "BAD_USER_INPUT"
+    ) -> Response:
         """Strawberry refuses malformed HTTP with plain text; we answer GraphQL-shaped."""
         request_id = request.state.request_id
-        extensions: dict[str, Any] = {"code": "BAD_USER_INPUT"}
+        extensions: dict[str, Any] = {"code": code}
         if status >= 500:
             extensions = {"code": INTERNAL, "requestId": request_id}
         body = {
@@ -83,15 +91,6 @@ class GatewayView(GraphQL[Context, None]):
             "extensions": {"requestId": request_id},
         }
         return JSONResponse(body, status_code=status)
-
-    async def parse_http_body(self, request: Any) -> Any:
-        try:
-            return await super().parse_http_body(request)
-        except (AttributeError, TypeError) as exc:
-            # A JSON body that is neither an object nor a list of objects.
-            raise HTTPException(
-                400, "The request body must be a JSON object (or a list of them)"
-            ) from exc
 
     def _account(
         self, request: Request, response: Response | None, seconds: float, statements: int
@@ -144,7 +143,9 @@ class GatewayView(GraphQL[Context, None]):
         refusal: DomainError | None = None
         viewer: Viewer | None = None
         forced: Version | None = None
+        address = request.client.host if request.client is not None else None
         try:
+            await self._within_rate(request, response, address)
             viewer = await auth.viewer(
                 services.tokens, request.headers.get("authorization"), db.reads
             )
@@ -159,11 +160,7 @@ class GatewayView(GraphQL[Context, None]):
         subject = Subject(
             user_id=user_id,
             staff=viewer is not None and viewer.is_staff,
-            key=stickiness_key(
-                user_id,
-                request.headers.get("x-client-id"),
-                request.client.host if request.client is not None else None,
-            ),
+            key=stickiness_key(user_id, request.headers.get("x-client-id"), address),
             salt=snapshot.salt,
         )
         context = build_context(
@@ -198,6 +195,39 @@ class GatewayView(GraphQL[Context, None]):
             sub_response=sub_response,
         )
 
+    async def _within_rate(
+        self, request: Request | WebSocket, response: Any, address: str | None
+    ) -> None:
+        """RATE_LIMITED (HTTP 429, Retry-After) past the client's share of the minute."""
+        limiter = self.services.limiter
+        if not limiter.enabled:
+            return
+        client = f"address:{address}"
+        try:
+            token = auth.bearer(request.headers.get("authorization"))
+            if token is not None:
+                client = f"user:{self.services.tokens.subject(token)}"
+        except DomainError:
+            pass  # a bad token is refused next, and counted by address meanwhile
+        allowed, retry_after = await limiter.allow(client)
+        if not allowed:
+            response.status_code = 429
+            response.headers["Retry-After"] = str(retry_after)
+            raise RateLimited(f"Too many requests; try again in {retry_after} s")
+
+    async def parse_http_body(self, request: Any) -> Any:
+        try:
+            parsed = await super().parse_http_body(request)
+        except (AttributeError, TypeError) as exc:
+            # A JSON body that is neither an object nor a list of objects.
+            raise HTTPException(
+                400, "The request body must be a JSON object (or a list of them)"
+            ) from exc
+        limit = self.services.settings.max_batch_size
+        if isinstance(parsed, list) and len(parsed) > limit:
+            raise TooManyOperations(f"A batch may hold at most {limit} operations")
+        return parsed
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -206,5 +236,8 @@ class GatewayView(GraphQL[Context, None]):
             # Errors raised around execution (a failing extension hook) skip ErrorCodes.
             context: Context | None = getattr(request.state, "context", None)
             codes = context.error_codes if context is not None else []
-            result.errors = [coded(e, request.state.request_id, codes) for e in result.errors]
+            details = context.detailed_errors if context is not None else False
+            result.errors = [
+                coded(e, request.state.request_id, codes, details=details) for e in result.errors
+            ]
         return await super().process_result(request, result)

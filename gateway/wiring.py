@@ -13,6 +13,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import DisableIntrospection
+from strawberry.schema.config import StrawberryConfig
 
 from db.engine import create_engine
 from flags import env as flag_env
@@ -24,10 +25,12 @@ from flags.store import FlagStore
 from flags.sync import Flags
 from gateway.auth import Tokens, resolve_secret
 from gateway.cache import TieredCache
+from gateway.ratelimit import RateLimiter
 from gateway.settings import Settings
 from resolvers.ports import ChangeSink
 from resolvers.v4.cache import CacheInvalidator, Ttl
 from schema import build_schema
+from schema.limits import QueryLimits
 
 log = structlog.get_logger("jewgo.wiring")
 
@@ -47,6 +50,7 @@ class Services:
     faults: drills.Faults
     rollouts: RolloutStore
     controller: RolloutController
+    limiter: RateLimiter
 
     async def start(self) -> None:
         await self.flags.start()
@@ -131,6 +135,13 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         tokens=Tokens(resolve_secret(settings), settings.jwt_ttl_seconds),
         schema=build_schema(
             extensions=() if settings.introspection else (DisableIntrospection,),
+            limits=lambda: QueryLimits(
+                max_depth=settings.max_query_depth,
+                max_aliases=settings.max_aliases,
+                max_tokens=settings.max_tokens,
+            ),
+            # Strawberry's own cap stays out of the way; the view enforces max_batch_size.
+            config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
         ),
         flags=flags,
         cache=cache,
@@ -145,4 +156,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         faults=faults,
         rollouts=rollouts,
         controller=controller,
+        limiter=RateLimiter(
+            settings.rate_limit_per_minute,
+            redis,
+            namespace=namespace,
+            timeout=settings.redis_timeout_seconds,
+        ),
     )

@@ -5,7 +5,8 @@ DomainError
 ├── NotFound          NOT_FOUND
 ├── Unauthenticated   UNAUTHENTICATED (no valid identity where one is needed)
 ├── Forbidden         FORBIDDEN       (an identity without the right)
-└── Conflict          CONFLICT        (duplicate, or a stale version)
+├── Conflict          CONFLICT        (duplicate, or a stale version)
+└── RateLimited       RATE_LIMITED    (too many requests from one client)
 
 Anything else raised below the schema is an internal error and is masked.
 """
@@ -21,6 +22,8 @@ class DomainError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        # The version whose code raised it ("v3"/"v4"), set by the router.
+        self.served_by: str | None = None
 
 
 class InvalidInput(DomainError):
@@ -45,3 +48,7 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     code = "CONFLICT"
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"

@@ -61,8 +61,9 @@ class _Recorded:
                 if intercept is not None and (pending := intercept(domain, use.version)):
                     await pending
                 return await method(*args, **kwargs)
-            except DomainError:
+            except DomainError as exc:
                 use.user_error = True
+                exc.served_by = use.version.value
                 raise
             except Exception:
                 use.internal_error = True

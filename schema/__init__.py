@@ -43,13 +43,19 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema(
-    *, extensions: Sequence[ExtensionFactory] = (), cache_size: int = 1024, **config: Any
+    *,
+    extensions: Sequence[ExtensionFactory] = (),
+    limits: ExtensionFactory | None = None,
+    cache_size: int = 1024,
+    **config: Any,
 ) -> strawberry.Schema:
-    """The gateway's schema. Extensions are classes or factories, never shared instances."""
+    """The gateway's schema. Extensions are classes or factories, never shared instances;
+    `limits` comes first, so that a document too big is refused before it is parsed."""
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         extensions=[
+            *([limits] if limits is not None else []),
             lambda: ParserCache(maxsize=cache_size),
             lambda: ValidationCache(maxsize=cache_size),
             RequestGuard,

@@ -43,6 +43,8 @@ class Context:
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
     rollouts: RolloutStore
     max_page_size: int = 100
+    # api_v4_error_handling: v4's input errors carry `extensions.fields`.
+    detailed_errors: bool = False
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.
     refusal: DomainError | None = None

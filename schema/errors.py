@@ -56,8 +56,11 @@ def _before_execution(error: GraphQLError) -> bool:
     return error.path is None and (original is None or isinstance(original, GraphQLError))
 
 
-def coded(error: GraphQLError, request_id: str, codes: list[str]) -> GraphQLError:
-    """`error` with its code (appended to `codes`), masked when internal."""
+def coded(
+    error: GraphQLError, request_id: str, codes: list[str], *, details: bool = False
+) -> GraphQLError:
+    """`error` with its code (appended to `codes`), masked when internal. With `details`
+    (api_v4_error_handling), v4's input errors name each invalid field in `fields`."""
     existing = (error.extensions or {}).get("code")
     if existing in USER_CODES or existing == INTERNAL:
         return error  # coded already, and counted where it was coded
@@ -66,6 +69,9 @@ def coded(error: GraphQLError, request_id: str, codes: list[str]) -> GraphQLErro
         codes.append(code)
         original = error.original_error
         extensions: dict[str, Any] = {"code": code}
+        fields = getattr(original, "fields", None)
+        if details and fields and getattr(original, "served_by", None) == "v4":
+            extensions["fields"] = dict(fields)
         return _rebuilt(error, getattr(original, "message", str(original)), extensions)
     if _before_execution(error):
         codes.append("BAD_USER_INPUT")
@@ -88,5 +94,6 @@ class ErrorCodes(SchemaExtension):
             return
         context = self.execution_context.context
         result.errors = [
-            coded(error, context.request_id, context.error_codes) for error in result.errors
+            coded(error, context.request_id, context.error_codes, details=context.detailed_errors)
+            for error in result.errors
         ]

@@ -39,6 +39,7 @@ from resolvers.ports import Change, ChangeSink
 from resolvers.v4.loaders import Loaders
 from resolvers.v4.repositories import Repositories, ReviewQuery
 from resolvers.v4.unit_of_work import UnitOfWork
+from resolvers.v4.validation import BasicChecks, Checks
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 
@@ -58,11 +59,13 @@ class _Service:
         uow: UnitOfWorkFactory,
         loaders: Loaders,
         changes: ChangeSink,
+        checks: Checks,
     ) -> None:
         self._reads = reads
         self._uow = uow
         self._loaders = loaders
         self._changes = changes
+        self._checks = checks
 
     async def _written(self, change: Change) -> None:
         """After a commit: the cache forgets what changed, and so does this request."""
@@ -103,7 +106,7 @@ class RestaurantService(_Service):
 
     async def create_restaurant(self, viewer: Viewer | None, data: NewRestaurant) -> Restaurant:
         viewer = policy.signed_in(viewer)
-        data = validation.new_restaurant(data)
+        data = self._checks.new_restaurant(data)
         stamp = now()
         values = {
             "name": data.name,
@@ -135,7 +138,7 @@ class RestaurantService(_Service):
         self, viewer: Viewer | None, restaurant_id: int, patch: RestaurantPatch
     ) -> Restaurant:
         policy.admin(viewer)
-        patch = validation.restaurant_patch(patch)
+        patch = self._checks.restaurant_patch(patch)
         values = {name: _plain(value) for name, value in patch.fields.items()}
         async with self._uow() as uow:
             if not await uow.restaurants.update(restaurant_id, values | {"updated_at": now()}):
@@ -223,7 +226,7 @@ class ReviewService(_Service):
 
     async def create_review(self, viewer: Viewer | None, data: NewReview) -> Review:
         viewer = policy.signed_in(viewer)
-        data = validation.new_review(data)
+        data = self._checks.new_review(data)
         if not await self._reads.restaurants.exists(data.restaurant_id):
             raise InvalidInput(
                 f"No restaurant with id {data.restaurant_id}",
@@ -269,7 +272,7 @@ class ReviewService(_Service):
         self, viewer: Viewer | None, review_id: int, patch: ReviewPatch
     ) -> Review:
         editor, review = await self._editable(viewer, review_id)
-        patch = validation.review_patch(patch)
+        patch = self._checks.review_patch(patch)
         values = dict(patch.fields)
         values["status"] = policy.review_status_after_edit(editor, review).value
         values["updated_at"] = now()
@@ -383,9 +386,12 @@ class V4Backend:
         uow: UnitOfWorkFactory,
         changes: ChangeSink,
         loaders: Loaders,
+        checks: Checks | None = None,
     ) -> None:
+        """`checks`: v4's strict validation when `api_v4_validation` is on, else the basics."""
+        checks = checks or BasicChecks()
         self.loaders = loaders
-        self.restaurants = RestaurantService(reads, uow, self.loaders, changes)
-        self.reviews = ReviewService(reads, uow, self.loaders, changes)
-        self.users = UserService(reads, uow, self.loaders, changes)
+        self.restaurants = RestaurantService(reads, uow, self.loaders, changes, checks)
+        self.reviews = ReviewService(reads, uow, self.loaders, changes, checks)
+        self.users = UserService(reads, uow, self.loaders, changes, checks)
         self.statistics = StatisticsService(reads)

@@ -1,0 +1,80 @@
+"""Per-client rate limit: at most RATE_LIMIT_PER_MINUTE requests a minute per client,
+counted fleet-wide in Redis when configured (and in this process while Redis is away).
+
+A client is its user id when the request carries a token with one (checked only for a
+valid signature here; the database check comes after), else its address. X-Client-Id is
+not trusted for this: anyone can send a new one with every request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import structlog
+from redis.asyncio import Redis
+
+log = structlog.get_logger("jewgo.ratelimit")
+WINDOW_SECONDS = 60
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        limit_per_minute: int,
+        redis: Redis | None = None,
+        *,
+        namespace: str = "jewgo",
+        timeout: float = 0.25,
+        retry_seconds: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.limit = limit_per_minute
+        self._redis = redis
+        self._prefix = f"{namespace}:rl"
+        self._timeout = timeout
+        self._retry = retry_seconds
+        self._clock = clock
+        self._local: dict[tuple[int, str], int] = {}
+        self._redis_back_at = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.limit > 0
+
+    async def allow(self, client: str) -> tuple[bool, int]:
+        """Whether this request of `client` is within the limit, and seconds until the
+        window turns (for Retry-After)."""
+        now = self._clock()
+        window = int(now // WINDOW_SECONDS)
+        retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now))
+        count = await self._count_in_redis(window, client, now)
+        if count is None:
+            count = self._count_here(window, client)
+        return count <= self.limit, retry_after
+
+    async def _count_in_redis(self, window: int, client: str, now: float) -> int | None:
+        if self._redis is None or now < self._redis_back_at:
+            return None
+        key = f"{self._prefix}:{window}:{client}"
+        try:
+            async with asyncio.timeout(self._timeout):
+                pipe = self._redis.pipeline(transaction=False)
+                pipe.incr(key)
+                pipe.expire(key, WINDOW_SECONDS * 2)
+                count, _ = await pipe.execute()
+            return int(count)
+        except Exception as exc:  # count here meanwhile; try Redis again later
+            self._redis_back_at = now + self._retry
+            log.warning(
+                "rate limit counters unavailable; counting locally", error=type(exc).__name__
+            )
+            return None
+
+    def _count_here(self, window: int, client: str) -> int:
+        if len(self._local) > 100_000 or any(w < window for w, _ in list(self._local)[:1]):
+            self._local = {k: v for k, v in self._local.items() if k[0] >= window}
+        key = (window, client)
+        self._local[key] = self._local.get(key, 0) + 1
+        return self._local[key]

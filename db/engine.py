@@ -46,7 +46,7 @@ def create_engine(
         path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 15})
+        engine = create_async_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _prepare_sqlite_connection)
     else:
         engine = create_async_engine(
@@ -58,6 +58,8 @@ def create_engine(
             # invalidates the pool when met, and reads retry once (db.session).
             pool_pre_ping=False,
             pool_recycle=1800,
+            # Errors name the statement, not its values (emails, names, tokens).
+            hide_parameters=True,
         )
     event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
     return engine

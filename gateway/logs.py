@@ -22,7 +22,12 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     structlog.configure(
         processors=[
             *shared,
-            structlog.processors.dict_tracebacks if fmt == "json" else structlog.dev.set_exc_info,
+            # Tracebacks without local variables: they may hold tokens and personal data.
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            )
+            if fmt == "json"
+            else structlog.dev.set_exc_info,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),

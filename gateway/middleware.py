@@ -67,12 +67,12 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise BodyTooLarge
             return message
 
         try:
             await self.app(scope, counted, send)
-        except _TooLarge:
+        except BodyTooLarge:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
@@ -102,5 +102,5 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    """A streamed body went over the limit."""
+class BodyTooLarge(Exception):
+    """A streamed body went over the limit (raised through the app to BodyLimit)."""

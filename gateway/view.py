@@ -29,6 +29,7 @@ from gateway.metrics import (
     RESOLVER_SECONDS,
     SQL_STATEMENTS,
 )
+from gateway.middleware import BodyTooLarge
 from gateway.shadow import Shadow
 from gateway.versions import FORCE_HEADER, chooser, forced_version
 from gateway.wiring import Services
@@ -65,6 +66,8 @@ class GatewayView(GraphQL[Context, None]):
             response = self._refused(request, exc.status_code, exc.reason)
         except TooManyOperations as exc:
             response = self._refused(request, 400, str(exc), code="QUERY_TOO_COMPLEX")
+        except BodyTooLarge:
+            raise  # BodyLimit answers 413
         except Exception:
             # Whatever escaped Strawberry: masked, coded, and logged with the request id.
             log.exception("request failed outside execution", request_id=request.state.request_id)

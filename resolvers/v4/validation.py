@@ -208,7 +208,7 @@ class StrictChecks:
     def new_restaurant(self, data: NewRestaurant) -> NewRestaurant:
         values = {f.name: getattr(data, f.name) for f in dataclass_fields(data)}
         cleaned, problems = _cleaned(values, RESTAURANT)
-        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
+        if (data.latitude is None) != (data.longitude is None):
             for name in ("latitude", "longitude"):
                 problems.setdefault(name, "latitude and longitude go together")
         problems = _all_problems(lambda: basic.new_restaurant(data)) | problems

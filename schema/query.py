@@ -26,7 +26,9 @@ class DirectoryQuery:
         where = (filter or RestaurantFilter()).to_domain()
         page = page_args(first, after, max_size=info.context.max_page_size)
         found = await info.context.router.restaurants().restaurant_list(where, order_by, page)
-        return Connection.of(found, Restaurant.of)
+        connection = Connection.of(found, Restaurant.of)
+        await Restaurant.look_ahead(info, [edge.node for edge in connection.edges])
+        return connection
 
     @strawberry.field
     async def restaurant(self, info: Info, id: strawberry.ID) -> Restaurant | None:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from resolvers import domain
 from resolvers.errors import NotFound
 from resolvers.pagination import page_args
+from schema.ahead import Ahead, page_arguments, path, settle
 from schema.context import Info
 from schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
 
@@ -52,6 +54,67 @@ class Connection(Generic[T]):
         )
 
 
+@strawberry.type(description="What anyone may see of a user.")
+class PublicUser:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type
+class Review:
+    id: strawberry.ID
+    rating: int
+    title: str | None
+    content: str
+    status: ReviewStatus
+    created_at: datetime
+    updated_at: datetime
+    _restaurant_id: strawberry.Private[int]
+    _author_id: strawberry.Private[int]
+    _author: strawberry.Private[Ahead[PublicUser] | None] = None
+
+    @strawberry.field
+    async def restaurant(self, info: Info) -> Restaurant:
+        found = await info.context.router.restaurants().restaurant(self._restaurant_id)
+        if found is None:  # deleted while this request ran
+            raise NotFound(f"No restaurant with id {self._restaurant_id}")
+        return Restaurant.of(found)
+
+    @strawberry.field(graphql_type=PublicUser)
+    def author(self, info: Info) -> Any:
+        if self._author is not None:
+            return self._author.get()
+        return self.load_author(info)
+
+    async def load_author(self, info: Info) -> PublicUser:
+        found = await info.context.router.users().author(self._author_id)
+        if found is None:
+            raise NotFound(f"No user with id {self._author_id}")
+        return PublicUser(id=strawberry.ID(str(found.id)), name=found.name)
+
+    @staticmethod
+    async def look_ahead(info: Info, reviews: Sequence[Review]) -> None:
+        """Resolve the `author` of every review of a page at once (one batched load)."""
+        if reviews:
+            authors = await settle([review.load_author(info) for review in reviews])
+            for review, author in zip(reviews, authors, strict=True):
+                review._author = author
+
+    @classmethod
+    def of(cls, v: domain.Review) -> Review:
+        return cls(
+            id=strawberry.ID(str(v.id)),
+            rating=v.rating,
+            title=v.title,
+            content=v.content,
+            status=v.status,
+            created_at=v.created_at,
+            updated_at=v.updated_at,
+            _restaurant_id=v.restaurant_id,
+            _author_id=v.author_id,
+        )
+
+
 @strawberry.type
 class Restaurant:
     id: strawberry.ID
@@ -79,16 +142,44 @@ class Restaurant:
     )
     created_at: datetime
     updated_at: datetime
+    # `reviews` resolved ahead for the whole page, by (first, after): see `look_ahead`.
+    _reviews: strawberry.Private[dict[tuple[int, str | None], Ahead[Connection[Review]]]] = field(
+        default_factory=dict
+    )
 
-    @strawberry.field(description="APPROVED reviews, newest first.")
-    async def reviews(
-        self, info: Info, first: int = 10, after: str | None = None
-    ) -> Connection[Review]:
+    @strawberry.field(
+        description="APPROVED reviews, newest first.", graphql_type=Connection[Review]
+    )
+    def reviews(self, info: Info, first: int = 10, after: str | None = None) -> Any:
+        ahead = self._reviews.get((first, after))
+        if ahead is not None:
+            return ahead.get()
+        return self.load_reviews(info, first, after)
+
+    async def load_reviews(self, info: Info, first: int, after: str | None) -> Connection[Review]:
         context = info.context
         page = await context.router.reviews().restaurant_reviews(
             int(self.id), page_args(first, after, max_size=context.max_page_size)
         )
         return Connection.of(page, Review.of)
+
+    @staticmethod
+    async def look_ahead(info: Info, restaurants: Sequence[Restaurant]) -> None:
+        """Resolve the `reviews` (and their `author`) the query asks of every restaurant
+        of a page, for the whole page at once; see `schema.ahead`."""
+        wanted = path(info.selected_fields, "edges", "node", "reviews")
+        arguments = {page_arguments(f, 10) for f in wanted}
+        if not restaurants or not wanted or None in arguments or len(arguments) > 1:
+            return  # nothing asked, or more than one page shape: resolve lazily
+        ((first, after),) = arguments  # type: ignore[misc]
+        if after is not None or not 0 <= first <= info.context.max_page_size:
+            return
+        pages = await settle([r.load_reviews(info, first, after) for r in restaurants])
+        for restaurant, page in zip(restaurants, pages, strict=True):
+            restaurant._reviews[(first, after)] = page
+        if path(wanted, "edges", "node", "author"):
+            connections = [c for page in pages if (c := page.or_none()) is not None]
+            await Review.look_ahead(info, [e.node for c in connections for e in c.edges])
 
     @classmethod
     def of(cls, r: domain.Restaurant) -> Restaurant:
@@ -115,53 +206,6 @@ class Restaurant:
             created_at=r.created_at,
             updated_at=r.updated_at,
         )
-
-
-@strawberry.type
-class Review:
-    id: strawberry.ID
-    rating: int
-    title: str | None
-    content: str
-    status: ReviewStatus
-    created_at: datetime
-    updated_at: datetime
-    _restaurant_id: strawberry.Private[int]
-    _author_id: strawberry.Private[int]
-
-    @strawberry.field
-    async def restaurant(self, info: Info) -> Restaurant:
-        found = await info.context.router.restaurants().restaurant(self._restaurant_id)
-        if found is None:  # deleted while this request ran
-            raise NotFound(f"No restaurant with id {self._restaurant_id}")
-        return Restaurant.of(found)
-
-    @strawberry.field
-    async def author(self, info: Info) -> PublicUser:
-        found = await info.context.router.users().author(self._author_id)
-        if found is None:
-            raise NotFound(f"No user with id {self._author_id}")
-        return PublicUser(id=strawberry.ID(str(found.id)), name=found.name)
-
-    @classmethod
-    def of(cls, v: domain.Review) -> Review:
-        return cls(
-            id=strawberry.ID(str(v.id)),
-            rating=v.rating,
-            title=v.title,
-            content=v.content,
-            status=v.status,
-            created_at=v.created_at,
-            updated_at=v.updated_at,
-            _restaurant_id=v.restaurant_id,
-            _author_id=v.author_id,
-        )
-
-
-@strawberry.type(description="What anyone may see of a user.")
-class PublicUser:
-    id: strawberry.ID
-    name: str
 
 
 @strawberry.type(description="A user as the user or an admin sees it.")

@@ -33,7 +33,15 @@ TOMBSTONE_SECONDS = 2.0
 _TOMBSTONE = b"\x00tomb"
 _MISSING = object()
 # The layout of cached values; bump when a cached dataclass changes shape.
-FORMAT = "c1"
+FORMAT = "c2"
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """A cached page or count, valid while its kind of list is at `generation`."""
+
+    generation: int
+    value: Any
 
 
 class MemoryStore:
@@ -72,8 +80,18 @@ class MemoryStore:
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
 
-    def generations(self, names: Sequence[str]) -> list[int]:
-        return [self._generations.get(name, 0) for name in names]
+    def get_listed(self, generation: str, key: str) -> tuple[int, Any | None]:
+        current = self._generations.get(generation, 0)
+        (entry,) = self.get_many([key])
+        if isinstance(entry, _Listed) and entry.generation == current:
+            return current, entry.value
+        return current, None
+
+    def put_listed(self, key: str, generation: int, value: Any, ttl: float) -> None:
+        self._entries[key] = (time.monotonic() + ttl, _Listed(generation, value))
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
 
     def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
         until = time.monotonic() + TOMBSTONE_SECONDS
@@ -117,9 +135,24 @@ class RedisStore:
             pipe.set(self._key(key), pickle.dumps(value, protocol=5), px=milliseconds, nx=True)
         await pipe.execute()
 
-    async def generations(self, names: Sequence[str]) -> list[int]:
-        raw = await self._redis.mget([self._key(f"gen:{n}") for n in names])
-        return [int(value) if value is not None else 0 for value in raw]
+    async def get_listed(self, generation: str, key: str) -> tuple[int, Any | None]:
+        """The list's current generation and, if cached for it, the value: one round trip."""
+        raw_generation, raw = await self._redis.mget(
+            [self._key(f"gen:{generation}"), self._key(key)]
+        )
+        current = int(raw_generation) if raw_generation is not None else 0
+        if isinstance(raw, bytes):
+            try:
+                entry = pickle.loads(raw)  # our own Redis, our own values
+            except Exception:  # an entry of an older layout: a miss
+                return current, None
+            if isinstance(entry, _Listed) and entry.generation == current:
+                return current, entry.value
+        return current, None
+
+    async def put_listed(self, key: str, generation: int, value: Any, ttl: float) -> None:
+        entry = pickle.dumps(_Listed(generation, value), protocol=5)
+        await self._redis.set(self._key(key), entry, px=max(1, int(ttl * 1000)))
 
     async def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
         pipe = self._redis.pipeline(transaction=False)
@@ -264,12 +297,20 @@ class TieredCache:
             fallback = ttl if self._redis is None else min(ttl, self._fallback_ttl)
             self.memory.add_many(items, fallback)
 
-    async def generations(self, names: Sequence[str]) -> list[int]:
-        found = await self._on_redis(lambda store: store.generations(names))
+    async def get_listed(self, generation: str, key: str) -> tuple[int, Any | None]:
+        found = await self._on_redis(lambda store: store.get_listed(generation, key))
+        layer = "redis"
         if found is _MISSING:
-            return self.memory.generations(names)
-        assert isinstance(found, list)
+            found, layer = self.memory.get_listed(generation, key), "memory"
+        assert isinstance(found, tuple)
+        CACHE_LOOKUPS.labels(layer, "miss" if found[1] is None else "hit").inc()
         return found
+
+    async def put_listed(self, key: str, generation: int, value: Any, ttl: float) -> None:
+        done = await self._on_redis(lambda store: store.put_listed(key, generation, value, ttl))
+        if done is _MISSING:
+            fallback = ttl if self._redis is None else min(ttl, self._fallback_ttl)
+            self.memory.put_listed(key, generation, value, fallback)
 
     async def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
         # Memory always forgets too: it may serve again at the next outage.

@@ -202,22 +202,31 @@ class Statistics:
     by_agency: tuple[tuple[str, int], ...]
 
 
+def _no_cursor(item: object) -> str:
+    raise LookupError("this page has no items")
+
+
 async def _no_total() -> int:
     return 0
 
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a keyset-paginated list; `total()` counts lazily, only when asked."""
+    """One page of a keyset-paginated list. `total()` counts and `cursor(item)` encodes
+    lazily, only for what the query asks."""
 
     items: tuple[T, ...]
-    cursors: tuple[str, ...]
     has_next: bool
+    cursor: Callable[[T], str] = field(default=_no_cursor, compare=False)
     total: Callable[[], Awaitable[int]] = field(default=_no_total, compare=False)
 
     @property
+    def cursors(self) -> tuple[str, ...]:
+        return tuple(self.cursor(item) for item in self.items)
+
+    @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return self.cursor(self.items[-1]) if self.items else None
 
 
 @dataclass(frozen=True, slots=True)

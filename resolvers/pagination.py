@@ -98,11 +98,10 @@ def build_page(
     scope: str = "",
 ) -> Page[T]:
     """A page from up to `first + 1` rows fetched in order (the extra one means "more")."""
-    items = tuple(rows[:first])
     return Page(
-        items=items,
-        cursors=tuple(encode(kind, key(item), scope) for item in items),
+        items=tuple(rows[:first]),
         has_next=len(rows) > first,
+        cursor=lambda item: encode(kind, key(item), scope),
         total=total,
     )
 

@@ -6,6 +6,7 @@ permission rules come from `resolvers.policy`, basic checks from `resolvers.vali
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -58,6 +59,12 @@ class ReviewsPort(Protocol):
         """APPROVED reviews of one restaurant, newest first."""
         ...
 
+    async def reviews_of_restaurants(
+        self, restaurant_ids: Sequence[int], page: PageArgs
+    ) -> list[Page[Review]]:
+        """`restaurant_reviews` of each restaurant of a page, in order."""
+        ...
+
     async def create_review(self, viewer: Viewer | None, data: NewReview) -> Review: ...
 
     async def update_review(
@@ -73,6 +80,10 @@ class ReviewsPort(Protocol):
 
 class UsersPort(Protocol):
     async def author(self, user_id: int) -> Author | None: ...
+
+    async def authors(self, user_ids: Sequence[int]) -> list[Author | None]:
+        """`author` of each id, in order."""
+        ...
 
     async def me(self, viewer: Viewer | None) -> User | None: ...
 

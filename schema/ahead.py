@@ -11,13 +11,13 @@ cost of a page served from the cache. Anything it does not recognise (a directiv
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 class Ahead(Generic[T]):
@@ -34,22 +34,27 @@ class Ahead(Generic[T]):
             raise self._error
         return self._value  # type: ignore[return-value]
 
+    def then(self, convert: Callable[[T], U]) -> Ahead[U]:
+        """`convert` applied to the value (an error it raises is kept as the outcome)."""
+        if self._error is not None:
+            return Ahead(error=self._error)
+        try:
+            return Ahead(convert(self._value))  # type: ignore[arg-type]
+        except Exception as exc:
+            return Ahead(error=exc)
+
     def or_none(self) -> T | None:
         return self._value if self._error is None else None
 
 
-async def settle(calls: Sequence[Awaitable[T]]) -> list[Ahead[T]]:
-    """Run `calls` together (their DataLoader loads batch) and keep each outcome."""
-    outcomes = await asyncio.gather(*calls, return_exceptions=True)
-    settled: list[Ahead[T]] = []
-    for outcome in outcomes:
-        if isinstance(outcome, Exception):
-            settled.append(Ahead(error=outcome))
-        elif isinstance(outcome, BaseException):  # cancellation and the like
-            raise outcome
-        else:
-            settled.append(Ahead(outcome))
-    return settled
+async def settle(call: Awaitable[Sequence[T]], count: int) -> list[Ahead[T]]:
+    """The outcome of a batched call for each of its `count` items: its value, or for
+    every item the error the call raised."""
+    try:
+        values = await call
+    except Exception as exc:
+        return [Ahead(error=exc)] * count
+    return [Ahead(value) for value in values]
 
 
 def children(selections: Iterable[Selection], name: str) -> list[SelectedField]:

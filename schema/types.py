@@ -23,13 +23,23 @@ D = TypeVar("D")
 @strawberry.type
 class PageInfo:
     has_next_page: bool
-    end_cursor: str | None
+    _end_cursor: strawberry.Private[Callable[[], str | None]]
+
+    @strawberry.field
+    def end_cursor(self) -> str | None:
+        return self._end_cursor()
 
 
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
     node: T
+    _item: strawberry.Private[Any]
+    _cursor: strawberry.Private[Callable[[Any], str]]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        """Encoded only when asked for: most pages are read without their cursors."""
+        return self._cursor(self._item)
 
 
 @strawberry.type
@@ -44,12 +54,10 @@ class Connection(Generic[T]):
 
     @classmethod
     def of(cls, page: domain.Page[D], node: Callable[[D], T]) -> Connection[T]:
+        cursor = page.cursor
         return cls(
-            edges=[
-                Edge(cursor=cursor, node=node(item))
-                for item, cursor in zip(page.items, page.cursors, strict=True)
-            ],
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            edges=[Edge(node=node(item), _item=item, _cursor=cursor) for item in page.items],
+            page_info=PageInfo(has_next_page=page.has_next, _end_cursor=lambda: page.end_cursor),
             _total=page.total,
         )
 
@@ -87,18 +95,20 @@ class Review:
         return self.load_author(info)
 
     async def load_author(self, info: Info) -> PublicUser:
-        found = await info.context.router.users().author(self._author_id)
-        if found is None:
+        return self._public(await info.context.router.users().author(self._author_id))
+
+    def _public(self, found: domain.Author | None) -> PublicUser:
+        if found is None:  # deleted while this request ran
             raise NotFound(f"No user with id {self._author_id}")
         return PublicUser(id=strawberry.ID(str(found.id)), name=found.name)
 
     @staticmethod
     async def look_ahead(info: Info, reviews: Sequence[Review]) -> None:
-        """Resolve the `author` of every review of a page at once (one batched load)."""
+        """Resolve the `author` of every review of a page with one call."""
         if reviews:
-            authors = await settle([review.load_author(info) for review in reviews])
-            for review, author in zip(reviews, authors, strict=True):
-                review._author = author
+            call = info.context.router.users().authors([r._author_id for r in reviews])
+            for review, author in zip(reviews, await settle(call, len(reviews)), strict=True):
+                review._author = author.then(review._public)
 
     @classmethod
     def of(cls, v: domain.Review) -> Review:
@@ -174,7 +184,13 @@ class Restaurant:
         ((first, after),) = arguments  # type: ignore[misc]
         if after is not None or not 0 <= first <= info.context.max_page_size:
             return
-        pages = await settle([r.load_reviews(info, first, after) for r in restaurants])
+        call = info.context.router.reviews().reviews_of_restaurants(
+            [int(r.id) for r in restaurants], page_args(first, after)
+        )
+        pages = [
+            page.then(lambda p: Connection.of(p, Review.of))
+            for page in await settle(call, len(restaurants))
+        ]
         for restaurant, page in zip(restaurants, pages, strict=True):
             restaurant._reviews[(first, after)] = page
         if path(wanted, "edges", "node", "author"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -270,7 +271,7 @@ class LegacyDataManager:
             pagination.decode(page.after, "REVIEWS", listed)  # bad input first, as v4
         visible = policy.review_scope(viewer, where.status)
         if visible is None:
-            return Page(items=(), cursors=(), has_next=False, total=_zero)
+            return Page(items=(), has_next=False, total=_zero)
         status, only_author = visible
         conditions = ["v.status = :status"]
         params: dict[str, Any] = {"status": status.value}
@@ -295,6 +296,11 @@ class LegacyDataManager:
             page,
             pagination.list_of("restaurant", restaurant_id),
         )
+
+    async def reviews_of_restaurants(
+        self, restaurant_ids: Sequence[int], page: PageArgs
+    ) -> list[Page[Review]]:
+        return [await self.restaurant_reviews(i, page) for i in restaurant_ids]  # one by one
 
     async def _review_page(
         self, conditions: list[str], params: dict[str, Any], page: PageArgs, scope: str
@@ -447,6 +453,9 @@ class LegacyDataManager:
             statement("SELECT id, name FROM users WHERE id = :id"), {"id": user_id}
         )
         return Author(id=rows[0]["id"], name=rows[0]["name"]) if rows else None
+
+    async def authors(self, user_ids: Sequence[int]) -> list[Author | None]:
+        return [await self.author(i) for i in user_ids]  # one query per review, as ever
 
     async def _user_row(self, user_id: int) -> User | None:
         rows = await self._rows(

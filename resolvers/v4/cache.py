@@ -5,13 +5,17 @@ Key layout (under the store's namespace):
     r:<id>  v:<id>  u:<id>  a:<id>     a restaurant, review, user, author
     vh:<restaurant>:<n>                 a restaurant's newest n APPROVED reviews and count
     s                                   the statistics
-    rl|rc:<gen>:<digest>                restaurant pages and counts, per list generation
-    vl|vc:<gen>:<digest>  ul|uc:<gen>:… the same for reviews and users
+    rl|rc:<digest>                      restaurant pages and counts, each with the list
+    vl|vc:<digest>  ul|uc:<digest>      generation it was loaded at; the same for reviews
+                                        and users
+    gen:restaurants|reviews|users       the list generations
 
 A write deletes the entries it affects (leaving a short tombstone, so that a reader who
 loaded before the write cannot put the old value back) and bumps the generation of every
-kind of list it may change. Lists are never deleted one by one: a new generation makes
-the old pages unreachable.
+kind of list it may change. Lists are never deleted one by one: a page is served only
+while its kind is still at the generation the page was loaded at, which one round trip
+checks together with the page itself. A reader that loaded before a write stores its
+page under the old generation, where no one will read it.
 """
 
 from __future__ import annotations
@@ -57,7 +61,14 @@ class CacheStore(Protocol):
         """Store values whose keys are absent (never over a tombstone)."""
         ...
 
-    async def generations(self, names: Sequence[str]) -> list[int]: ...
+    async def get_listed(self, generation: str, key: str) -> tuple[int, Any | None]:
+        """The current generation of a kind of list, and `key`'s value if it was stored
+        at that generation."""
+        ...
+
+    async def put_listed(self, key: str, generation: int, value: Any, ttl: float) -> None:
+        """Store `value` under `key` as loaded at `generation` (replacing any other)."""
+        ...
 
     async def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
         """Delete `keys` (tombstoned for a moment) and bump `generations`."""
@@ -118,8 +129,12 @@ async def _listed(
     load: Callable[[], Awaitable[V]],
     ttl: float,
 ) -> V:
-    (current,) = await cache.generations([generation])
-    return await _one(cache, f"{prefix}:{current}:{digest(*parts)}", load, ttl)
+    key = f"{prefix}:{digest(*parts)}"
+    current, value = await cache.get_listed(generation, key)
+    if value is None:
+        value = await load()
+        await cache.put_listed(key, current, value, ttl)
+    return value
 
 
 class CachedRestaurants:

@@ -6,7 +6,7 @@ Services take their dependencies as arguments; permission rules come from
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
@@ -46,6 +46,19 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
+
+
+def _head_page(restaurant_id: int, head: tuple[list[Review], int], first: int) -> Page[Review]:
+    """A restaurant's first page of reviews from its cached head (newest `first + 1`)."""
+    items, approved = head
+
+    async def known() -> int:
+        return approved
+
+    scope = pagination.list_of("restaurant", restaurant_id)
+    return pagination.build_page(
+        items, first, "REVIEWS", lambda v: (v.created_at, v.id), known, scope
+    )
 
 
 def _decoded(after: str | None, kind: str, scope: str) -> tuple[Any, ...] | None:
@@ -186,10 +199,10 @@ class ReviewService(_Service):
         after = _decoded(page.after, "REVIEWS", listed)
         scope = policy.review_scope(viewer, where.status)
         if scope is None:
-            return Page(items=(), cursors=(), has_next=False)
+            return Page(items=(), has_next=False)
         status, only_author = scope
         if only_author is not None and where.author_id not in (None, only_author):
-            return Page(items=(), cursors=(), has_next=False)
+            return Page(items=(), has_next=False)
         query = ReviewQuery(
             status=status,
             restaurant_id=where.restaurant_id,
@@ -199,18 +212,24 @@ class ReviewService(_Service):
         return await self._page(query, after, page.first, listed)
 
     async def restaurant_reviews(self, restaurant_id: int, page: PageArgs) -> Page[Review]:
-        scope = pagination.list_of("restaurant", restaurant_id)
         if page.after is None:
-            items, approved = await self._loaders.review_head.load((restaurant_id, page.first + 1))
-
-            async def known() -> int:
-                return approved
-
-            return pagination.build_page(
-                items, page.first, "REVIEWS", lambda v: (v.created_at, v.id), known, scope
-            )
+            head = await self._loaders.review_head.load((restaurant_id, page.first + 1))
+            return _head_page(restaurant_id, head, page.first)
+        scope = pagination.list_of("restaurant", restaurant_id)
         query = ReviewQuery(status=ReviewStatus.APPROVED, restaurant_id=restaurant_id)
         return await self._page(query, _decoded(page.after, "REVIEWS", scope), page.first, scope)
+
+    async def reviews_of_restaurants(
+        self, restaurant_ids: Sequence[int], page: PageArgs
+    ) -> list[Page[Review]]:
+        if page.after is None:
+            heads = await self._loaders.review_head.load_many(
+                [(i, page.first + 1) for i in restaurant_ids]
+            )
+            return [
+                _head_page(i, h, page.first) for i, h in zip(restaurant_ids, heads, strict=True)
+            ]
+        return [await self.restaurant_reviews(i, page) for i in restaurant_ids]
 
     async def _page(
         self, query: ReviewQuery, after: tuple[Any, ...] | None, first: int, scope: str
@@ -313,6 +332,9 @@ class ReviewService(_Service):
 class UserService(_Service):
     async def author(self, user_id: int) -> Author | None:
         return await self._loaders.author.load(user_id)
+
+    async def authors(self, user_ids: Sequence[int]) -> list[Author | None]:
+        return await self._loaders.author.load_many(user_ids)
 
     async def me(self, viewer: Viewer | None) -> User | None:
         return None if viewer is None else await self._reads.users.by_id(viewer.id)

@@ -31,9 +31,24 @@ async def test_the_redis_store_adds_only_where_absent_and_tombstones(
     await store.invalidate(["r:1"], ["restaurants", "restaurants"])
     await store.add_many({"r:1": {"name": "late"}}, ttl=60)
     assert await store.get_many(["r:1"]) == [None]
-    assert await store.generations(["restaurants", "users"]) == [2, 0]
+    assert await store.get_listed("restaurants", "rl:x") == (2, None)
+    assert await store.get_listed("users", "ul:x") == (0, None)
     assert await store.flush() >= 2
-    assert await store.generations(["restaurants"]) == [0]
+    assert await store.get_listed("restaurants", "rl:x") == (0, None)
+
+
+async def test_a_page_and_its_generation_come_back_in_one_round_trip(
+    redis: Redis, namespace: str
+) -> None:
+    store = RedisStore(redis, namespace)
+    await store.put_listed("rl:x", 0, ["page"], ttl=60)
+    assert await store.get_listed("restaurants", "rl:x") == (0, ["page"])
+    await store.invalidate([], ["restaurants"])
+    assert await store.get_listed("restaurants", "rl:x") == (1, None)
+    await store.put_listed("rl:x", 0, ["loaded before the write"], ttl=60)
+    assert await store.get_listed("restaurants", "rl:x") == (1, None)
+    await store.put_listed("rl:x", 1, ["new"], ttl=60)
+    assert await store.get_listed("restaurants", "rl:x") == (1, ["new"])
 
 
 async def test_a_dead_redis_costs_one_short_timeout_then_memory_serves(

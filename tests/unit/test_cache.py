@@ -46,7 +46,20 @@ def test_a_tombstone_keeps_a_late_writer_from_restoring_old_data(
     now[0] += 3
     store.add_many({"r:1": "new"}, ttl=60)
     assert store.get_many(["r:1"]) == ["new"]
-    assert store.generations(["restaurants", "users"]) == [1, 0]
+    assert store.get_listed("restaurants", "rl:x") == (1, None)
+    assert store.get_listed("users", "ul:x") == (0, None)
+
+
+def test_a_page_is_served_only_at_the_generation_it_was_loaded_at() -> None:
+    store = MemoryStore()
+    store.put_listed("rl:x", 0, ["page"], ttl=60)
+    assert store.get_listed("restaurants", "rl:x") == (0, ["page"])
+    store.invalidate([], ["restaurants"])
+    assert store.get_listed("restaurants", "rl:x") == (1, None)
+    store.put_listed("rl:x", 0, ["loaded before the write"], ttl=60)  # a late reader
+    assert store.get_listed("restaurants", "rl:x") == (1, None)
+    store.put_listed("rl:x", 1, ["new"], ttl=60)
+    assert store.get_listed("restaurants", "rl:x") == (1, ["new"])
 
 
 def test_a_write_invalidates_exactly_what_it_affects() -> None:

@@ -60,19 +60,33 @@ def test_page_arguments_arrive_as_literals_or_variables(
     assert page_arguments(field("reviews", **arguments), 10) == expected
 
 
-async def test_each_outcome_is_kept_for_its_own_field() -> None:
-    async def fine() -> int:
-        return 1
+async def test_a_batch_gives_each_item_its_value() -> None:
+    async def fine() -> list[int]:
+        return [1, 2]
 
-    async def broken() -> int:
+    first, second = await settle(fine(), 2)
+    assert (first.get(), second.or_none()) == (1, 2)
+
+
+async def test_a_failed_batch_fails_each_item_with_its_error() -> None:
+    async def broken() -> list[int]:
         raise LookupError("gone")
 
-    first, second = await settle([fine(), broken()])
-    assert first.get() == 1 and first.or_none() == 1
-    assert second.or_none() is None
-    with pytest.raises(LookupError, match="gone"):
-        second.get()
+    outcomes = await settle(broken(), 2)
+    assert [outcome.or_none() for outcome in outcomes] == [None, None]
+    for outcome in outcomes:
+        with pytest.raises(LookupError, match="gone"):
+            outcome.get()
 
 
-def test_an_outcome_with_no_error_gives_its_value() -> None:
-    assert Ahead("x").get() == "x"
+def test_a_conversion_that_raises_becomes_the_outcome() -> None:
+    def missing(value: int | None) -> int:
+        if value is None:
+            raise KeyError("no such author")
+        return value
+
+    assert Ahead(3).then(missing).get() == 3
+    with pytest.raises(KeyError):
+        Ahead(None).then(missing).get()
+    with pytest.raises(LookupError):
+        Ahead[int](error=LookupError()).then(missing).get()

@@ -26,6 +26,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Benchmarks against the local PostgreSQL and Redis; rewrites bench/RESULTS.md.
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench.run
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -17,6 +17,7 @@ class Round:
     seconds: float
     latencies_ms: list[float]
     failures: int
+    first_failure: str | None = None
 
     @property
     def rps(self) -> float:
@@ -38,12 +39,13 @@ async def run(
     """`requests` POSTs of `body` by `concurrency` clients, each waiting for its answer."""
     latencies: list[float] = []
     failures = 0
+    first_failure: str | None = None
     remaining = requests
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
 
         async def worker() -> None:
-            nonlocal remaining, failures
+            nonlocal remaining, failures, first_failure
             while remaining > 0:
                 remaining -= 1
                 started = time.perf_counter()
@@ -51,11 +53,13 @@ async def run(
                 latencies.append((time.perf_counter() - started) * 1000)
                 if response.status_code != 200 or b'"errors"' in response.content:
                     failures += 1
+                    if first_failure is None:
+                        first_failure = f"HTTP {response.status_code}: {response.text[:500]}"
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return Round(len(latencies), elapsed, latencies, failures)
+    return Round(len(latencies), elapsed, latencies, failures, first_failure)
 
 
 def median(values: list[float]) -> float:

@@ -118,11 +118,11 @@ def main() -> None:
         *(f"| {n:,} | {kib / 1024:.1f} |" for n, kib in readings),
     ]
     if 10_000 in at and 50_000 in at:
-        growth = (at[50_000] - at[10_000]) / 1024
+        growth_kib = at[50_000] - at[10_000]
         lines += [
             "",
-            f"From 10k to 50k requests the worker grew by {growth:+.1f} MiB "
-            f"({growth * 1024 / 40_000 * 1000:+.2f} bytes per request).",
+            f"From 10k to 50k requests the worker grew by {growth_kib / 1024:+.1f} MiB "
+            f"({growth_kib * 1024 / 40_000:+.1f} bytes per request).",
         ]
     section = "\n".join(lines)
     print(section)

@@ -33,7 +33,15 @@ TOMBSTONE_SECONDS = 2.0
 _TOMBSTONE = b"\x00tomb"
 _MISSING = object()
 # The layout of cached values; bump when a cached dataclass changes shape.
-FORMAT = "c2"
+FORMAT = "c1"
+
+
+@dataclass(frozen=True, slots=True)
+class _Stamp:
+    """Where a list's generation was read (`redis` or `memory`), and its value there."""
+
+    layer: str
+    generation: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,20 +305,27 @@ class TieredCache:
             fallback = ttl if self._redis is None else min(ttl, self._fallback_ttl)
             self.memory.add_many(items, fallback)
 
-    async def get_listed(self, generation: str, key: str) -> tuple[int, Any | None]:
+    async def get_listed(self, generation: str, key: str) -> tuple[_Stamp, Any | None]:
+        """The value of a list `key` if cached at its kind's current generation, and the
+        stamp (layer and generation) to store a freshly loaded value with."""
         found = await self._on_redis(lambda store: store.get_listed(generation, key))
         layer = "redis"
         if found is _MISSING:
             found, layer = self.memory.get_listed(generation, key), "memory"
         assert isinstance(found, tuple)
         CACHE_LOOKUPS.labels(layer, "miss" if found[1] is None else "hit").inc()
-        return found
+        return _Stamp(layer, found[0]), found[1]
 
-    async def put_listed(self, key: str, generation: int, value: Any, ttl: float) -> None:
-        done = await self._on_redis(lambda store: store.put_listed(key, generation, value, ttl))
-        if done is _MISSING:
+    async def put_listed(self, key: str, stamp: object, value: Any, ttl: float) -> None:
+        """Store `value` in the layer whose generation it was stamped with, and nowhere
+        else: memory's generations know only this process's writes, so a page stamped
+        by memory could pass for current in Redis (and the other way round)."""
+        assert isinstance(stamp, _Stamp)
+        if stamp.layer == "memory":
             fallback = ttl if self._redis is None else min(ttl, self._fallback_ttl)
-            self.memory.put_listed(key, generation, value, fallback)
+            self.memory.put_listed(key, stamp.generation, value, fallback)
+        else:  # on Redis, or not at all if the breaker opened meanwhile
+            await self._on_redis(lambda store: store.put_listed(key, stamp.generation, value, ttl))
 
     async def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
         # Memory always forgets too: it may serve again at the next outage.

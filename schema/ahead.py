@@ -47,11 +47,14 @@ class Ahead(Generic[T]):
         return self._value if self._error is None else None
 
 
-async def settle(call: Awaitable[Sequence[T]], count: int) -> list[Ahead[T]]:
+async def settle(call: Callable[[], Awaitable[Sequence[T]]], count: int) -> list[Ahead[T]]:
     """The outcome of a batched call for each of its `count` items: its value, or for
-    every item the error the call raised."""
+    every item the error the call raised (choosing the port included), which each nested
+    field then raises where the field-by-field resolver would have."""
     try:
-        values = await call
+        values = await call()
+        if len(values) != count:
+            raise RuntimeError(f"a batch of {count} answered {len(values)} items")
     except Exception as exc:
         return [Ahead(error=exc)] * count
     return [Ahead(value) for value in values]

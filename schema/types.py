@@ -106,8 +106,9 @@ class Review:
     async def look_ahead(info: Info, reviews: Sequence[Review]) -> None:
         """Resolve the `author` of every review of a page with one call."""
         if reviews:
-            call = info.context.router.users().authors([r._author_id for r in reviews])
-            for review, author in zip(reviews, await settle(call, len(reviews)), strict=True):
+            ids = [r._author_id for r in reviews]
+            authors = await settle(lambda: info.context.router.users().authors(ids), len(ids))
+            for review, author in zip(reviews, authors, strict=True):
                 review._author = author.then(review._public)
 
     @classmethod
@@ -184,13 +185,12 @@ class Restaurant:
         ((first, after),) = arguments  # type: ignore[misc]
         if after is not None or not 0 <= first <= info.context.max_page_size:
             return
-        call = info.context.router.reviews().reviews_of_restaurants(
-            [int(r.id) for r in restaurants], page_args(first, after)
+        ids = [int(r.id) for r in restaurants]
+        shape = page_args(first, after, max_size=info.context.max_page_size)
+        outcomes = await settle(
+            lambda: info.context.router.reviews().reviews_of_restaurants(ids, shape), len(ids)
         )
-        pages = [
-            page.then(lambda p: Connection.of(p, Review.of))
-            for page in await settle(call, len(restaurants))
-        ]
+        pages = [outcome.then(lambda p: Connection.of(p, Review.of)) for outcome in outcomes]
         for restaurant, page in zip(restaurants, pages, strict=True):
             restaurant._reviews[(first, after)] = page
         if path(wanted, "edges", "node", "author"):

@@ -61,13 +61,14 @@ class CacheStore(Protocol):
         """Store values whose keys are absent (never over a tombstone)."""
         ...
 
-    async def get_listed(self, generation: str, key: str) -> tuple[int, Any | None]:
-        """The current generation of a kind of list, and `key`'s value if it was stored
-        at that generation."""
+    async def get_listed(self, generation: str, key: str) -> tuple[object, Any | None]:
+        """A stamp of the current generation of a kind of list, and `key`'s value if it
+        was stored at that generation."""
         ...
 
-    async def put_listed(self, key: str, generation: int, value: Any, ttl: float) -> None:
-        """Store `value` under `key` as loaded at `generation` (replacing any other)."""
+    async def put_listed(self, key: str, stamp: object, value: Any, ttl: float) -> None:
+        """Store `value` under `key` as loaded at the stamped generation (replacing any
+        other)."""
         ...
 
     async def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:

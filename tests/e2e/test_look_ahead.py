@@ -94,3 +94,13 @@ async def test_a_failing_domain_fails_at_each_field_not_the_page(
     assert paths and all(p[:2] == ("restaurants", "edges") and p[-1] == "author" for p in paths)
     assert {e["extensions"]["code"] for e in reply.errors} == {"INTERNAL_SERVER_ERROR"}
     assert reply.data is None  # `author: PublicUser!` and non-null all the way up
+
+
+async def test_a_raised_page_size_limit_holds_for_the_page_too(
+    shared_db: Database, data_dir: Path, version: str
+) -> None:
+    async with gateway_client(
+        shared_db, data_dir, environ_for(version), version, max_page_size=200
+    ) as gql:
+        data = (await gql(page(2, 150))).ok()
+    assert len(data["restaurants"]["edges"]) == 2

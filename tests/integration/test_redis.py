@@ -10,7 +10,7 @@ import pytest
 from redis.asyncio import Redis
 
 from flags.metrics import Observation, WindowMetrics
-from gateway.cache import RedisStore, TieredCache
+from gateway.cache import Breaker, RedisStore, TieredCache
 from tests.support import RedisProcess, free_port
 
 
@@ -108,3 +108,21 @@ async def test_without_redis_the_window_is_local(namespace: str) -> None:
     assert window[("users", "v3")].calls == 1
     assert metrics.fleet_wide is False
     await dead.aclose()
+
+
+async def test_a_page_is_stored_only_where_its_generation_was_read(
+    redis: Redis, namespace: str
+) -> None:
+    """A page loaded while the breaker changed state must not reach the other layer: a
+    memory generation could pass for current in Redis, and the other way round."""
+    cache = TieredCache(redis, namespace=namespace, retry_seconds=60)
+    stamp, _ = await cache.get_listed("restaurants", "rl:a")  # read on Redis
+    cache.breaker.trip()  # Redis "fails" while the page loads
+    await cache.put_listed("rl:a", stamp, ["page"], ttl=60)
+    assert cache.memory.get_listed("restaurants", "rl:a") == (0, None)
+
+    stamp, _ = await cache.get_listed("restaurants", "rl:b")  # read from memory
+    cache.breaker = Breaker(60)  # Redis is back before the page is stored
+    await cache.put_listed("rl:b", stamp, ["page"], ttl=60)
+    assert await RedisStore(redis, namespace).get_listed("restaurants", "rl:b") == (0, None)
+    assert cache.memory.get_listed("restaurants", "rl:b") == (0, ["page"])

@@ -64,7 +64,7 @@ async def test_a_batch_gives_each_item_its_value() -> None:
     async def fine() -> list[int]:
         return [1, 2]
 
-    first, second = await settle(fine(), 2)
+    first, second = await settle(fine, 2)
     assert (first.get(), second.or_none()) == (1, 2)
 
 
@@ -72,11 +72,19 @@ async def test_a_failed_batch_fails_each_item_with_its_error() -> None:
     async def broken() -> list[int]:
         raise LookupError("gone")
 
-    outcomes = await settle(broken(), 2)
+    outcomes = await settle(broken, 2)
     assert [outcome.or_none() for outcome in outcomes] == [None, None]
     for outcome in outcomes:
         with pytest.raises(LookupError, match="gone"):
             outcome.get()
+
+
+async def test_a_batch_of_the_wrong_length_is_an_error_for_each_item() -> None:
+    async def short() -> list[int]:
+        return [1]
+
+    outcomes = await settle(short, 2)
+    assert [outcome.or_none() for outcome in outcomes] == [None, None]
 
 
 def test_a_conversion_that_raises_becomes_the_outcome() -> None:

@@ -12,7 +12,6 @@ round, and each figure is the median over the rounds.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 import tempfile
 import uuid
@@ -64,7 +63,6 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     options = parser.parse_args()
     body = {"query": PAGE}
-    rounds: dict[str, list[load.Round]] = {name: [] for name in VARIANTS}
     statements: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as workdir, seeded_database(options.scale) as url:
         namespace = f"jewgo-bench-{uuid.uuid4().hex[:8]}"
@@ -84,22 +82,11 @@ def main() -> None:
                 )
                 for name, env in VARIANTS.items()
             }
-            for server in servers.values():  # warm up: connections, caches, the JIT of habit
-                asyncio.run(
-                    load.run(server.url, body, requests=200, concurrency=options.concurrency)
-                )
-            for _ in range(options.rounds):
-                for name, server in servers.items():
-                    result = asyncio.run(
-                        load.run(
-                            server.url, body, requests=options.requests,
-                            concurrency=options.concurrency,
-                        )
-                    )  # fmt: skip
-                    assert result.failures == 0, (
-                        f"{name}: {result.failures} failed: {result.first_failure}"
-                    )
-                    rounds[name].append(result)
+            rounds = load.alternate(
+                {name: server.url for name, server in servers.items()}, body,
+                rounds=options.rounds, requests=options.requests,
+                concurrency=options.concurrency, warmup=200,
+            )  # fmt: skip
             statements = {name: statements_per_request(s.url) for name, s in servers.items()}
 
     rps = {name: load.median([r.rps for r in runs]) for name, runs in rounds.items()}

@@ -62,5 +62,30 @@ async def run(
     return Round(len(latencies), elapsed, latencies, failures, first_failure)
 
 
+def alternate(
+    servers: dict[str, str],
+    body: dict[str, Any],
+    *,
+    rounds: int,
+    requests: int,
+    concurrency: int,
+    warmup: int,
+) -> dict[str, list[Round]]:
+    """Each server warmed up with `warmup` requests, then `rounds` rounds in which every
+    server in turn takes `requests`: side by side, so noise falls on all of them alike.
+    Any failed request stops the benchmark."""
+    for url in servers.values():
+        asyncio.run(run(url, body, requests=warmup, concurrency=concurrency))
+    results: dict[str, list[Round]] = {name: [] for name in servers}
+    for _ in range(rounds):
+        for name, url in servers.items():
+            result = asyncio.run(run(url, body, requests=requests, concurrency=concurrency))
+            assert result.failures == 0, (
+                f"{name}: {result.failures} failed, the first: {result.first_failure}"
+            )
+            results[name].append(result)
+    return results
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)

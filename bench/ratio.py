@@ -14,7 +14,6 @@ the same interpreter) to the same rounds: a before/after measured side by side.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import subprocess
 import sys
 import tempfile
@@ -61,9 +60,6 @@ def main() -> None:
     options = parser.parse_args()
     body = {"query": PAGE}
     before = f"gateway at {options.before}" if options.before else None
-    rounds: dict[str, list[load.Round]] = {OURS: [], THEIRS: []}
-    if before:
-        rounds[before] = []
     with tempfile.TemporaryDirectory() as workdir, seeded_database(options.scale) as url:
         env = server_env(
             url, REDIS_URL=REDIS, REDIS_NAMESPACE=f"jewgo-bench-{uuid.uuid4().hex[:8]}",
@@ -97,17 +93,10 @@ def main() -> None:
                 for u in servers.values()
             ]
             assert all(a == answers[0] for a in answers), "all must answer the same page"
-            for url_ in servers.values():
-                asyncio.run(load.run(url_, body, requests=300, concurrency=options.concurrency))
-            for _ in range(options.rounds):
-                for name, url_ in servers.items():
-                    result = asyncio.run(
-                        load.run(
-                            url_, body, requests=options.requests, concurrency=options.concurrency
-                        )
-                    )
-                    assert result.failures == 0
-                    rounds[name].append(result)
+            rounds = load.alternate(
+                servers, body, rounds=options.rounds, requests=options.requests,
+                concurrency=options.concurrency, warmup=300,
+            )  # fmt: skip
     rps = {name: load.median([r.rps for r in runs]) for name, runs in rounds.items()}
     ratio = rps[OURS] / rps[THEIRS]
     lines = [

@@ -85,8 +85,7 @@ class MemoryStore:
                 continue
             self._entries[key] = (now + ttl, value)
             self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        self._evict()
 
     def get_listed(self, generation: str, key: str) -> tuple[int, Any | None]:
         current = self._generations.get(generation, 0)
@@ -98,6 +97,10 @@ class MemoryStore:
     def put_listed(self, key: str, generation: int, value: Any, ttl: float) -> None:
         self._entries[key] = (time.monotonic() + ttl, _Listed(generation, value))
         self._entries.move_to_end(key)
+        self._evict()
+
+    def _evict(self) -> None:
+        """Drop the least recently used entries beyond the limit."""
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
 

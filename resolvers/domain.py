@@ -221,10 +221,6 @@ class Page(Generic[T]):
     total: Callable[[], Awaitable[int]] = field(default=_no_total, compare=False)
 
     @property
-    def cursors(self) -> tuple[str, ...]:
-        return tuple(self.cursor(item) for item in self.items)
-
-    @property
     def end_cursor(self) -> str | None:
         return self.cursor(self.items[-1]) if self.items else None
 

@@ -25,8 +25,8 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 
-from db.engine import create_engine
-from schema.enums import KosherCategory, RestaurantStatus, ReviewStatus
+from jewgo.db.engine import create_engine
+from jewgo.schema.enums import KosherCategory, RestaurantStatus, ReviewStatus
 
 STORE: dict[str, Any] = {"restaurants": [], "reviews": defaultdict(list), "authors": {}}
 

@@ -16,9 +16,9 @@ from functools import partial
 
 from bench.machine import describe
 from bench.results import write_section
-from flags.decide import Subject, decide
-from flags.env import EnvOverride
-from flags.stages import DOMAIN_FLAGS, MASTER, Stage
+from jewgo.flags.decide import Subject, decide
+from jewgo.flags.env import EnvOverride
+from jewgo.flags.stages import DOMAIN_FLAGS, MASTER, Stage
 from tests.flag_snapshots import SALT, snapshot
 
 CALLS = 200_000

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from db import migrate, seed
-from db.engine import create_engine
+from jewgo.db import migrate, seed
+from jewgo.db.engine import create_engine
 from tests.support import JWT_SECRET, Server, free_port, serving
 
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

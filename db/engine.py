@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from db.geo import distance_km
+from jewgo.db.geo import distance_km
 
 # The statements of the current request, when someone counts them (a one-item list).
 STATEMENTS: ContextVar[list[int] | None] = ContextVar("sql_statements", default=None)

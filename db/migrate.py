@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(files("db") / "migrations"))
+    config.set_main_option("script_location", str(files("jewgo.db") / "migrations"))
     return config
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.models import RestaurantRow, ReviewRow, UserRow
+from jewgo.db.models import RestaurantRow, ReviewRow, UserRow
 
 ADMIN_EMAIL = "admin@example.com"
 MODERATOR_EMAIL = "moderator@example.com"
@@ -38,7 +38,7 @@ class Dataset:
 
 def _source() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(
-        (files("db") / "seed_data" / "directory.json").read_text(encoding="utf-8")
+        (files("jewgo.db") / "seed_data" / "directory.json").read_text(encoding="utf-8")
     )
     return data
 

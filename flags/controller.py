@@ -21,11 +21,11 @@ from typing import Protocol
 import structlog
 from redis.asyncio import Redis
 
-from flags.errors import FlagError
-from flags.metrics import Cell, WindowMetrics, versions_of
-from flags.rollout_store import RolloutStore
-from flags.rollouts import Action, Health, Rollout, evaluate
-from flags.stages import DOMAIN_FLAGS
+from jewgo.flags.errors import FlagError
+from jewgo.flags.metrics import Cell, WindowMetrics, versions_of
+from jewgo.flags.rollout_store import RolloutStore
+from jewgo.flags.rollouts import Action, Health, Rollout, evaluate
+from jewgo.flags.stages import DOMAIN_FLAGS
 
 log = structlog.get_logger("jewgo.rollouts")
 Clock = Callable[[], datetime]

@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flags.snapshot import Snapshot
-from flags.stages import Decision, Reason, Stage, Variant
+from jewgo.flags.snapshot import Snapshot
+from jewgo.flags.stages import Decision, Reason, Stage, Variant
 
 log = logging.getLogger("jewgo.flags")
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flags.stages import FLAG_NAMES, env_name
+from jewgo.flags.stages import FLAG_NAMES, env_name
 
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 

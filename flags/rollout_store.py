@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from flags.errors import InvalidChange, UnknownFlag, VersionConflict
-from flags.rollouts import (
+from jewgo.flags.errors import InvalidChange, UnknownFlag, VersionConflict
+from jewgo.flags.rollouts import (
     ACTIVE,
     Action,
     Health,
@@ -25,9 +25,9 @@ from flags.rollouts import (
     Verdict,
     after,
 )
-from flags.snapshot import FlagState
-from flags.stages import FLAG_NAMES, Stage
-from flags.store import FlagStore, rollouts_table
+from jewgo.flags.snapshot import FlagState
+from jewgo.flags.stages import FLAG_NAMES, Stage
+from jewgo.flags.store import FlagStore, rollouts_table
 
 CONTROLLER = "rollout-controller"
 

@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from flags.snapshot import FlagState
-from flags.stages import Stage
+from jewgo.flags.snapshot import FlagState
+from jewgo.flags.stages import Stage
 
 
 class RolloutState(StrEnum):

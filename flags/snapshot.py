@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flags.env import EnvOverride
-from flags.stages import Stage
+from jewgo.flags.env import EnvOverride
+from jewgo.flags.stages import Stage
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from db.models import (
+from jewgo.db.models import (
     FeatureFlagRow,
     FlagEventRow,
     FlagStateRow,
@@ -29,10 +29,10 @@ from db.models import (
     RolloutRow,
     UserRow,
 )
-from flags.env import EnvOverride
-from flags.errors import InvalidChange, UnknownFlag, VersionConflict
-from flags.snapshot import FlagState, Snapshot
-from flags.stages import FLAG_NAMES, Stage
+from jewgo.flags.env import EnvOverride
+from jewgo.flags.errors import InvalidChange, UnknownFlag, VersionConflict
+from jewgo.flags.snapshot import FlagState, Snapshot
+from jewgo.flags.stages import FLAG_NAMES, Stage
 
 flags_table = cast(Table, FeatureFlagRow.__table__)
 overrides_table = cast(Table, FlagUserOverrideRow.__table__)

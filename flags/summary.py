@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flags.snapshot import Snapshot
-from flags.stages import DOMAIN_FLAGS, MASTER, Stage
+from jewgo.flags.snapshot import Snapshot
+from jewgo.flags.stages import DOMAIN_FLAGS, MASTER, Stage
 
 
 def effective_percentage(snapshot: Snapshot, name: str) -> float:

@@ -17,9 +17,9 @@ from typing import Any
 import structlog
 from redis.asyncio import Redis
 
-from flags.snapshot import FlagState, Snapshot
-from flags.stages import Stage
-from flags.store import FlagEvent, FlagStore
+from jewgo.flags.snapshot import FlagState, Snapshot
+from jewgo.flags.stages import Stage
+from jewgo.flags.store import FlagEvent, FlagStore
 
 log = structlog.get_logger("jewgo.flags")
 

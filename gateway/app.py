@@ -9,14 +9,14 @@ import structlog
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from gateway import health
-from gateway.logs import configure
-from gateway.metrics import metrics_endpoint
-from gateway.middleware import BodyLimit, RequestIds
-from gateway.settings import Settings
-from gateway.shadow import Shadow
-from gateway.view import GatewayView
-from gateway.wiring import Services, bootstrap
+from jewgo.gateway import health
+from jewgo.gateway.logs import configure
+from jewgo.gateway.metrics import metrics_endpoint
+from jewgo.gateway.middleware import BodyLimit, RequestIds
+from jewgo.gateway.settings import Settings
+from jewgo.gateway.shadow import Shadow
+from jewgo.gateway.view import GatewayView
+from jewgo.gateway.wiring import Services, bootstrap
 
 log = structlog.get_logger("jewgo.app")
 

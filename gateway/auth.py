@@ -12,11 +12,11 @@ import jwt
 import structlog
 from sqlalchemy import select
 
-from db.models import UserRow
-from db.session import Executor
-from gateway.settings import Settings
-from resolvers.domain import Role, Viewer
-from resolvers.errors import Unauthenticated
+from jewgo.db.models import UserRow
+from jewgo.db.session import Executor
+from jewgo.gateway.settings import Settings
+from jewgo.resolvers.domain import Role, Viewer
+from jewgo.resolvers.errors import Unauthenticated
 
 log = structlog.get_logger("jewgo.auth")
 SECRET_FILE = "jwt-secret"

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import structlog
 from redis.asyncio import Redis
 
-from gateway.metrics import CACHE_FALLBACKS, CACHE_LOOKUPS
+from jewgo.gateway.metrics import CACHE_FALLBACKS, CACHE_LOOKUPS
 
 log = structlog.get_logger("jewgo.cache")
 T = TypeVar("T")

@@ -18,23 +18,23 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db import migrate, seed
-from db.engine import create_engine
-from db.models import UserRow
-from flags import env as flag_env
-from flags import summary
-from flags.controller import utc_now
-from flags.errors import FlagError
-from flags.rollout_store import RolloutStore
-from flags.rollouts import ACTIVE, Rollout, RolloutConfig, RolloutState
-from flags.snapshot import FlagState
-from flags.stages import FLAG_NAMES, Stage
-from flags.store import FlagStore
-from flags.sync import Flags
-from gateway.auth import MissingSecret, Tokens, resolve_secret
-from gateway.logs import configure
-from gateway.settings import Settings
-from gateway.wiring import create_redis
+from jewgo.db import migrate, seed
+from jewgo.db.engine import create_engine
+from jewgo.db.models import UserRow
+from jewgo.flags import env as flag_env
+from jewgo.flags import summary
+from jewgo.flags.controller import utc_now
+from jewgo.flags.errors import FlagError
+from jewgo.flags.rollout_store import RolloutStore
+from jewgo.flags.rollouts import ACTIVE, Rollout, RolloutConfig, RolloutState
+from jewgo.flags.snapshot import FlagState
+from jewgo.flags.stages import FLAG_NAMES, Stage
+from jewgo.flags.store import FlagStore
+from jewgo.flags.sync import Flags
+from jewgo.gateway.auth import MissingSecret, Tokens, resolve_secret
+from jewgo.gateway.logs import configure
+from jewgo.gateway.settings import Settings
+from jewgo.gateway.wiring import create_redis
 
 T = TypeVar("T")
 log = structlog.get_logger("jewgo.cli")
@@ -107,7 +107,7 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> No
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         atexit.register(shutil.rmtree, metrics_dir, ignore_errors=True)
     uvicorn.run(
-        "gateway.app:app_from_environment",
+        "jewgo.gateway.app:app_from_environment",
         factory=True,
         host=host or settings.host,
         port=port if port is not None else settings.port,
@@ -426,7 +426,7 @@ def schema() -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 def schema_export(output: Path | None) -> None:
     """Print (or write) the schema in SDL."""
-    from schema import schema as graphql_schema
+    from jewgo.schema import schema as graphql_schema
 
     sdl = graphql_schema.as_str() + "\n"
     if output is None:

@@ -8,24 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from db.session import RequestDatabase
-from flags.decide import Subject, decide
-from flags.snapshot import Snapshot
-from flags.stages import CACHE, ERROR_HANDLING, VALIDATION, Variant
-from gateway import health
-from gateway.wiring import Services
-from resolvers.domain import Version, Viewer
-from resolvers.errors import DomainError
-from resolvers.router import Chooser, VersionRouter
-from resolvers.v3.manager import LegacyDataManager
-from resolvers.v4.cache import CachedRepositories
-from resolvers.v4.loaders import Loaders
-from resolvers.v4.repositories import Repositories
-from resolvers.v4.services import V4Backend
-from resolvers.v4.sql import SqlRepositories
-from resolvers.v4.unit_of_work import SqlUnitOfWork
-from resolvers.v4.validation import BasicChecks, StrictChecks
-from schema.context import Context
+from jewgo.db.session import RequestDatabase
+from jewgo.flags.decide import Subject, decide
+from jewgo.flags.snapshot import Snapshot
+from jewgo.flags.stages import CACHE, ERROR_HANDLING, VALIDATION, Variant
+from jewgo.gateway import health
+from jewgo.gateway.wiring import Services
+from jewgo.resolvers.domain import Version, Viewer
+from jewgo.resolvers.errors import DomainError
+from jewgo.resolvers.router import Chooser, VersionRouter
+from jewgo.resolvers.v3.manager import LegacyDataManager
+from jewgo.resolvers.v4.cache import CachedRepositories
+from jewgo.resolvers.v4.loaders import Loaders
+from jewgo.resolvers.v4.repositories import Repositories
+from jewgo.resolvers.v4.services import V4Backend
+from jewgo.resolvers.v4.sql import SqlRepositories
+from jewgo.resolvers.v4.unit_of_work import SqlUnitOfWork
+from jewgo.resolvers.v4.validation import BasicChecks, StrictChecks
+from jewgo.schema.context import Context
 
 
 def build_context(

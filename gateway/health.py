@@ -15,7 +15,7 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from gateway.wiring import Services
+from jewgo.gateway.wiring import Services
 
 DATABASE_TIMEOUT_SECONDS = 2.0
 

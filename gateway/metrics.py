@@ -19,11 +19,11 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 
-from flags.stages import FLAG_NAMES, Stage
-from flags.sync import Flags
+from jewgo.flags.stages import FLAG_NAMES, Stage
+from jewgo.flags.sync import Flags
 
 if TYPE_CHECKING:
-    from gateway.wiring import Services
+    from jewgo.gateway.wiring import Services
 
 _SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 REQUESTS = Counter(

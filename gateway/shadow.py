@@ -25,15 +25,15 @@ from typing import Any
 import structlog
 from graphql import DocumentNode, parse
 
-from db.session import RequestDatabase
-from flags.metrics import Cell
-from flags.stages import DOMAIN_FLAGS, Stage
-from gateway.comparison import describe, field_at, first_difference
-from gateway.context import build_context
-from gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
-from gateway.wiring import Services
-from resolvers.domain import Domain, Version
-from schema.context import Context
+from jewgo.db.session import RequestDatabase
+from jewgo.flags.metrics import Cell
+from jewgo.flags.stages import DOMAIN_FLAGS, Stage
+from jewgo.gateway.comparison import describe, field_at, first_difference
+from jewgo.gateway.context import build_context
+from jewgo.gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
+from jewgo.gateway.wiring import Services
+from jewgo.resolvers.domain import Domain, Version
+from jewgo.schema.context import Context
 
 log = structlog.get_logger("jewgo.shadow")
 RECENT_KEPT = 5

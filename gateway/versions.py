@@ -6,12 +6,12 @@ a domain is served by v4 iff the master flag and the domain's flag both decide V
 
 from __future__ import annotations
 
-from flags.decide import Subject, decide
-from flags.snapshot import Snapshot
-from flags.stages import DOMAIN_FLAGS, MASTER, Variant
-from resolvers.domain import Domain, Version, Viewer
-from resolvers.errors import Forbidden, InvalidInput
-from resolvers.router import Chooser
+from jewgo.flags.decide import Subject, decide
+from jewgo.flags.snapshot import Snapshot
+from jewgo.flags.stages import DOMAIN_FLAGS, MASTER, Variant
+from jewgo.resolvers.domain import Domain, Version, Viewer
+from jewgo.resolvers.errors import Forbidden, InvalidInput
+from jewgo.resolvers.router import Chooser
 
 FORCE_HEADER = "x-resolver-version"
 

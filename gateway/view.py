@@ -16,27 +16,27 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from db.engine import STATEMENTS
-from db.session import RequestDatabase
-from flags.decide import Subject, stickiness_key
-from flags.metrics import Observation
-from gateway import auth
-from gateway.context import build_context
-from gateway.metrics import (
+from jewgo.db.engine import STATEMENTS
+from jewgo.db.session import RequestDatabase
+from jewgo.flags.decide import Subject, stickiness_key
+from jewgo.flags.metrics import Observation
+from jewgo.gateway import auth
+from jewgo.gateway.context import build_context
+from jewgo.gateway.metrics import (
     REQUEST_SECONDS,
     REQUESTS,
     RESOLVER_CALLS,
     RESOLVER_SECONDS,
     SQL_STATEMENTS,
 )
-from gateway.middleware import BodyTooLarge
-from gateway.shadow import Shadow
-from gateway.versions import FORCE_HEADER, chooser, forced_version
-from gateway.wiring import Services
-from resolvers.domain import Version, Viewer
-from resolvers.errors import DomainError, RateLimited
-from schema.context import Context
-from schema.errors import INTERNAL, MASKED_MESSAGE, USER_CODES, coded
+from jewgo.gateway.middleware import BodyTooLarge
+from jewgo.gateway.shadow import Shadow
+from jewgo.gateway.versions import FORCE_HEADER, chooser, forced_version
+from jewgo.gateway.wiring import Services
+from jewgo.resolvers.domain import Version, Viewer
+from jewgo.resolvers.errors import DomainError, RateLimited
+from jewgo.schema.context import Context
+from jewgo.schema.errors import INTERNAL, MASKED_MESSAGE, USER_CODES, coded
 
 log = structlog.get_logger("jewgo.request")
 

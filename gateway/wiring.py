@@ -15,22 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 
-from db.engine import create_engine
-from flags import env as flag_env
-from flags import faults as drills
-from flags.controller import HealthSource, LocalLease, RedisLease, RolloutController
-from flags.metrics import WindowMetrics
-from flags.rollout_store import RolloutStore
-from flags.store import FlagStore
-from flags.sync import Flags
-from gateway.auth import Tokens, resolve_secret
-from gateway.cache import TieredCache
-from gateway.ratelimit import RateLimiter
-from gateway.settings import Settings
-from resolvers.ports import ChangeSink
-from resolvers.v4.cache import CacheInvalidator, Ttl
-from schema import build_schema
-from schema.limits import QueryLimits
+from jewgo.db.engine import create_engine
+from jewgo.flags import env as flag_env
+from jewgo.flags import faults as drills
+from jewgo.flags.controller import HealthSource, LocalLease, RedisLease, RolloutController
+from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.rollout_store import RolloutStore
+from jewgo.flags.store import FlagStore
+from jewgo.flags.sync import Flags
+from jewgo.gateway.auth import Tokens, resolve_secret
+from jewgo.gateway.cache import TieredCache
+from jewgo.gateway.ratelimit import RateLimiter
+from jewgo.gateway.settings import Settings
+from jewgo.resolvers.ports import ChangeSink
+from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
+from jewgo.schema import build_schema
+from jewgo.schema.limits import QueryLimits
 
 log = structlog.get_logger("jewgo.wiring")
 

@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from resolvers.domain import Page, PageArgs, Restaurant, RestaurantOrder
-from resolvers.errors import InvalidInput
+from jewgo.resolvers.domain import Page, PageArgs, Restaurant, RestaurantOrder
+from jewgo.resolvers.errors import InvalidInput
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from resolvers.domain import Review, ReviewStatus, Role, Viewer
-from resolvers.errors import Forbidden, InvalidInput, Unauthenticated
+from jewgo.resolvers.domain import Review, ReviewStatus, Role, Viewer
+from jewgo.resolvers.errors import Forbidden, InvalidInput, Unauthenticated
 
 
 def signed_in(viewer: Viewer | None) -> Viewer:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from resolvers.domain import (
+from jewgo.resolvers.domain import (
     Author,
     NewRestaurant,
     NewReview,

@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from resolvers.domain import Domain, Version
-from resolvers.errors import DomainError
-from resolvers.ports import Backend, RestaurantsPort, ReviewsPort, StatisticsPort, UsersPort
+from jewgo.resolvers.domain import Domain, Version
+from jewgo.resolvers.errors import DomainError
+from jewgo.resolvers.ports import Backend, RestaurantsPort, ReviewsPort, StatisticsPort, UsersPort
 
 Chooser = Callable[[Domain], Version]
 # Called around every domain call: (domain, version) → an awaitable to run first, or None.

@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from resolvers.domain import (
+from jewgo.resolvers.domain import (
     Near,
     NewRestaurant,
     NewReview,
@@ -19,7 +19,7 @@ from resolvers.domain import (
     ReviewPatch,
     UserFilter,
 )
-from resolvers.errors import InvalidInput
+from jewgo.resolvers.errors import InvalidInput
 
 MAX_SEARCH_LENGTH = 200
 RESTAURANT_REQUIRED = ("name", "kosher_category", "is_cholov_yisroel", "is_pas_yisroel", "status")

@@ -19,14 +19,14 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from schema.errors import ErrorCodes
-from schema.guard import RequestGuard
-from schema.migration import MigrationMutation, MigrationQuery
-from schema.mutation import DirectoryMutation
-from schema.query import DirectoryQuery
-from schema.response import ResponseExtensions
-from schema.rollouts import RolloutMutation
-from schema.text import TextSafety
+from jewgo.schema.errors import ErrorCodes
+from jewgo.schema.guard import RequestGuard
+from jewgo.schema.migration import MigrationMutation, MigrationQuery
+from jewgo.schema.mutation import DirectoryMutation
+from jewgo.schema.query import DirectoryQuery
+from jewgo.schema.response import ResponseExtensions
+from jewgo.schema.rollouts import RolloutMutation
+from jewgo.schema.text import TextSafety
 
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
 

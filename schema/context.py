@@ -8,14 +8,14 @@ from typing import Protocol, TypeAlias
 
 import strawberry
 
-from flags.decide import Subject
-from flags.metrics import WindowMetrics
-from flags.rollout_store import RolloutStore
-from flags.snapshot import Snapshot
-from flags.sync import Flags
-from resolvers.domain import Viewer
-from resolvers.errors import DomainError
-from resolvers.router import VersionRouter
+from jewgo.flags.decide import Subject
+from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.rollout_store import RolloutStore
+from jewgo.flags.snapshot import Snapshot
+from jewgo.flags.sync import Flags
+from jewgo.resolvers.domain import Viewer
+from jewgo.resolvers.errors import DomainError
+from jewgo.resolvers.router import VersionRouter
 
 
 class ComponentStatus(Protocol):

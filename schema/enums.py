@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import strawberry
 
-from flags.rollouts import RolloutState
-from flags.stages import Stage, Variant
-from resolvers.domain import KosherCategory, RestaurantOrder, RestaurantStatus, ReviewStatus, Role
+from jewgo.flags.rollouts import RolloutState
+from jewgo.flags.stages import Stage, Variant
+from jewgo.resolvers.domain import (
+    KosherCategory,
+    RestaurantOrder,
+    RestaurantStatus,
+    ReviewStatus,
+    Role,
+)
 
 for _enum, _name in (
     (Stage, "MigrationStage"),

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from schema.errors import USER_CODES
+from jewgo.schema.errors import USER_CODES
 
 
 class RequestGuard(SchemaExtension):

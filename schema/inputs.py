@@ -6,9 +6,9 @@ from typing import Any
 
 import strawberry
 
-from resolvers import domain
-from resolvers.validation import parse_id
-from schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
+from jewgo.resolvers import domain
+from jewgo.resolvers.validation import parse_id
+from jewgo.schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
 
 
 def _given(obj: object) -> dict[str, Any]:

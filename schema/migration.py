@@ -6,20 +6,20 @@ from datetime import datetime
 
 import strawberry
 
-from flags import summary
-from flags.controller import domains_of
-from flags.decide import Subject, decide, stickiness_key
-from flags.metrics import Cell, versions_of
-from flags.snapshot import FlagState, Snapshot
-from flags.stages import FLAG_NAMES
-from flags.store import FlagEvent as StoredEvent
-from resolvers import policy
-from resolvers.domain import Role
-from resolvers.errors import InvalidInput, NotFound
-from resolvers.validation import parse_id
-from schema.context import Info
-from schema.enums import Stage, Variant
-from schema.rollouts import Rollout
+from jewgo.flags import summary
+from jewgo.flags.controller import domains_of
+from jewgo.flags.decide import Subject, decide, stickiness_key
+from jewgo.flags.metrics import Cell, versions_of
+from jewgo.flags.snapshot import FlagState, Snapshot
+from jewgo.flags.stages import FLAG_NAMES
+from jewgo.flags.store import FlagEvent as StoredEvent
+from jewgo.resolvers import policy
+from jewgo.resolvers.domain import Role
+from jewgo.resolvers.errors import InvalidInput, NotFound
+from jewgo.resolvers.validation import parse_id
+from jewgo.schema.context import Info
+from jewgo.schema.enums import Stage, Variant
+from jewgo.schema.rollouts import Rollout
 
 MAX_HISTORY = 100
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.validation import parse_id
-from schema.context import Info
-from schema.enums import ReviewStatus, Role
-from schema.inputs import (
+from jewgo.resolvers.validation import parse_id
+from jewgo.schema.context import Info
+from jewgo.schema.enums import ReviewStatus, Role
+from jewgo.schema.inputs import (
     CreateRestaurantInput,
     CreateReviewInput,
     UpdateRestaurantInput,
     UpdateReviewInput,
 )
-from schema.types import Restaurant, Review, User
+from jewgo.schema.types import Restaurant, Review, User
 
 
 @strawberry.type

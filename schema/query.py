@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.pagination import page_args
-from resolvers.validation import parse_id
-from schema.context import Info
-from schema.enums import RestaurantOrder
-from schema.inputs import RestaurantFilter, ReviewFilter, UserFilter
-from schema.types import Connection, Restaurant, Review, Statistics, User
+from jewgo.resolvers.pagination import page_args
+from jewgo.resolvers.validation import parse_id
+from jewgo.schema.context import Info
+from jewgo.schema.enums import RestaurantOrder
+from jewgo.schema.inputs import RestaurantFilter, ReviewFilter, UserFilter
+from jewgo.schema.types import Connection, Restaurant, Review, Statistics, User
 
 
 @strawberry.type

@@ -7,11 +7,11 @@ from datetime import datetime
 
 import strawberry
 
-from flags import rollouts as model
-from flags.controller import utc_now
-from flags.rollouts import RolloutState
-from resolvers import policy
-from schema.context import Info
+from jewgo.flags import rollouts as model
+from jewgo.flags.controller import utc_now
+from jewgo.flags.rollouts import RolloutState
+from jewgo.resolvers import policy
+from jewgo.schema.context import Info
 
 
 @strawberry.type

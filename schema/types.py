@@ -9,12 +9,12 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from resolvers import domain
-from resolvers.errors import NotFound
-from resolvers.pagination import page_args
-from schema.ahead import Ahead, page_arguments, path, settle
-from schema.context import Info
-from schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
+from jewgo.resolvers import domain
+from jewgo.resolvers.errors import NotFound
+from jewgo.resolvers.pagination import page_args
+from jewgo.schema.ahead import Ahead, page_arguments, path, settle
+from jewgo.schema.context import Info
+from jewgo.schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
 
 T = TypeVar("T")
 D = TypeVar("D")

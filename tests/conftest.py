@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from db import migrate, seed
-from db.engine import create_engine
+from jewgo.db import migrate, seed
+from jewgo.db.engine import create_engine
 from tests.support import Database, GraphQL, RedisProcess, gateway_client
 
 POSTGRES_ADMIN_URL = os.environ.get(

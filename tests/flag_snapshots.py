@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from flags.env import EnvOverride
-from flags.snapshot import FlagState, Snapshot
-from flags.stages import FLAG_NAMES, Stage
+from jewgo.flags.env import EnvOverride
+from jewgo.flags.snapshot import FlagState, Snapshot
+from jewgo.flags.stages import FLAG_NAMES, Stage
 
 SALT = "test-salt"
 

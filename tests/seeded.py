@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import cache
 
-from db.seed import Dataset, build
+from jewgo.db.seed import Dataset, build
 
 
 @cache

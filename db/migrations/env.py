@@ -8,8 +8,8 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from db.engine import create_engine
-from db.models import Base
+from jewgo.db.engine import create_engine
+from jewgo.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from db.session import RequestDatabase
-from resolvers import pagination, policy, validation
-from resolvers.domain import (
+from jewgo.db.session import RequestDatabase
+from jewgo.resolvers import pagination, policy, validation
+from jewgo.resolvers.domain import (
     Author,
     KosherCategory,
     NewRestaurant,
@@ -32,10 +32,10 @@ from resolvers.domain import (
     Viewer,
     now,
 )
-from resolvers.errors import Conflict, InvalidInput, NotFound
-from resolvers.ports import Change, ChangeSink
-from resolvers.v3 import sql
-from resolvers.v3.sql import select, statement
+from jewgo.resolvers.errors import Conflict, InvalidInput, NotFound
+from jewgo.resolvers.ports import Change, ChangeSink
+from jewgo.resolvers.v3 import sql
+from jewgo.resolvers.v3.sql import select, statement
 
 
 async def _zero() -> int:

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import TextualSelect
 
-from db.models import UTCDateTime
+from jewgo.db.models import UTCDateTime
 
 TIMESTAMPS = {"created_at": UTCDateTime(), "updated_at": UTCDateTime()}
 

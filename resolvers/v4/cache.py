@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from resolvers.domain import (
+from jewgo.resolvers.domain import (
     Author,
     Restaurant,
     RestaurantFilter,
@@ -36,8 +36,8 @@ from resolvers.domain import (
     User,
     UserFilter,
 )
-from resolvers.ports import Change
-from resolvers.v4.repositories import (
+from jewgo.resolvers.ports import Change
+from jewgo.resolvers.v4.repositories import (
     Repositories,
     RestaurantRepository,
     ReviewQuery,

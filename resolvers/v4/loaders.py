@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
-from resolvers.domain import Author, Restaurant, Review
-from resolvers.v4.repositories import Repositories
+from jewgo.resolvers.domain import Author, Restaurant, Review
+from jewgo.resolvers.v4.repositories import Repositories
 
 # (restaurant id, how many) → (newest APPROVED reviews, APPROVED count)
 ReviewHead = tuple[list[Review], int]

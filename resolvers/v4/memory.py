@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-from db.geo import distance_km
-from resolvers.domain import (
+from jewgo.db.geo import distance_km
+from jewgo.resolvers.domain import (
     Author,
     KosherCategory,
     Restaurant,
@@ -29,7 +29,7 @@ from resolvers.domain import (
     User,
     UserFilter,
 )
-from resolvers.v4.repositories import ReviewQuery
+from jewgo.resolvers.v4.repositories import ReviewQuery
 
 Row = dict[str, Any]
 

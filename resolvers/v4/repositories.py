@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from resolvers.domain import (
+from jewgo.resolvers.domain import (
     Author,
     Restaurant,
     RestaurantFilter,

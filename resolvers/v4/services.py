@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from resolvers import pagination, policy, validation
-from resolvers.domain import (
+from jewgo.resolvers import pagination, policy, validation
+from jewgo.resolvers.domain import (
     Author,
     NewRestaurant,
     NewReview,
@@ -34,12 +34,12 @@ from resolvers.domain import (
     Viewer,
     now,
 )
-from resolvers.errors import Conflict, InvalidInput, NotFound
-from resolvers.ports import Change, ChangeSink
-from resolvers.v4.loaders import Loaders
-from resolvers.v4.repositories import Repositories, ReviewQuery
-from resolvers.v4.unit_of_work import UnitOfWork
-from resolvers.v4.validation import BasicChecks, Checks
+from jewgo.resolvers.errors import Conflict, InvalidInput, NotFound
+from jewgo.resolvers.ports import Change, ChangeSink
+from jewgo.resolvers.v4.loaders import Loaders
+from jewgo.resolvers.v4.repositories import Repositories, ReviewQuery
+from jewgo.resolvers.v4.unit_of_work import UnitOfWork
+from jewgo.resolvers.v4.validation import BasicChecks, Checks
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 

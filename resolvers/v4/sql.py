@@ -24,10 +24,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from db.models import RestaurantRow, ReviewRow, UserRow
-from db.session import Executor
-from resolvers import validation
-from resolvers.domain import (
+from jewgo.db.models import RestaurantRow, ReviewRow, UserRow
+from jewgo.db.session import Executor
+from jewgo.resolvers import validation
+from jewgo.resolvers.domain import (
     Author,
     KosherCategory,
     Restaurant,
@@ -41,7 +41,7 @@ from resolvers.domain import (
     User,
     UserFilter,
 )
-from resolvers.v4.repositories import ReviewQuery
+from jewgo.resolvers.v4.repositories import ReviewQuery
 
 restaurants = typed(Table, RestaurantRow.__table__)
 reviews = typed(Table, ReviewRow.__table__)

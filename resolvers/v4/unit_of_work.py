@@ -7,13 +7,13 @@ from typing import Protocol, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from resolvers.v4.repositories import (
+from jewgo.resolvers.v4.repositories import (
     RestaurantRepository,
     ReviewRepository,
     StatisticsRepository,
     UserRepository,
 )
-from resolvers.v4.sql import SqlRepositories
+from jewgo.resolvers.v4.sql import SqlRepositories
 
 
 class UnitOfWork(Protocol):

@@ -14,9 +14,9 @@ from dataclasses import replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from resolvers import validation as basic
-from resolvers.domain import NewRestaurant, NewReview, RestaurantPatch, ReviewPatch
-from resolvers.errors import InvalidInput
+from jewgo.resolvers import validation as basic
+from jewgo.resolvers.domain import NewRestaurant, NewReview, RestaurantPatch, ReviewPatch
+from jewgo.resolvers.errors import InvalidInput
 
 US_STATES = frozenset(
     {

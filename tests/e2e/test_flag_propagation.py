@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.auth import Tokens
+from jewgo.gateway.auth import Tokens
 from tests.conftest import Templates, clone
 from tests.support import (
     ADMIN_ID,
@@ -124,7 +124,8 @@ def test_a_change_through_one_instance_is_in_force_on_another_within_a_second(
         )
         through_poll = seconds_until(lambda: version(two) == "v3", timeout=POLL_SECONDS + 2)
         print(f"propagation of a lost message through the poll: {through_poll * 1000:.0f} ms")
-        assert version(one) == "v3"
+        # Instance one polls on a phase of its own: it finds the change within a poll too.
+        seconds_until(lambda: version(one) == "v3", timeout=POLL_SECONDS + 2)
 
 
 def test_every_worker_process_follows_a_change(

@@ -22,7 +22,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.auth import Tokens
+from jewgo.gateway.auth import Tokens
 from tests.conftest import Templates, clone
 from tests.support import ADMIN_ID, JWT_SECRET, USER_ID, base_env, free_port, serving
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from db.geo import distance_km
+from jewgo.db.geo import distance_km
 from tests import seeded
 from tests.support import GraphQL
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.auth import Tokens
+from jewgo.gateway.auth import Tokens
 from tests import seeded
 from tests.conftest import Templates, clone
 from tests.support import (

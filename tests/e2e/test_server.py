@@ -44,10 +44,14 @@ def env_for(installed: Path, **values: str) -> dict[str, str]:
 
 
 def test_the_wheel_ships_migrations_and_seed_data(installed: Path) -> None:
-    assert (installed / "db" / "migrations" / "versions" / "0001_directory.py").exists()
-    assert (installed / "db" / "seed_data" / "directory.json").exists()
+    assert (installed / "jewgo" / "db" / "migrations" / "versions" / "0001_directory.py").exists()
+    assert (installed / "jewgo" / "db" / "seed_data" / "directory.json").exists()
     where = subprocess.run(
-        [sys.executable, "-c", "import db, gateway; print(db.__file__, gateway.__file__)"],
+        [
+            sys.executable,
+            "-c",
+            "import jewgo.db, jewgo.gateway; print(jewgo.db.__file__, jewgo.gateway.__file__)",
+        ],
         env=env_for(installed),
         cwd="/",
         capture_output=True,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from gateway.shadow import Shadow
-from resolvers.v4.services import RestaurantService
+from jewgo.gateway.shadow import Shadow
+from jewgo.resolvers.v4.services import RestaurantService
 from tests.support import ADMIN_ID, USER_ID, Database, GraphQL, gateway_client
 
 QUERY = """query Top { top: restaurants(first: 3, orderBy: NAME) {

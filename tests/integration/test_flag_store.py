@@ -10,10 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import create_engine
-from flags.errors import FlagError, InvalidChange, UnknownFlag, VersionConflict
-from flags.stages import FLAG_NAMES, Stage
-from flags.store import FlagStore
+from jewgo.db.engine import create_engine
+from jewgo.flags.errors import FlagError, InvalidChange, UnknownFlag, VersionConflict
+from jewgo.flags.stages import FLAG_NAMES, Stage
+from jewgo.flags.store import FlagStore
 from tests.support import Database
 
 FLAG = "api_v4_reviews"

@@ -10,10 +10,10 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import create_engine
-from flags.stages import Stage
-from flags.store import FlagStore
-from flags.sync import Flags
+from jewgo.db.engine import create_engine
+from jewgo.flags.stages import Stage
+from jewgo.flags.store import FlagStore
+from jewgo.flags.sync import Flags
 from tests.support import Database, free_port
 
 

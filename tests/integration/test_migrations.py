@@ -13,10 +13,10 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db import migrate
-from db.engine import create_engine
-from db.geo import distance_km
-from db.models import Base
+from jewgo.db import migrate
+from jewgo.db.engine import create_engine
+from jewgo.db.geo import distance_km
+from jewgo.db.models import Base
 from tests.conftest import Templates
 
 

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from flags.metrics import Observation, WindowMetrics
-from gateway.cache import Breaker, RedisStore, TieredCache
+from jewgo.flags.metrics import Observation, WindowMetrics
+from jewgo.gateway.cache import Breaker, RedisStore, TieredCache
 from tests.support import RedisProcess, free_port
 
 

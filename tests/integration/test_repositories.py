@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from db.engine import create_engine
-from db.session import RequestDatabase
-from resolvers.domain import (
+from jewgo.db.engine import create_engine
+from jewgo.db.session import RequestDatabase
+from jewgo.resolvers.domain import (
     KosherCategory,
     Near,
     Restaurant,
@@ -22,10 +22,10 @@ from resolvers.domain import (
     Role,
     UserFilter,
 )
-from resolvers.pagination import restaurant_key
-from resolvers.v4.memory import MemoryRepositories, Store
-from resolvers.v4.repositories import Repositories, ReviewQuery
-from resolvers.v4.sql import SqlRepositories
+from jewgo.resolvers.pagination import restaurant_key
+from jewgo.resolvers.v4.memory import MemoryRepositories, Store
+from jewgo.resolvers.v4.repositories import Repositories, ReviewQuery
+from jewgo.resolvers.v4.sql import SqlRepositories
 from tests import seeded
 from tests.support import Database
 

@@ -12,13 +12,13 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import create_engine
-from flags.controller import LocalLease, RedisLease, RolloutController
-from flags.errors import InvalidChange, VersionConflict
-from flags.rollout_store import RolloutStore
-from flags.rollouts import Health, RolloutConfig, RolloutState
-from flags.stages import Stage
-from flags.store import FlagStore
+from jewgo.db.engine import create_engine
+from jewgo.flags.controller import LocalLease, RedisLease, RolloutController
+from jewgo.flags.errors import InvalidChange, VersionConflict
+from jewgo.flags.rollout_store import RolloutStore
+from jewgo.flags.rollouts import Health, RolloutConfig, RolloutState
+from jewgo.flags.stages import Stage
+from jewgo.flags.store import FlagStore
 from tests.support import Database
 
 FLAG = "api_v4_reviews"

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from gateway.cache import MemoryStore, TieredCache
-from resolvers.domain import RestaurantFilter, RestaurantOrder
-from resolvers.ports import Change
-from resolvers.v4.cache import CachedRepositories, CacheInvalidator, Ttl
-from resolvers.v4.memory import MemoryRepositories, Store
+from jewgo.gateway.cache import MemoryStore, TieredCache
+from jewgo.resolvers.domain import RestaurantFilter, RestaurantOrder
+from jewgo.resolvers.ports import Change
+from jewgo.resolvers.v4.cache import CachedRepositories, CacheInvalidator, Ttl
+from jewgo.resolvers.v4.memory import MemoryRepositories, Store
 from tests import seeded
 
 
@@ -24,7 +24,7 @@ def test_the_lru_evicts_the_least_recently_used(monkeypatch: pytest.MonkeyPatch)
 
 def test_entries_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     now = [1000.0]
-    monkeypatch.setattr("gateway.cache.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("jewgo.gateway.cache.time.monotonic", lambda: now[0])
     store = MemoryStore()
     store.add_many({"a": 1}, ttl=5)
     now[0] += 4.9
@@ -37,7 +37,7 @@ def test_a_tombstone_keeps_a_late_writer_from_restoring_old_data(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     now = [1000.0]
-    monkeypatch.setattr("gateway.cache.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("jewgo.gateway.cache.time.monotonic", lambda: now[0])
     store = MemoryStore()
     store.add_many({"r:1": "old"}, ttl=60)
     store.invalidate(["r:1"], ["restaurants"])

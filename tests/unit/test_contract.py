@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from graphql import build_schema, find_breaking_changes
 
-from schema import schema
+from jewgo.schema import schema
 
 HERE = Path(__file__).resolve().parents[1] / "contract" / "schema.graphql"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "contract" / "schema.graphql"

@@ -7,10 +7,10 @@ import random
 import pytest
 from graphql import parse
 
-from flags.faults import Fault, Faults, FaultsError, InjectedFault
-from flags.faults import parse as parse_faults
-from gateway.comparison import field_at, first_difference
-from schema import schema
+from jewgo.flags.faults import Fault, Faults, FaultsError, InjectedFault
+from jewgo.flags.faults import parse as parse_faults
+from jewgo.gateway.comparison import field_at, first_difference
+from jewgo.schema import schema
 
 
 def test_faults_are_read_per_domain_and_version() -> None:

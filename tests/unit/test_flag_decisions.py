@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flags.decide import Subject, bucket, decide, stickiness_key
-from flags.env import EnvOverride
-from flags.snapshot import Snapshot
-from flags.stages import Decision, Reason, Stage, Variant
+from jewgo.flags.decide import Subject, bucket, decide, stickiness_key
+from jewgo.flags.env import EnvOverride
+from jewgo.flags.snapshot import Snapshot
+from jewgo.flags.stages import Decision, Reason, Stage, Variant
 from tests.flag_snapshots import SALT, snapshot
 
 FLAG = "api_v4_restaurants"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flags import summary
-from flags.env import EnvOverride, FlagEnvironmentError, parse
-from flags.stages import Stage
+from jewgo.flags import summary
+from jewgo.flags.env import EnvOverride, FlagEnvironmentError, parse
+from jewgo.flags.stages import Stage
 from tests.flag_snapshots import snapshot
 
 

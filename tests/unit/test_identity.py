@@ -8,9 +8,9 @@ import jwt
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from gateway.auth import MissingSecret, Tokens, bearer, resolve_secret
-from gateway.settings import Settings
-from resolvers.errors import Unauthenticated
+from jewgo.gateway.auth import MissingSecret, Tokens, bearer, resolve_secret
+from jewgo.gateway.settings import Settings
+from jewgo.resolvers.errors import Unauthenticated
 
 TOKENS = Tokens("s" * 40, ttl_seconds=60)
 

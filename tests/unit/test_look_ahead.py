@@ -14,7 +14,7 @@ from strawberry.types.nodes import (
     Selection,
 )
 
-from schema.ahead import Ahead, children, page_arguments, path, settle
+from jewgo.schema.ahead import Ahead, children, page_arguments, path, settle
 
 
 def field(

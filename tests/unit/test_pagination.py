@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from resolvers import pagination
-from resolvers.domain import PageArgs
-from resolvers.errors import InvalidInput
+from jewgo.resolvers import pagination
+from jewgo.resolvers.domain import PageArgs
+from jewgo.resolvers.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from resolvers import policy
-from resolvers.domain import Review, ReviewStatus, Role, Viewer
-from resolvers.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
+from jewgo.resolvers import policy
+from jewgo.resolvers.domain import Review, ReviewStatus, Role, Viewer
+from jewgo.resolvers.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 
 ADMIN = Viewer(1, Role.ADMIN)
 MODERATOR = Viewer(2, Role.MODERATOR)

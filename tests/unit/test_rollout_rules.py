@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flags.rollouts import (
+from jewgo.flags.rollouts import (
     Action,
     Health,
     Rollout,
@@ -17,8 +17,8 @@ from flags.rollouts import (
     after,
     evaluate,
 )
-from flags.snapshot import FlagState
-from flags.stages import Stage
+from jewgo.flags.snapshot import FlagState
+from jewgo.flags.stages import Stage
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CONFIG = RolloutConfig(

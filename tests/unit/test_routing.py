@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from gateway.versions import forced_version
-from resolvers.domain import Domain, Role, Version, Viewer
-from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.router import VersionRouter
+from jewgo.gateway.versions import forced_version
+from jewgo.resolvers.domain import Domain, Role, Version, Viewer
+from jewgo.resolvers.errors import Forbidden, InvalidInput, NotFound
+from jewgo.resolvers.router import VersionRouter
 
 
 class Port:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from db.seed import ADMIN_EMAIL, MODERATOR_EMAIL, build
+from jewgo.db.seed import ADMIN_EMAIL, MODERATOR_EMAIL, build
 
 
 def test_the_same_scale_gives_the_same_rows() -> None:

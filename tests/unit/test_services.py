@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from resolvers.domain import (
+from jewgo.resolvers.domain import (
     KosherCategory,
     NewRestaurant,
     NewReview,
@@ -21,11 +21,11 @@ from resolvers.domain import (
     Role,
     Viewer,
 )
-from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from resolvers.ports import Change
-from resolvers.v4.loaders import Loaders
-from resolvers.v4.memory import MemoryRepositories, MemoryReviews, MemoryUnitOfWork, Store
-from resolvers.v4.services import V4Backend
+from jewgo.resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from jewgo.resolvers.ports import Change
+from jewgo.resolvers.v4.loaders import Loaders
+from jewgo.resolvers.v4.memory import MemoryRepositories, MemoryReviews, MemoryUnitOfWork, Store
+from jewgo.resolvers.v4.services import V4Backend
 from tests import seeded
 
 ADMIN = Viewer(1, Role.ADMIN)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resolvers.domain import KosherCategory, NewRestaurant, NewReview, RestaurantPatch
-from resolvers.errors import InvalidInput
-from resolvers.v4.validation import StrictChecks
+from jewgo.resolvers.domain import KosherCategory, NewRestaurant, NewReview, RestaurantPatch
+from jewgo.resolvers.errors import InvalidInput
+from jewgo.resolvers.v4.validation import StrictChecks
 
 CHECKS = StrictChecks()
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from resolvers import validation
-from resolvers.domain import (
+from jewgo.resolvers import validation
+from jewgo.resolvers.domain import (
     KosherCategory,
     Near,
     NewRestaurant,
@@ -17,7 +17,7 @@ from resolvers.domain import (
     ReviewFilter,
     ReviewPatch,
 )
-from resolvers.errors import InvalidInput
+from jewgo.resolvers.errors import InvalidInput
 
 
 def fields_of(check: Any, value: Any) -> dict[str, str]:

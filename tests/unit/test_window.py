@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flags.metrics import BOUNDS_MS, Cell, Observation, WindowMetrics, versions_of
+from jewgo.flags.metrics import BOUNDS_MS, Cell, Observation, WindowMetrics, versions_of
 
 
 def test_percentiles_are_interpolated_within_their_bucket() -> None:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from db.geo import POSTGRES_FUNCTION
-from db.models import UTCDateTime
+from jewgo.db.geo import POSTGRES_FUNCTION
+from jewgo.db.models import UTCDateTime
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from db.models import UTCDateTime
+from jewgo.db.models import UTCDateTime
 
 revision: str = "0002"
 down_revision: str | None = "0001"

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck bench clean
+.PHONY: run test quick lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# While editing: unit, integration and the end-to-end tests on SQLite, without the tests
+# that start server processes or need PostgreSQL (`make test` runs everything).
+quick: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m "not slow and not postgres"
 
 # Benchmarks against the local PostgreSQL and Redis; rewrites bench/RESULTS.md.
 bench: $(VENV)/.installed-test

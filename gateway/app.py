@@ -14,7 +14,6 @@ from jewgo.gateway.logs import configure
 from jewgo.gateway.metrics import metrics_endpoint
 from jewgo.gateway.middleware import BodyLimit, RequestIds
 from jewgo.gateway.settings import Settings
-from jewgo.gateway.shadow import Shadow
 from jewgo.gateway.view import GatewayView
 from jewgo.gateway.wiring import Services, bootstrap
 
@@ -47,26 +46,28 @@ def create_app(
         try:
             yield
         finally:
-            await shadow.drain()
             await services.close()
 
-    shadow = Shadow(
-        services,
-        sample_rate=settings.shadow_sample_rate,
-        concurrency=settings.shadow_concurrency,
+    view = GatewayView(
+        services.schema,
+        identifier=services.identifier,
+        flags=services.flags,
+        contexts=services.contexts,
+        accounting=services.accounting,
+        max_batch_size=settings.max_batch_size,
+        graphql_ide="graphiql" if settings.graphiql else None,
     )
-    view = GatewayView(services, shadow, graphql_ide="graphiql" if settings.graphiql else None)
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/health", health.health),
-            Route("/ready", health.ready),
-            Route("/metrics", metrics_endpoint(services)),
+            Route("/ready", services.readiness.ready),
+            Route("/metrics", metrics_endpoint(services.flags)),
         ],
         lifespan=lifespan,
     )
     app.state.services = services
-    app.state.shadow = shadow
+    app.state.shadow = services.shadow
     # Outermost first: every response has a request id, even a refused oversized body.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIds)

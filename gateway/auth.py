@@ -88,12 +88,9 @@ def bearer(header: str | None) -> str | None:
     return token.strip()
 
 
-async def viewer(tokens: Tokens, header: str | None, db: Executor) -> Viewer | None:
-    """Who is calling: None when anonymous; UNAUTHENTICATED for a bad or orphaned token."""
-    token = bearer(header)
-    if token is None:
-        return None
-    user_id = tokens.subject(token)
+async def viewer_of(user_id: int, db: Executor) -> Viewer:
+    """The user of a valid token as the database knows it now; UNAUTHENTICATED when the
+    user no longer exists (the role is never taken from the token)."""
     result = await db.execute(select(UserRow.role).where(UserRow.id == user_id))
     role = result.scalar_one_or_none()
     if role is None:

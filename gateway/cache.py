@@ -12,9 +12,7 @@ instances' writes cannot reach this memory.
 from __future__ import annotations
 
 import asyncio
-import pickle
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,18 +20,13 @@ from typing import Any, TypeVar
 import structlog
 from redis.asyncio import Redis
 
+from jewgo.gateway.cache_stores import MemoryStore, RedisStore
 from jewgo.gateway.metrics import CACHE_FALLBACKS, CACHE_LOOKUPS
 
 log = structlog.get_logger("jewgo.cache")
 T = TypeVar("T")
 
-# A tombstone holds a deleted key for a moment: a reader that loaded before the write
-# cannot put the old value back (entries are only ever added where absent).
-TOMBSTONE_SECONDS = 2.0
-_TOMBSTONE = b"\x00tomb"
 _MISSING = object()
-# The layout of cached values; bump when a cached dataclass changes shape.
-FORMAT = "c1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,159 +37,12 @@ class _Stamp:
     generation: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Listed:
-    """A cached page or count, valid while its kind of list is at `generation`."""
-
-    generation: int
-    value: Any
-
-
-class MemoryStore:
-    """An LRU of Python objects with expiry, tombstones and generations."""
-
-    def __init__(self, max_entries: int = 10_000) -> None:
-        self._max = max_entries
-        self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-        self._generations: dict[str, int] = {}
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-    def get_many(self, keys: Sequence[str]) -> list[Any | None]:
-        now = time.monotonic()
-        found: list[Any | None] = []
-        for key in keys:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] <= now:
-                if entry is not None:
-                    del self._entries[key]
-                found.append(None)
-                continue
-            self._entries.move_to_end(key)
-            found.append(None if entry[1] is _TOMBSTONE else entry[1])
-        return found
-
-    def add_many(self, items: Mapping[str, Any], ttl: float) -> None:
-        now = time.monotonic()
-        for key, value in items.items():
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] > now:
-                continue
-            self._entries[key] = (now + ttl, value)
-            self._entries.move_to_end(key)
-        self._evict()
-
-    def get_listed(self, generation: str, key: str) -> tuple[int, Any | None]:
-        current = self._generations.get(generation, 0)
-        (entry,) = self.get_many([key])
-        if isinstance(entry, _Listed) and entry.generation == current:
-            return current, entry.value
-        return current, None
-
-    def put_listed(self, key: str, generation: int, value: Any, ttl: float) -> None:
-        self._entries[key] = (time.monotonic() + ttl, _Listed(generation, value))
-        self._entries.move_to_end(key)
-        self._evict()
-
-    def _evict(self) -> None:
-        """Drop the least recently used entries beyond the limit."""
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
-
-    def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
-        until = time.monotonic() + TOMBSTONE_SECONDS
-        for key in keys:
-            self._entries[key] = (until, _TOMBSTONE)
-        for name in generations:
-            self._generations[name] = self._generations.get(name, 0) + 1
-
-
-class RedisStore:
-    """The same operations on Redis, values pickled (Redis is ours, as in Django's cache)."""
-
-    def __init__(self, redis: Redis, namespace: str) -> None:
-        self._redis = redis
-        self._prefix = f"{namespace}:{FORMAT}:"
-
-    def _key(self, key: str) -> str:
-        return self._prefix + key
-
-    async def get_many(self, keys: Sequence[str]) -> list[Any | None]:
-        if not keys:
-            return []
-        raw = await self._redis.mget([self._key(k) for k in keys])
-        found: list[Any | None] = []
-        for value in raw:
-            if not isinstance(value, bytes) or value == _TOMBSTONE:
-                found.append(None)
-                continue
-            try:
-                found.append(pickle.loads(value))  # our own Redis, our own values
-            except Exception:  # an entry of an older layout: a miss
-                found.append(None)
-        return found
-
-    async def add_many(self, items: Mapping[str, Any], ttl: float) -> None:
-        if not items:
-            return
-        pipe = self._redis.pipeline(transaction=False)
-        milliseconds = max(1, int(ttl * 1000))
-        for key, value in items.items():
-            pipe.set(self._key(key), pickle.dumps(value, protocol=5), px=milliseconds, nx=True)
-        await pipe.execute()
-
-    async def get_listed(self, generation: str, key: str) -> tuple[int, Any | None]:
-        """The list's current generation and, if cached for it, the value: one round trip."""
-        raw_generation, raw = await self._redis.mget(
-            [self._key(f"gen:{generation}"), self._key(key)]
-        )
-        current = int(raw_generation) if raw_generation is not None else 0
-        if isinstance(raw, bytes):
-            try:
-                entry = pickle.loads(raw)  # our own Redis, our own values
-            except Exception:  # an entry of an older layout: a miss
-                return current, None
-            if isinstance(entry, _Listed) and entry.generation == current:
-                return current, entry.value
-        return current, None
-
-    async def put_listed(self, key: str, generation: int, value: Any, ttl: float) -> None:
-        entry = pickle.dumps(_Listed(generation, value), protocol=5)
-        await self._redis.set(self._key(key), entry, px=max(1, int(ttl * 1000)))
-
-    async def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        hold = int(TOMBSTONE_SECONDS * 1000)
-        for key in keys:
-            pipe.set(self._key(key), _TOMBSTONE, px=hold)
-        for name in generations:
-            pipe.incr(self._key(f"gen:{name}"))
-        await pipe.execute()
-
-    async def flush(self) -> int:
-        """Remove every entry of this namespace (after invalidations were missed)."""
-        removed = 0
-        async for batch in self._batches(f"{self._prefix}*"):
-            removed += int(await self._redis.unlink(*batch))
-        return removed
-
-    async def _batches(self, pattern: str) -> Any:
-        batch: list[bytes] = []
-        async for key in self._redis.scan_iter(match=pattern, count=500):
-            batch.append(key)
-            if len(batch) >= 500:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-
 @dataclass
 class Breaker:
     """Closed: use Redis. Open: use memory until `retry_at`, then let one call try Redis."""
 
     retry_seconds: float
+    clock: Callable[[], float] = time.monotonic
     open_since: float | None = None
     retry_at: float = 0.0
     missed_invalidations: bool = False
@@ -206,10 +52,10 @@ class Breaker:
         return self.open_since is not None
 
     def allows_redis(self) -> bool:
-        return self.open_since is None or time.monotonic() >= self.retry_at
+        return self.open_since is None or self.clock() >= self.retry_at
 
     def trip(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if self.open_since is None:
             self.open_since = now
         self.retry_at = now + self.retry_seconds
@@ -227,12 +73,13 @@ class TieredCache:
         retry_seconds: float = 5.0,
         fallback_ttl: float = 10.0,
         memory_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._redis = RedisStore(redis, namespace) if redis is not None else None
-        self.memory = MemoryStore(memory_entries)
+        self.memory = MemoryStore(memory_entries, clock)
         self._timeout = timeout
         self._fallback_ttl = fallback_ttl
-        self.breaker = Breaker(retry_seconds)
+        self.breaker = Breaker(retry_seconds, clock)
         self._recovering = asyncio.Lock()
 
     @property
@@ -283,7 +130,7 @@ class TieredCache:
         except Exception:
             self.breaker.trip()
             return False
-        self.breaker = Breaker(self.breaker.retry_seconds)
+        self.breaker = Breaker(self.breaker.retry_seconds, self.breaker.clock)
         # What memory learnt while Redis was away may be stale for other instances' writes.
         self.memory.clear()
         log.info("redis cache back in use")

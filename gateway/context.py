@@ -1,79 +1,97 @@
-"""Building a request's context: who asks, what the flags say, which versions serve it.
+"""Building a request's context from who asks and what the flags decided.
 
 The view builds one per HTTP request; the shadow builds more for the same caller with
-other versions.
+pinned versions. The directory behind a context (repositories, cache, loaders, the two
+versions and the router) is built on first use only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.session import RequestDatabase
-from jewgo.flags.decide import Subject, decide
-from jewgo.flags.snapshot import Snapshot
-from jewgo.flags.stages import CACHE, ERROR_HANDLING, VALIDATION, Variant
-from jewgo.gateway import health
-from jewgo.gateway.wiring import Services
-from jewgo.resolvers.domain import Version, Viewer
+from jewgo.flags.decisions import RequestDecisions
+from jewgo.flags.faults import Faults
+from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.rollout_store import RolloutStore
+from jewgo.flags.stages import Variant
+from jewgo.flags.sync import Flags
+from jewgo.resolvers.domain import Domain, Version, Viewer
 from jewgo.resolvers.errors import DomainError
-from jewgo.resolvers.router import Chooser, VersionRouter
+from jewgo.resolvers.ports import ChangeSink
+from jewgo.resolvers.router import VersionRouter
 from jewgo.resolvers.v3.manager import LegacyDataManager
-from jewgo.resolvers.v4.cache import CachedRepositories
+from jewgo.resolvers.v4.cache import CachedRepositories, CacheStore, Ttl
 from jewgo.resolvers.v4.loaders import Loaders
 from jewgo.resolvers.v4.repositories import Repositories
 from jewgo.resolvers.v4.services import V4Backend
 from jewgo.resolvers.v4.sql import SqlRepositories
 from jewgo.resolvers.v4.unit_of_work import SqlUnitOfWork
 from jewgo.resolvers.v4.validation import BasicChecks, StrictChecks
-from jewgo.schema.context import Context
+from jewgo.schema.context import ComponentStatus, Context
+
+_VERSION = {Variant.V3: Version.V3, Variant.V4: Version.V4}
 
 
-def build_context(
-    services: Services,
-    db: RequestDatabase,
-    *,
-    request_id: str,
-    viewer: Viewer | None,
-    subject: Subject,
-    snapshot: Snapshot,
-    chooser: Chooser,
-    cached: Callable[[], bool] | None = None,
-    refusal: DomainError | None = None,
-) -> Context:
-    """A context whose v4 reads go through the cache when `cached()` (by default: when
-    the api_v4_cache flag decides V4 for the subject)."""
+@dataclass(frozen=True)
+class ContextFactory:
+    """What a request's context and its directory are made of (built by the wiring)."""
 
-    def on(flag: str) -> bool:
-        return decide(snapshot, flag, subject).variant is Variant.V4
+    engine: AsyncEngine
+    cache: CacheStore
+    ttl: Ttl
+    changes: ChangeSink
+    faults: Faults
+    flags: Flags
+    metrics: WindowMetrics
+    metrics_window_seconds: int
+    health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
+    rollouts: RolloutStore
+    max_page_size: int
 
-    reads: Repositories = SqlRepositories(db.reads)
-    use_cache = cached() if cached is not None else on(CACHE)
-    checks = StrictChecks() if on(VALIDATION) else BasicChecks()
-    if use_cache:
-        reads = CachedRepositories(reads, services.cache, services.ttl)
-    loaders = Loaders(reads)
-    router = VersionRouter(
-        chooser,
-        {
-            Version.V3: lambda: LegacyDataManager(db, services.changes),
-            Version.V4: lambda: V4Backend(
-                reads, lambda: SqlUnitOfWork(services.engine), services.changes, loaders, checks
-            ),
-        },
-        intercept=services.faults or None,
-    )
-    return Context(
-        request_id=request_id,
-        viewer=viewer,
-        router=router,
-        flags=services.flags,
-        snapshot=snapshot,
-        subject=subject,
-        metrics=services.metrics,
-        metrics_window_seconds=services.settings.metrics_window_seconds,
-        health=lambda: health.components(services),
-        rollouts=services.rollouts,
-        max_page_size=services.settings.max_page_size,
-        detailed_errors=on(ERROR_HANDLING),
-        refusal=refusal,
-    )
+    def build(
+        self,
+        db: RequestDatabase,
+        *,
+        request_id: str,
+        viewer: Viewer | None,
+        decisions: RequestDecisions,
+        refusal: DomainError | None = None,
+    ) -> Context:
+        return Context(
+            request_id=request_id,
+            viewer=viewer,
+            decisions=decisions,
+            directory=lambda: self.directory(db, decisions),
+            flags=self.flags,
+            metrics=self.metrics,
+            metrics_window_seconds=self.metrics_window_seconds,
+            health=self.health,
+            rollouts=self.rollouts,
+            max_page_size=self.max_page_size,
+            refusal=refusal,
+        )
+
+    def directory(self, db: RequestDatabase, decisions: RequestDecisions) -> VersionRouter:
+        """The router and both versions for one request (each version built on first use)."""
+        reads: Repositories = SqlRepositories(db.reads)
+        if decisions.cache:
+            reads = CachedRepositories(reads, self.cache, self.ttl)
+        checks = StrictChecks() if decisions.validation else BasicChecks()
+        engine, changes = self.engine, self.changes
+
+        def v4() -> V4Backend:
+            loaders = Loaders(reads)
+            return V4Backend(reads, lambda: SqlUnitOfWork(engine), changes, loaders, checks)
+
+        def choose(domain: Domain) -> Version:
+            return _VERSION[decisions.version(domain.value)]
+
+        return VersionRouter(
+            choose,
+            {Version.V3: lambda: LegacyDataManager(db, changes), Version.V4: v4},
+            intercept=self.faults or None,
+        )

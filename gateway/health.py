@@ -11,11 +11,15 @@ import os
 import socket
 from dataclasses import dataclass
 
+from redis.asyncio import Redis
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from jewgo.gateway.wiring import Services
+from jewgo.flags.controller import RolloutController
+from jewgo.flags.sync import Flags
+from jewgo.gateway.cache import TieredCache
 
 DATABASE_TIMEOUT_SECONDS = 2.0
 
@@ -31,69 +35,87 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def _database(services: Services) -> Component:
-    try:
-        async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS):
-            async with services.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure means "not ready", whatever the driver raised
-        return Component("database", "down", type(exc).__name__)
-    return Component("database", "ok", services.engine.dialect.name)
+class Readiness:
+    """The components `/ready` and `MigrationStatus.health` report, from the parts that
+    know them."""
 
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        cache: TieredCache,
+        flags: Flags,
+        controller: RolloutController,
+        redis: Redis | None,
+        *,
+        flag_poll_seconds: float,
+        redis_timeout_seconds: float,
+    ) -> None:
+        self._engine = engine
+        self._cache = cache
+        self._flags = flags
+        self._controller = controller
+        self._redis = redis
+        self._stale_after = max(3 * flag_poll_seconds, 10.0)
+        self._redis_timeout = redis_timeout_seconds * 4
 
-def _flags(services: Services) -> Component:
-    flags = services.flags
-    age = flags.age_seconds
-    stale_after = max(3 * services.settings.flag_poll_seconds, 10.0)
-    return Component(
-        "flags",
-        "ok" if age <= stale_after else "stale",
-        f"revision {flags.snapshot.revision}, confirmed {age:.1f} s ago",
-    )
+    async def _database(self) -> Component:
+        try:
+            async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS):
+                async with self._engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means "not ready", whatever the driver raised
+            return Component("database", "down", type(exc).__name__)
+        return Component("database", "ok", self._engine.dialect.name)
 
+    def _flag_snapshot(self) -> Component:
+        age = self._flags.age_seconds
+        return Component(
+            "flags",
+            "ok" if age <= self._stale_after else "stale",
+            f"revision {self._flags.snapshot.revision}, confirmed {age:.1f} s ago",
+        )
 
-async def _redis(services: Services) -> Component | None:
-    if services.redis is None:
-        return None
-    try:
-        async with asyncio.timeout(services.settings.redis_timeout_seconds * 4):
-            await services.redis.ping()
-    except Exception as exc:  # not ready-critical: flags poll, cache and metrics fall back
-        return Component("redis", "down", f"{type(exc).__name__}; flags poll, cache in memory")
-    return Component("redis", "ok", "pub/sub, cache and fleet metrics")
+    async def _redis_component(self) -> Component | None:
+        if self._redis is None:
+            return None
+        try:
+            async with asyncio.timeout(self._redis_timeout):
+                await self._redis.ping()
+        except Exception as exc:  # not ready-critical: flags poll, cache and metrics fall back
+            return Component("redis", "down", f"{type(exc).__name__}; flags poll, cache in memory")
+        return Component("redis", "ok", "pub/sub, cache and fleet metrics")
 
+    async def components(self) -> list[Component]:
+        status, detail = self._cache.status
+        found = [
+            await self._database(),
+            Component("cache", status, detail),
+            self._flag_snapshot(),
+            Component(
+                "rollouts",
+                "ok",
+                "this instance leads the rollout controller"
+                if self._controller.leading
+                else "standby (another instance holds the controller lease)",
+            ),
+        ]
+        redis = await self._redis_component()
+        return [*found, redis] if redis is not None else found
 
-async def components(services: Services) -> list[Component]:
-    status, detail = services.cache.status
-    found = [
-        await _database(services),
-        Component("cache", status, detail),
-        _flags(services),
-        Component(
-            "rollouts",
-            "ok",
-            "this instance leads the rollout controller"
-            if services.controller.leading
-            else "standby (another instance holds the controller lease)",
-        ),
-    ]
-    redis = await _redis(services)
-    return [*found, redis] if redis is not None else found
-
-
-async def ready(request: Request) -> JSONResponse:
-    services: Services = request.app.state.services
-    found = await components(services)
-    healthy = found[0].status == "ok"
-    return JSONResponse(
-        {
-            "status": "ok" if healthy else "unavailable",
-            "instance": f"{socket.gethostname()}:{os.getpid()}",
-            "flags": {
-                "revision": services.flags.snapshot.revision,
-                "ageSeconds": services.flags.age_seconds,
+    async def ready(self, request: Request) -> JSONResponse:
+        found = await self.components()
+        healthy = found[0].status == "ok"
+        return JSONResponse(
+            {
+                "status": "ok" if healthy else "unavailable",
+                "instance": f"{socket.gethostname()}:{os.getpid()}",
+                "flags": {
+                    "revision": self._flags.snapshot.revision,
+                    "ageSeconds": self._flags.age_seconds,
+                },
+                "components": [
+                    {"name": c.name, "status": c.status, "detail": c.detail} for c in found
+                ],
             },
-            "components": [{"name": c.name, "status": c.status, "detail": c.detail} for c in found],
-        },
-        status_code=200 if healthy else 503,
-    )
+            status_code=200 if healthy else 503,
+        )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,9 +20,6 @@ from starlette.responses import Response
 
 from jewgo.flags.stages import FLAG_NAMES, Stage
 from jewgo.flags.sync import Flags
-
-if TYPE_CHECKING:
-    from jewgo.gateway.wiring import Services
 
 _SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 REQUESTS = Counter(
@@ -113,8 +109,8 @@ class _Exposition:
         yield from self._gauges.collect()
 
 
-def metrics_endpoint(services: Services) -> Callable[[Request], Awaitable[Response]]:
-    exposition = _Exposition(services.flags)
+def metrics_endpoint(flags: Flags) -> Callable[[Request], Awaitable[Response]]:
+    exposition = _Exposition(flags)
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(exposition), media_type=CONTENT_TYPE_LATEST)

@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import strawberry
 import structlog
 from graphql import DocumentNode, parse
 
 from jewgo.db.session import RequestDatabase
-from jewgo.flags.metrics import Cell
-from jewgo.flags.stages import DOMAIN_FLAGS, Stage
+from jewgo.flags.metrics import Cell, WindowMetrics
+from jewgo.flags.stages import DOMAIN_FLAGS, Stage, Variant
 from jewgo.gateway.comparison import describe, field_at, first_difference
-from jewgo.gateway.context import build_context
+from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
-from jewgo.gateway.wiring import Services
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.schema.context import Context
 
@@ -54,13 +54,17 @@ class Job:
 class Shadow:
     def __init__(
         self,
-        services: Services,
+        schema: strawberry.Schema,
+        contexts: ContextFactory,
+        metrics: WindowMetrics,
         *,
         sample_rate: float,
         concurrency: int,
         rng: random.Random | None = None,
     ) -> None:
-        self._services = services
+        self._schema = schema
+        self._contexts = contexts
+        self._metrics = metrics
         self._rate = sample_rate
         self._concurrency = concurrency
         self._random = rng or random.Random()
@@ -85,7 +89,7 @@ class Shadow:
             return
         eligible = [
             domain
-            for domain, use in context.router.uses.items()
+            for domain, use in context.uses.items()
             if use.version is Version.V3
             and context.snapshot.flags[DOMAIN_FLAGS[domain.value]].stage
             in (Stage.TESTING, Stage.PARTIAL)
@@ -104,25 +108,18 @@ class Shadow:
 
     async def _run(self, job: Job, versions: Mapping[str, str]) -> tuple[Any, bool]:
         """The operation again for the same caller with `versions`; (data, had errors)."""
-        services = self._services
         primary = job.primary
-        db = RequestDatabase(services.engine)
-
-        def choose(domain: Domain) -> Version:
-            return Version(versions.get(domain.value, "v3"))
-
-        context = build_context(
-            services,
+        db = RequestDatabase(self._contexts.engine)
+        # Uncached: the comparison is of the two implementations, not of a cache entry.
+        pinned = {domain: Variant(version) for domain, version in versions.items()}
+        context = self._contexts.build(
             db,
             request_id=f"{primary.request_id}:shadow",
             viewer=primary.viewer,
-            subject=primary.subject,
-            snapshot=primary.snapshot,
-            chooser=choose,
-            cached=lambda: False,
+            decisions=primary.decisions.pinned(pinned, cache=False),
         )
         try:
-            result = await services.schema.execute(
+            result = await self._schema.execute(
                 job.query,
                 variable_values=dict(job.variables or {}),
                 context_value=context,
@@ -133,7 +130,7 @@ class Shadow:
         return result.data, bool(result.errors)
 
     async def _compare(self, job: Job) -> None:
-        primary_versions = dict(job.primary.router.versions)
+        primary_versions = dict(job.primary.versions)
         candidate_versions = {**primary_versions, job.domain.value: Version.V4.value}
         try:
             candidate, failed = await self._run(job, candidate_versions)
@@ -157,7 +154,7 @@ class Shadow:
     def _field(self, job: Job, path: tuple[str | int, ...]) -> str | None:
         try:
             document: DocumentNode = parse(job.query)
-            return field_at(self._services.schema._schema, document, job.operation_name, path)
+            return field_at(self._schema._schema, document, job.operation_name, path)
         except Exception:
             return None
 
@@ -174,7 +171,7 @@ class Shadow:
         if field is not None:
             extra[f"field:{field}"] = 1
             SHADOW_MISMATCH_FIELDS.labels(job.flag, field).inc()
-        metrics = self._services.metrics
+        metrics = self._metrics
         metrics.add(
             (job.flag, "shadow"),
             Cell(calls=1, errors=int(result == "candidate_error"), extra=extra),

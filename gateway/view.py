@@ -1,11 +1,16 @@
-"""The GraphQL endpoint: Strawberry's ASGI view with our context, errors, accounting
-(metrics and the request log line) and clean-up."""
+"""The GraphQL endpoint: Strawberry's ASGI view, with a door for each concern.
+
+Per request: `Identifier` says who calls, `RequestDecisions` what the flags decide,
+`ContextFactory` builds the context, and `Accounting` records the outcome once. The view
+itself only refuses malformed HTTP GraphQL-shaped and cleans up.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+import strawberry
 import structlog
 from cross_web import HTTPException
 from starlette.requests import Request
@@ -18,25 +23,14 @@ from strawberry.types import ExecutionResult
 
 from jewgo.db.engine import STATEMENTS
 from jewgo.db.session import RequestDatabase
-from jewgo.flags.decide import Subject, stickiness_key
-from jewgo.flags.metrics import Observation
-from jewgo.gateway import auth
-from jewgo.gateway.context import build_context
-from jewgo.gateway.metrics import (
-    REQUEST_SECONDS,
-    REQUESTS,
-    RESOLVER_CALLS,
-    RESOLVER_SECONDS,
-    SQL_STATEMENTS,
-)
+from jewgo.flags.decisions import RequestDecisions
+from jewgo.flags.sync import Flags
+from jewgo.gateway.accounting import Accounting, Operation
+from jewgo.gateway.context import ContextFactory
+from jewgo.gateway.identity import Identifier
 from jewgo.gateway.middleware import BodyTooLarge
-from jewgo.gateway.shadow import Shadow
-from jewgo.gateway.versions import FORCE_HEADER, chooser, forced_version
-from jewgo.gateway.wiring import Services
-from jewgo.resolvers.domain import Version, Viewer
-from jewgo.resolvers.errors import DomainError, RateLimited
 from jewgo.schema.context import Context
-from jewgo.schema.errors import INTERNAL, MASKED_MESSAGE, USER_CODES, coded
+from jewgo.schema.errors import INTERNAL, MASKED_MESSAGE, coded
 
 log = structlog.get_logger("jewgo.request")
 
@@ -46,10 +40,23 @@ class TooManyOperations(Exception):
 
 
 class GatewayView(GraphQL[Context, None]):
-    def __init__(self, services: Services, shadow: Shadow | None = None, **options: Any) -> None:
-        super().__init__(services.schema, **options)
-        self.services = services
-        self.shadow = shadow
+    def __init__(
+        self,
+        schema: strawberry.Schema,
+        *,
+        identifier: Identifier,
+        flags: Flags,
+        contexts: ContextFactory,
+        accounting: Accounting,
+        max_batch_size: int,
+        **options: Any,
+    ) -> None:
+        super().__init__(schema, **options)
+        self._identifier = identifier
+        self._flags = flags
+        self._contexts = contexts
+        self._accounting = accounting
+        self._max_batch_size = max_batch_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,83 +105,44 @@ class GatewayView(GraphQL[Context, None]):
     def _account(
         self, request: Request, response: Response | None, seconds: float, statements: int
     ) -> None:
-        """Metrics per domain and per request, and one log line per GraphQL request."""
         context: Context | None = getattr(request.state, "context", None)
         if context is None or request.method not in ("GET", "POST"):
             return
         if request.method == "GET" and context.operation_type is None and not context.error_codes:
             return  # GraphiQL's page, not an operation
-        metrics = self.services.metrics
-        for domain, use in context.router.uses.items():
-            version = use.version.value
-            metrics.record(Observation(domain.value, version, use.seconds, use.internal_error))
-            RESOLVER_CALLS.labels(domain.value, version, use.outcome).inc()
-            RESOLVER_SECONDS.labels(domain.value, version).observe(use.seconds)
-        codes = sorted(set(context.error_codes))
-        outcome = (
-            "internal_error"
-            if INTERNAL in codes
-            else "user_error"
-            if any(code in USER_CODES for code in codes)
-            else "ok"
-        )
-        REQUESTS.labels(context.operation_type or "unknown", outcome).inc()
-        REQUEST_SECONDS.observe(seconds)
-        SQL_STATEMENTS.observe(statements)
-        operation = getattr(request.state, "operation", None)
-        if self.shadow is not None and isinstance(operation, GraphQLRequestData):
-            self.shadow.consider(
-                context, operation.query, operation.variables, getattr(request.state, "data", None)
-            )
-        log.info(
-            "graphql request",
-            request_id=context.request_id,
-            user_id=context.viewer.id if context.viewer is not None else None,
-            operation=context.operation_name,
-            type=context.operation_type,
-            versions=context.router.versions,
-            duration_ms=round(seconds * 1000, 2),
-            errors=codes,
+        sent = getattr(request.state, "operation", None)
+        operation = None
+        if isinstance(sent, GraphQLRequestData):
+            operation = Operation(sent.query, sent.variables, getattr(request.state, "data", None))
+        self._accounting.request(
+            context,
             status=response.status_code if response is not None else 500,
-            sql_statements=statements,
+            seconds=seconds,
+            statements=statements,
+            operation=operation,
         )
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        services = self.services
-        db = RequestDatabase(services.engine)
+        db = RequestDatabase(self._contexts.engine)
         request.state.db = db
-        refusal: DomainError | None = None
-        viewer: Viewer | None = None
-        forced: Version | None = None
-        address = request.client.host if request.client is not None else None
-        try:
-            await self._within_rate(request, response, address)
-            viewer = await auth.viewer(
-                services.tokens, request.headers.get("authorization"), db.reads
-            )
-            forced = forced_version(request.headers.get(FORCE_HEADER), viewer)
-        except DomainError as exc:
-            refusal = exc
-        except Exception:  # the database is away (or worse): refuse, masked
-            log.exception("could not identify the caller", request_id=request.state.request_id)
-            refusal = DomainError(MASKED_MESSAGE)
-        snapshot = services.flags.snapshot
-        user_id = viewer.id if viewer is not None else None
-        subject = Subject(
-            user_id=user_id,
-            staff=viewer is not None and viewer.is_staff,
-            key=stickiness_key(user_id, request.headers.get("x-client-id"), address),
+        request_id: str = request.state.request_id
+        snapshot = self._flags.snapshot
+        identity = await self._identifier.identify(
+            request.headers,
+            request.client.host if request.client is not None else None,
+            db.reads,
             salt=snapshot.salt,
+            request_id=request_id,
         )
-        context = build_context(
-            services,
+        if identity.retry_after is not None:
+            response.status_code = 429
+            response.headers["Retry-After"] = str(identity.retry_after)
+        context = self._contexts.build(
             db,
-            request_id=request.state.request_id,
-            viewer=viewer,
-            subject=subject,
-            snapshot=snapshot,
-            chooser=chooser(forced, snapshot, subject),
-            refusal=refusal,
+            request_id=request_id,
+            viewer=identity.viewer,
+            decisions=RequestDecisions(snapshot, identity.subject, identity.forced),
+            refusal=identity.refusal,
         )
         request.state.context = context
         return context
@@ -198,26 +166,6 @@ class GatewayView(GraphQL[Context, None]):
             sub_response=sub_response,
         )
 
-    async def _within_rate(
-        self, request: Request | WebSocket, response: Any, address: str | None
-    ) -> None:
-        """RATE_LIMITED (HTTP 429, Retry-After) past the client's share of the minute."""
-        limiter = self.services.limiter
-        if not limiter.enabled:
-            return
-        client = f"address:{address}"
-        try:
-            token = auth.bearer(request.headers.get("authorization"))
-            if token is not None:
-                client = f"user:{self.services.tokens.subject(token)}"
-        except DomainError:
-            pass  # a bad token is refused next, and counted by address meanwhile
-        allowed, retry_after = await limiter.allow(client)
-        if not allowed:
-            response.status_code = 429
-            response.headers["Retry-After"] = str(retry_after)
-            raise RateLimited(f"Too many requests; try again in {retry_after} s")
-
     async def parse_http_body(self, request: Any) -> Any:
         try:
             parsed = await super().parse_http_body(request)
@@ -226,9 +174,8 @@ class GatewayView(GraphQL[Context, None]):
             raise HTTPException(
                 400, "The request body must be a JSON object (or a list of them)"
             ) from exc
-        limit = self.services.settings.max_batch_size
-        if isinstance(parsed, list) and len(parsed) > limit:
-            raise TooManyOperations(f"A batch may hold at most {limit} operations")
+        if isinstance(parsed, list) and len(parsed) > self._max_batch_size:
+            raise TooManyOperations(f"A batch may hold at most {self._max_batch_size} operations")
         return parsed
 
     async def process_result(

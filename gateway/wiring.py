@@ -23,10 +23,15 @@ from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
+from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import TieredCache
+from jewgo.gateway.context import ContextFactory
+from jewgo.gateway.health import Readiness
+from jewgo.gateway.identity import Identifier
 from jewgo.gateway.ratelimit import RateLimiter
 from jewgo.gateway.settings import Settings
+from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
 from jewgo.schema import build_schema
@@ -37,6 +42,9 @@ log = structlog.get_logger("jewgo.wiring")
 
 @dataclass
 class Services:
+    """Everything long-lived of one process. Only the composition root (this module, the
+    app factory and the CLI) sees it whole; every other part gets what it reads."""
+
     settings: Settings
     engine: AsyncEngine
     redis: Redis | None
@@ -44,13 +52,15 @@ class Services:
     schema: strawberry.Schema
     flags: Flags
     cache: TieredCache
-    ttl: Ttl
     changes: ChangeSink
     metrics: WindowMetrics
-    faults: drills.Faults
     rollouts: RolloutStore
     controller: RolloutController
-    limiter: RateLimiter
+    readiness: Readiness
+    identifier: Identifier
+    contexts: ContextFactory
+    shadow: Shadow
+    accounting: Accounting
 
     async def start(self) -> None:
         await self.flags.start()
@@ -58,6 +68,7 @@ class Services:
         await self.controller.start()
 
     async def close(self) -> None:
+        await self.shadow.drain()
         await self.controller.stop()
         await self.metrics.stop()
         await self.flags.stop()
@@ -128,22 +139,29 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         changed=flags.changed,
         interval_seconds=settings.rollout_interval_seconds,
     )
-    return Services(
-        settings=settings,
-        engine=engine,
-        redis=redis,
-        tokens=Tokens(resolve_secret(settings), settings.jwt_ttl_seconds),
-        schema=build_schema(
-            extensions=() if settings.introspection else (DisableIntrospection,),
-            limits=lambda: QueryLimits(
-                max_depth=settings.max_query_depth,
-                max_aliases=settings.max_aliases,
-                max_tokens=settings.max_tokens,
-            ),
-            # Strawberry's own cap stays out of the way; the view enforces max_batch_size.
-            config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
+    tokens = Tokens(resolve_secret(settings), settings.jwt_ttl_seconds)
+    schema = build_schema(
+        extensions=() if settings.introspection else (DisableIntrospection,),
+        limits=lambda: QueryLimits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
         ),
-        flags=flags,
+        # Strawberry's own cap stays out of the way; the view enforces max_batch_size.
+        config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
+    )
+    changes = CacheInvalidator(cache, settings.max_page_size)
+    readiness = Readiness(
+        engine,
+        cache,
+        flags,
+        controller,
+        redis,
+        flag_poll_seconds=settings.flag_poll_seconds,
+        redis_timeout_seconds=settings.redis_timeout_seconds,
+    )
+    contexts = ContextFactory(
+        engine=engine,
         cache=cache,
         ttl=Ttl(
             restaurants=settings.cache_ttl_restaurants_seconds,
@@ -151,15 +169,43 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
             users=settings.cache_ttl_users_seconds,
             statistics=settings.cache_ttl_statistics_seconds,
         ),
-        changes=CacheInvalidator(cache, settings.max_page_size),
-        metrics=metrics,
+        changes=changes,
         faults=faults,
+        flags=flags,
+        metrics=metrics,
+        metrics_window_seconds=settings.metrics_window_seconds,
+        health=readiness.components,
+        rollouts=rollouts,
+        max_page_size=settings.max_page_size,
+    )
+    shadow = Shadow(
+        schema,
+        contexts,
+        metrics,
+        sample_rate=settings.shadow_sample_rate,
+        concurrency=settings.shadow_concurrency,
+    )
+    limiter = RateLimiter(
+        settings.rate_limit_per_minute,
+        redis,
+        namespace=namespace,
+        timeout=settings.redis_timeout_seconds,
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        redis=redis,
+        tokens=tokens,
+        schema=schema,
+        flags=flags,
+        cache=cache,
+        changes=changes,
+        metrics=metrics,
         rollouts=rollouts,
         controller=controller,
-        limiter=RateLimiter(
-            settings.rate_limit_per_minute,
-            redis,
-            namespace=namespace,
-            timeout=settings.redis_timeout_seconds,
-        ),
+        readiness=readiness,
+        identifier=Identifier(tokens, limiter),
+        contexts=contexts,
+        shadow=shadow,
+        accounting=Accounting(metrics, shadow),
     )

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias
 
 import strawberry
 
 from jewgo.flags.decide import Subject
+from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.sync import Flags
-from jewgo.resolvers.domain import Viewer
+from jewgo.resolvers.domain import Domain, Viewer
 from jewgo.resolvers.errors import DomainError
-from jewgo.resolvers.router import VersionRouter
+from jewgo.resolvers.router import Use, VersionRouter
 
 
 class ComponentStatus(Protocol):
@@ -33,18 +34,17 @@ class ComponentStatus(Protocol):
 class Context:
     request_id: str
     viewer: Viewer | None
-    router: VersionRouter
+    # The flags' answers for this request, each taken once from one snapshot.
+    decisions: RequestDecisions
+    # Builds the directory (repositories, loaders, router) on first use: an admin
+    # mutation or a `__typename` query builds none of it.
+    directory: Callable[[], VersionRouter]
     flags: Flags
-    # The flags as they stood when the request began: one request, one set of decisions.
-    snapshot: Snapshot
-    subject: Subject
     metrics: WindowMetrics
     metrics_window_seconds: int
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
     rollouts: RolloutStore
     max_page_size: int = 100
-    # api_v4_error_handling: v4's input errors carry `extensions.fields`.
-    detailed_errors: bool = False
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.
     refusal: DomainError | None = None
@@ -52,6 +52,37 @@ class Context:
     error_codes: list[str] = field(default_factory=list)
     operation_name: str | None = None
     operation_type: str | None = None
+    _router: VersionRouter | None = field(default=None, init=False, repr=False)
+
+    @property
+    def router(self) -> VersionRouter:
+        if self._router is None:
+            self._router = self.directory()
+        return self._router
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """The version that served each domain this request touched (`extensions.versions`)."""
+        return self._router.versions if self._router is not None else {}
+
+    @property
+    def uses(self) -> Mapping[Domain, Use]:
+        """How this request used each domain it touched."""
+        return self._router.uses if self._router is not None else {}
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The flags as they stood when the request began: one request, one set of decisions."""
+        return self.decisions.snapshot
+
+    @property
+    def subject(self) -> Subject:
+        return self.decisions.subject
+
+    @property
+    def detailed_errors(self) -> bool:
+        """api_v4_error_handling: v4's input errors carry `extensions.fields`."""
+        return self.decisions.error_handling
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

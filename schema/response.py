@@ -17,4 +17,4 @@ class ResponseExtensions(SchemaExtension):
             context.operation_type = execution.operation_type.value
         except Exception:  # no document (a syntax error): nothing to note
             pass
-        return {"requestId": context.request_id, "versions": dict(context.router.versions)}
+        return {"requestId": context.request_id, "versions": dict(context.versions)}

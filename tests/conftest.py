@@ -231,3 +231,13 @@ async def gql_rw(fresh_db: Database, version: str, data_dir: Path) -> AsyncItera
     """As `gql`, on a database of the test's own."""
     async with gateway_client(fresh_db, data_dir, environ_for(version), version) as client:
         yield client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks what needs PostgreSQL, so `make quick` can leave it out (`-m "not postgres"`)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        fixtures = getattr(item, "fixturenames", ())
+        on_postgres = "postgres" in (params.get("shared_db"), params.get("fresh_db"))
+        if on_postgres or "postgres_db" in fixtures:
+            item.add_marker(pytest.mark.postgres)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -93,7 +94,10 @@ class GraphQL:
         *,
         as_user: int | None = None,
         headers: Mapping[str, str] | None = None,
+        touches: Sequence[str] | None = None,
     ) -> Reply:
+        """`touches`: the domains the operation must reach (by default at least one);
+        `()` for an operation that reaches none (an admin query, a refused request)."""
         sent = dict(headers or {})
         if as_user is not None:
             sent["Authorization"] = f"Bearer {self.token(as_user)}"
@@ -102,9 +106,14 @@ class GraphQL:
         )
         reply = Reply(response.status_code, response.json(), response.headers)
         if self.version is not None:
-            # Whatever the test asserts, it ran on the version it claims to test.
-            served = set(reply.extensions.get("versions", {}).values())
-            assert served <= {self.version}, (served, self.version)
+            # Whatever the test asserts, it ran on the version it claims to test; a
+            # versioned test that reached no domain would claim a version it never ran.
+            versions: dict[str, str] = reply.extensions.get("versions", {})
+            assert set(versions.values()) <= {self.version}, (versions, self.version)
+            if touches is None:
+                assert versions, f"reached no domain, so it ran on neither version: {query}"
+            else:
+                assert set(versions) == set(touches), (versions, touches)
         return reply
 
 
@@ -132,6 +141,18 @@ async def gateway_client(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
             yield GraphQL(http=http, app=app, version=version)
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]], within: float = 10.0, pause: float = 0.02
+) -> float:
+    """Seconds until `condition()` holds, asked every `pause`; fails after `within` s."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        if await condition():
+            return time.monotonic() - started
+        await asyncio.sleep(pause)
+    raise AssertionError(f"not within {within} s")
 
 
 def free_port() -> int:

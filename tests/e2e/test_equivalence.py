@@ -81,7 +81,6 @@ SINGLE_QUERIES: list[tuple[str, dict[str, Any], int | None]] = [
     ("{ me { " + USER_FIELDS + " } }", {}, USER_ID),
     ("query($id: ID!) { review(id: $id) { " + REVIEW_FIELDS + " } }", {"id": "3"}, None),
     ("{ users(first: 1) { totalCount } }", {}, USER_ID),
-    ("{ restaurants(first: 500) { totalCount } }", {}, None),
     ('{ reviews(filter: {status: PENDING}, after: "zzz") { totalCount } }', {}, None),
     ('{ reviews(first: 5, after: "zzz") { totalCount } }', {}, MODERATOR_ID),
 ]

@@ -56,19 +56,20 @@ async def test_a_user_creates_a_pending_restaurant_and_an_admin_an_active_one(
 
 
 @pytest.mark.parametrize(
-    ("as_user", "data", "code"),
+    ("as_user", "data", "code", "touches"),
     [
-        (None, {"name": "Anon", "kosherCategory": "MEAT"}, "UNAUTHENTICATED"),
-        (USER_ID, {"name": "   ", "kosherCategory": "MEAT"}, "BAD_USER_INPUT"),
-        (USER_ID, {"name": "No category"}, "BAD_USER_INPUT"),
-        (USER_ID, {"name": "Bad category", "kosherCategory": "FISH"}, "BAD_USER_INPUT"),
+        (None, {"name": "Anon", "kosherCategory": "MEAT"}, "UNAUTHENTICATED", ("restaurants",)),
+        (USER_ID, {"name": "   ", "kosherCategory": "MEAT"}, "BAD_USER_INPUT", ("restaurants",)),
+        # Refused when the variables are coerced, before any resolver runs.
+        (USER_ID, {"name": "No category"}, "BAD_USER_INPUT", ()),
+        (USER_ID, {"name": "Bad category", "kosherCategory": "FISH"}, "BAD_USER_INPUT", ()),
     ],
 )
 async def test_a_rejected_create_writes_nothing(
-    gql_rw: GraphQL, as_user: int | None, data: dict[str, Any], code: str
+    gql_rw: GraphQL, as_user: int | None, data: dict[str, Any], code: str, touches: tuple[str, ...]
 ) -> None:
     before = await counts(gql_rw)
-    reply = await gql_rw(CREATE_RESTAURANT, {"input": data}, as_user=as_user)
+    reply = await gql_rw(CREATE_RESTAURANT, {"input": data}, as_user=as_user, touches=touches)
     assert reply.codes == [code]
     assert reply.status == 200
     assert await counts(gql_rw) == before
@@ -269,6 +270,6 @@ async def test_a_deleted_users_token_is_refused(gql_rw: GraphQL) -> None:
     after = await counts(gql_rw)
     assert after["totalUsers"] == before["totalUsers"] - 1
     assert after["totalReviews"] == before["totalReviews"] - written
-    refused = await gql_rw("{ me { id } }", as_user=OTHER_USER_ID)
+    refused = await gql_rw("{ me { id } }", as_user=OTHER_USER_ID, touches=())
     assert refused.codes == ["UNAUTHENTICATED"]
     assert refused.data is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 
@@ -10,7 +9,8 @@ import pytest
 from redis.asyncio import Redis
 
 from jewgo.flags.metrics import Observation, WindowMetrics
-from jewgo.gateway.cache import Breaker, RedisStore, TieredCache
+from jewgo.gateway.cache import Breaker, TieredCache
+from jewgo.gateway.cache_stores import RedisStore
 from tests.support import RedisProcess, free_port
 
 
@@ -69,14 +69,18 @@ async def test_missed_invalidations_are_caught_up_before_redis_is_trusted_again(
     own_redis: RedisProcess, namespace: str
 ) -> None:
     client = Redis.from_url(own_redis.url, socket_connect_timeout=0.2)
-    cache = TieredCache(client, namespace=namespace, timeout=0.2, retry_seconds=0.2)
+    now = [100.0]
+    cache = TieredCache(
+        client, namespace=namespace, timeout=0.2, retry_seconds=5, clock=lambda: now[0]
+    )
     await cache.add_many({"r:1": "before the outage"}, ttl=600)
     own_redis.kill()
     await cache.invalidate(["r:1"], ["restaurants"])  # cannot reach Redis
     assert cache.status[0] == "degraded"
     own_redis.start()  # an empty Redis would forget anyway; refill it as if it had kept data
     await RedisStore(client, namespace).add_many({"r:1": "stale"}, ttl=600)
-    await asyncio.sleep(0.3)
+    assert await cache.get_many(["r:1"]) == [None]  # the breaker is open: memory, forgotten
+    now[0] += 5  # the breaker lets one call try Redis again
     assert await cache.get_many(["r:1"]) == [None]  # flushed, not stale
     assert cache.status[0] == "ok"
     await client.aclose()

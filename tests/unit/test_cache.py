@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from jewgo.gateway.cache import MemoryStore, TieredCache
+from jewgo.gateway.cache import TieredCache
+from jewgo.gateway.cache_stores import MemoryStore
 from jewgo.resolvers.domain import RestaurantFilter, RestaurantOrder
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.cache import CachedRepositories, CacheInvalidator, Ttl
@@ -14,7 +15,7 @@ from jewgo.resolvers.v4.memory import MemoryRepositories, Store
 from tests import seeded
 
 
-def test_the_lru_evicts_the_least_recently_used(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_lru_evicts_the_least_recently_used() -> None:
     store = MemoryStore(max_entries=2)
     store.add_many({"a": 1, "b": 2}, ttl=60)
     assert store.get_many(["a"]) == [1]  # a is now the most recent
@@ -22,10 +23,9 @@ def test_the_lru_evicts_the_least_recently_used(monkeypatch: pytest.MonkeyPatch)
     assert store.get_many(["a", "b", "c"]) == [1, None, 3]
 
 
-def test_entries_expire(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entries_expire() -> None:
     now = [1000.0]
-    monkeypatch.setattr("jewgo.gateway.cache.time.monotonic", lambda: now[0])
-    store = MemoryStore()
+    store = MemoryStore(clock=lambda: now[0])
     store.add_many({"a": 1}, ttl=5)
     now[0] += 4.9
     assert store.get_many(["a"]) == [1]
@@ -33,12 +33,9 @@ def test_entries_expire(monkeypatch: pytest.MonkeyPatch) -> None:
     assert store.get_many(["a"]) == [None]
 
 
-def test_a_tombstone_keeps_a_late_writer_from_restoring_old_data(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_tombstone_keeps_a_late_writer_from_restoring_old_data() -> None:
     now = [1000.0]
-    monkeypatch.setattr("jewgo.gateway.cache.time.monotonic", lambda: now[0])
-    store = MemoryStore()
+    store = MemoryStore(clock=lambda: now[0])
     store.add_many({"r:1": "old"}, ttl=60)
     store.invalidate(["r:1"], ["restaurants"])
     store.add_many({"r:1": "loaded before the write"}, ttl=60)

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from jewgo.gateway.versions import forced_version
+from jewgo.flags.stages import Variant
+from jewgo.gateway.identity import forced_version
 from jewgo.resolvers.domain import Domain, Role, Version, Viewer
 from jewgo.resolvers.errors import Forbidden, InvalidInput, NotFound
 from jewgo.resolvers.router import VersionRouter
@@ -96,7 +97,7 @@ async def test_an_interceptor_runs_before_every_call() -> None:
 def test_a_forced_header_wins_for_admins_only() -> None:
     admin, user = Viewer(1, Role.ADMIN), Viewer(3, Role.USER)
     assert forced_version(None, user) is None
-    assert forced_version(" V4 ", admin) is Version.V4
+    assert forced_version(" V4 ", admin) is Variant.V4
     with pytest.raises(Forbidden):
         forced_version("v4", user)
     with pytest.raises(Forbidden):

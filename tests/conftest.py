@@ -238,6 +238,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         fixtures = getattr(item, "fixturenames", ())
-        on_postgres = "postgres" in (params.get("shared_db"), params.get("fresh_db"))
-        if on_postgres or "postgres_db" in fixtures:
+        if "postgres" in params.values() or "postgres_db" in fixtures:
             item.add_marker(pytest.mark.postgres)

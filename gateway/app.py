@@ -55,6 +55,7 @@ def create_app(
         contexts=services.contexts,
         accounting=services.accounting,
         max_batch_size=settings.max_batch_size,
+        max_json_depth=settings.max_json_depth,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app = Starlette(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from jewgo.resolvers.errors import Unauthenticated
 
 log = structlog.get_logger("jewgo.auth")
 SECRET_FILE = "jwt-secret"
+_USER_ID = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
+MAX_USER_ID = 2_147_483_647
 
 
 class MissingSecret(RuntimeError):
@@ -69,9 +72,14 @@ class Tokens:
                 token, self.secret, algorithms=["HS256"], options={"require": ["sub", "exp"]}
             )
             subject = claims["sub"]
-            if not isinstance(subject, str) or not subject.isdigit() or len(subject) > 18:
+            # Only the canonical decimal form of an id that can exist: not "01", not "١"
+            # (Arabic-Indic digits that int() reads as 1), nothing past int32.
+            if not isinstance(subject, str) or not _USER_ID.fullmatch(subject):
                 raise jwt.InvalidTokenError("sub is not a user id")
-            return int(subject)
+            user_id = int(subject)
+            if user_id > MAX_USER_ID:
+                raise jwt.InvalidTokenError("sub is not a user id")
+            return user_id
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("The token has expired") from exc
         except jwt.InvalidTokenError as exc:

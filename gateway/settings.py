@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=2000, ge=10)
     max_batch_size: int = Field(default=10, ge=1, description="Operations in one batch.")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_json_depth: int = Field(
+        default=32, ge=4, le=512, description="Nesting of request JSON (variables included)."
+    )
     rate_limit_per_minute: int = Field(
         default=3000, ge=0, description="Requests per client per minute; 0 turns it off."
     )

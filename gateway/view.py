@@ -7,6 +7,7 @@ itself only refuses malformed HTTP GraphQL-shaped and cleans up.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ from jewgo.db.engine import STATEMENTS
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.sync import Flags
+from jewgo.gateway import bodies
 from jewgo.gateway.accounting import Accounting, Operation
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.identity import Identifier
@@ -33,6 +35,14 @@ from jewgo.schema.context import Context
 from jewgo.schema.errors import INTERNAL, MASKED_MESSAGE, coded
 
 log = structlog.get_logger("jewgo.request")
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with everything outside ASCII escaped: a refusal may echo what the client sent,
+    lone surrogates included, which UTF-8 cannot encode."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
 class TooManyOperations(Exception):
@@ -49,6 +59,7 @@ class GatewayView(GraphQL[Context, None]):
         contexts: ContextFactory,
         accounting: Accounting,
         max_batch_size: int,
+        max_json_depth: int = 32,
         **options: Any,
     ) -> None:
         super().__init__(schema, **options)
@@ -57,6 +68,7 @@ class GatewayView(GraphQL[Context, None]):
         self._contexts = contexts
         self._accounting = accounting
         self._max_batch_size = max_batch_size
+        self._max_json_depth = max_json_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,7 +112,7 @@ class GatewayView(GraphQL[Context, None]):
             "errors": [{"message": reason, "extensions": extensions}],
             "extensions": {"requestId": request_id},
         }
-        return JSONResponse(body, status_code=status)
+        return AsciiJSONResponse(body, status_code=status)
 
     def _account(
         self, request: Request, response: Response | None, seconds: float, statements: int
@@ -166,6 +178,9 @@ class GatewayView(GraphQL[Context, None]):
             sub_response=sub_response,
         )
 
+    def decode_json(self, data: str | bytes) -> object:
+        return bodies.decode(data, max_depth=self._max_json_depth)
+
     async def parse_http_body(self, request: Any) -> Any:
         try:
             parsed = await super().parse_http_body(request)
@@ -176,6 +191,8 @@ class GatewayView(GraphQL[Context, None]):
             ) from exc
         if isinstance(parsed, list) and len(parsed) > self._max_batch_size:
             raise TooManyOperations(f"A batch may hold at most {self._max_batch_size} operations")
+        for operation in parsed if isinstance(parsed, list) else [parsed]:
+            bodies.check_operation_name(operation.operation_name)
         return parsed
 
     async def process_result(

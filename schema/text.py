@@ -2,7 +2,9 @@
 
 PostgreSQL's text cannot hold NUL, and neither database can encode a lone UTF-16
 surrogate (JSON allows both, as `\\u0000` and `\\ud800`). Such a string anywhere in the
-variables or in the query's literals is BAD_USER_INPUT, on every backend alike.
+variables or in the query's literals is BAD_USER_INPUT, on every backend alike. So is an
+integer literal longer than any value of the schema's (Python refuses to convert one of
+4,300 digits, which would otherwise fail inside validation).
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from collections.abc import Iterator
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from graphql import DocumentNode, GraphQLError, StringValueNode, visit
+from graphql import DocumentNode, GraphQLError, IntValueNode, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
 MESSAGE = "Text may not contain NUL characters or unpaired surrogates"
+# Int is 32 bits and IDs are at most 10 digits; a Float literal needs no more either.
+MAX_INTEGER_DIGITS = 100
+INTEGER_MESSAGE = f"Integer literals may have at most {MAX_INTEGER_DIGITS} digits"
 
 
 def storable(text: str) -> bool:
@@ -41,32 +46,40 @@ def _all_storable(value: Any) -> bool:
 class _Literals(Visitor):
     def __init__(self) -> None:
         super().__init__()
-        self.safe = True
+        self.problem: str | None = None
 
     def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
-        self.safe = self.safe and storable(node.value)
+        if self.problem is None and not storable(node.value):
+            self.problem = MESSAGE
+
+    def enter_int_value(self, node: IntValueNode, *_: Any) -> None:
+        if self.problem is None and len(node.value.lstrip("-")) > MAX_INTEGER_DIGITS:
+            self.problem = INTEGER_MESSAGE
 
 
 # Parsed documents are cached and shared, so each is checked once.
-_checked: WeakKeyDictionary[DocumentNode, bool] = WeakKeyDictionary()
+_checked: WeakKeyDictionary[DocumentNode, str | None] = WeakKeyDictionary()
 
 
-def _literals_storable(document: DocumentNode) -> bool:
-    safe = _checked.get(document)
-    if safe is None:
-        visitor = _Literals()
-        visit(document, visitor)
-        safe = _checked[document] = visitor.safe
-    return safe
+def _literal_problem(document: DocumentNode) -> str | None:
+    if document in _checked:
+        return _checked[document]
+    visitor = _Literals()
+    visit(document, visitor)
+    _checked[document] = visitor.problem
+    return visitor.problem
 
 
 class TextSafety(SchemaExtension):
+    def on_validate(self) -> Iterator[None]:
+        # Before validation: validating a literal converts it (and may fail doing so).
+        document = self.execution_context.graphql_document
+        problem = _literal_problem(document) if document is not None else None
+        if problem is not None:
+            raise GraphQLError(problem, extensions={"code": "BAD_USER_INPUT"})
+        yield
+
     def on_execute(self) -> Iterator[None]:
-        execution = self.execution_context
-        document = execution.graphql_document
-        safe = _all_storable(execution.variables or {})
-        if safe and document is not None:
-            safe = _literals_storable(document)
-        if not safe:
+        if not _all_storable(self.execution_context.variables or {}):
             raise GraphQLError(MESSAGE, extensions={"code": "BAD_USER_INPUT"})
         yield

@@ -32,6 +32,14 @@ def test_a_token_names_its_user_and_expires() -> None:
         jwt.encode({"sub": "7"}, "s" * 40, algorithm="HS256"),
         jwt.encode({"sub": "seven", "exp": 2**40}, "s" * 40, algorithm="HS256"),
         jwt.encode({"sub": "7", "exp": 2**40}, "s" * 64, algorithm="HS512"),
+        # Signed, but not the canonical decimal form of an id that can exist.
+        jwt.encode({"sub": "2147483648", "exp": 2**40}, "s" * 40, algorithm="HS256"),
+        jwt.encode({"sub": "9" * 18, "exp": 2**40}, "s" * 40, algorithm="HS256"),
+        jwt.encode({"sub": "01", "exp": 2**40}, "s" * 40, algorithm="HS256"),
+        jwt.encode({"sub": "\u0661", "exp": 2**40}, "s" * 40, algorithm="HS256"),
+        jwt.encode({"sub": "0", "exp": 2**40}, "s" * 40, algorithm="HS256"),
+        jwt.encode({"sub": " 1", "exp": 2**40}, "s" * 40, algorithm="HS256"),
+        jwt.encode({"sub": 1, "exp": 2**40}, "s" * 40, algorithm="HS256"),
     ],
 )
 def test_anything_but_a_valid_token_is_unauthenticated(token: str) -> None:

@@ -72,8 +72,8 @@ class Tokens:
                 token, self.secret, algorithms=["HS256"], options={"require": ["sub", "exp"]}
             )
             subject = claims["sub"]
-            # Only the canonical decimal form of an id that can exist: not "01", not "١"
-            # (Arabic-Indic digits that int() reads as 1), nothing past int32.
+            # Only the canonical decimal form of an id that can exist: not "01", not "\\u0661"
+            # (an Arabic-Indic digit that int() reads as 1), nothing past int32.
             if not isinstance(subject, str) or not _USER_ID.fullmatch(subject):
                 raise jwt.InvalidTokenError("sub is not a user id")
             user_id = int(subject)

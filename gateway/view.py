@@ -14,7 +14,7 @@ from typing import Any
 import strawberry
 import structlog
 from cross_web import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -87,6 +87,10 @@ class GatewayView(GraphQL[Context, None]):
             response = self._refused(request, 400, str(exc), code="QUERY_TOO_COMPLEX")
         except BodyTooLarge:
             raise  # BodyLimit answers 413
+        except ClientDisconnect:
+            # The client went away before its body arrived: nobody to answer, nothing wrong.
+            log.info("client disconnected", request_id=request.state.request_id)
+            return
         except Exception:
             # Whatever escaped Strawberry: masked, coded, and logged with the request id.
             log.exception("request failed outside execution", request_id=request.state.request_id)

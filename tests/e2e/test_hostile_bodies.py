@@ -4,8 +4,11 @@ an internal error, and nothing is counted against either version."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from starlette.types import Message
 
 from tests.support import GraphQL
 
@@ -72,3 +75,43 @@ async def test_an_operation_name_that_is_not_text_is_refused_as_json(
 async def test_an_integer_literal_of_4400_digits_is_bad_input(gql: GraphQL) -> None:
     reply = await gql("{ restaurants(first: " + "1" * 4400 + ") { totalCount } }", touches=())
     assert reply.codes == ["BAD_USER_INPUT"]
+
+
+class Recorder:
+    """Stands in for the view's logger: which levels were used, for what."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def __getattr__(self, level: str) -> Any:
+        return lambda event, **_: self.lines.append((level, event))
+
+
+async def test_a_client_that_disconnects_mid_body_is_an_info_line_not_an_error(
+    gql: GraphQL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = Recorder()
+    monkeypatch.setattr("jewgo.gateway.view.log", recorder)
+    messages: Iterator[Message] = iter(
+        [
+            {"type": "http.request", "body": b'{"query": "{ __ty', "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return next(messages)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
+        "root_path": "", "headers": [(b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+    await gql.app(scope, receive, send)
+    assert ("info", "client disconnected") in recorder.lines
+    assert not [line for line in recorder.lines if line[0] in ("error", "exception")]

@@ -13,7 +13,7 @@ from jewgo.gateway import health
 from jewgo.gateway.logs import configure
 from jewgo.gateway.metrics import metrics_endpoint
 from jewgo.gateway.middleware import BodyLimit, RequestIds
-from jewgo.gateway.settings import Settings
+from jewgo.gateway.settings import Settings, load_settings
 from jewgo.gateway.view import GatewayView
 from jewgo.gateway.wiring import Services, bootstrap
 
@@ -30,7 +30,7 @@ def create_app(
 
     `environ` holds the flag environment variables (API_V4_…); os.environ when omitted.
     """
-    settings = settings or Settings()
+    settings = settings or load_settings()
     configure(settings.log_level, settings.log_format)
     services = services or bootstrap(settings, environ)
 
@@ -77,4 +77,4 @@ def create_app(
 
 def app_from_environment() -> Starlette:
     """For `uvicorn --factory` and `jewgo serve` workers: settings from the environment."""
-    return create_app(Settings())
+    return create_app(load_settings())

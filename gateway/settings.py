@@ -1,13 +1,25 @@
-"""Settings: one typed object from the environment (or handed in by tests)."""
+"""Settings: one typed object from the environment (or handed in by tests).
+
+A setting that is refused is named with the rule it breaks, never with its value (it may
+be a secret): `load_settings` turns pydantic's errors into such lines.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Off in production unless set explicitly (GRAPHIQL=true, INTROSPECTION=true).
+_DEVELOPMENT_ONLY = ("graphiql", "introspection")
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names each setting and its rule."""
 
 
 def default_data_dir() -> Path:
@@ -93,14 +105,38 @@ class Settings(BaseSettings):
     metrics_retention_seconds: int = Field(default=3 * 3600, ge=60)
     metrics_flush_seconds: float = Field(default=1.0, gt=0)
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _production_defaults(cls, data: Any) -> Any:
+        """In production, GraphiQL and introspection are off unless set explicitly."""
+        if not isinstance(data, dict):
+            return data
+        given = {str(key).lower(): value for key, value in data.items()}
+        if str(given.get("environment", "")).strip().lower() == "production":
+            for name in _DEVELOPMENT_ONLY:
+                if name not in given:
+                    data = {**data, name: False}
+        return data
+
     @model_validator(mode="after")
-    def _production_is_explicit(self) -> Settings:
+    def _safe(self) -> Settings:
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else None
+        if secret is not None and not secret.strip():
+            raise ValueError("JWT_SECRET must not be empty (unset it to generate one)")
         if self.environment == "production":
-            secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
-            if len(secret) < 32:
+            if secret is None or len(secret.strip()) < 32:
                 raise ValueError("production needs JWT_SECRET of at least 32 characters")
             if not self.database_url:
                 raise ValueError("production needs DATABASE_URL (PostgreSQL)")
+            if self.embedded:
+                raise ValueError("production needs PostgreSQL, not SQLite, in DATABASE_URL")
+            if self.faults:
+                raise ValueError("FAULTS (fault drills) are refused in production")
         return self
 
     @property
@@ -113,3 +149,20 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.database.startswith("sqlite")
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    """One error as `SETTING: rule`, without the value pydantic would echo."""
+    location = ".".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{location.upper()}: {message}" if location else message
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings from the environment (and `values`); SettingsError naming each refused
+    setting and its rule, never its value."""
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        errors = [_describe(error) for error in exc.errors(include_input=False)]
+        raise SettingsError("; ".join(errors)) from None

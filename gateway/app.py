@@ -9,7 +9,7 @@ import structlog
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from jewgo.gateway import health
+from jewgo.gateway import health, internal
 from jewgo.gateway.logs import configure
 from jewgo.gateway.metrics import metrics_endpoint
 from jewgo.gateway.middleware import BodyLimit, RequestIds
@@ -34,9 +34,22 @@ def create_app(
     configure(settings.log_level, settings.log_format)
     services = services or bootstrap(settings, environ)
 
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    operators = [
+        Route("/ready", internal.behind_token(services.readiness.ready, token)),
+        Route("/metrics", internal.behind_token(metrics_endpoint(services.flags), token)),
+    ]
+    listener = (
+        internal.InternalListener(operators, settings.host, settings.metrics_port)
+        if settings.metrics_port is not None
+        else None
+    )
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.start()
+        if listener is not None:
+            await listener.start()
         log.info(
             "gateway started",
             database=services.engine.url.render_as_string(hide_password=True),
@@ -46,6 +59,8 @@ def create_app(
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             await services.close()
 
     view = GatewayView(
@@ -62,8 +77,7 @@ def create_app(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
             Route("/health", health.health),
-            Route("/ready", services.readiness.ready),
-            Route("/metrics", metrics_endpoint(services.flags)),
+            *(operators if listener is None else []),
         ],
         lifespan=lifespan,
     )

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="/metrics and /ready on a port of their own."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="/metrics and /ready only with `Authorization: Bearer <it>`."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
@@ -128,6 +134,8 @@ class Settings(BaseSettings):
         secret = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else None
         if secret is not None and not secret.strip():
             raise ValueError("JWT_SECRET must not be empty (unset it to generate one)")
+        if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
+            raise ValueError("METRICS_TOKEN needs at least 16 characters")
         if self.environment == "production":
             if secret is None or len(secret.strip()) < 32:
                 raise ValueError("production needs JWT_SECRET of at least 32 characters")
@@ -137,6 +145,11 @@ class Settings(BaseSettings):
                 raise ValueError("production needs PostgreSQL, not SQLite, in DATABASE_URL")
             if self.faults:
                 raise ValueError("FAULTS (fault drills) are refused in production")
+            if self.metrics_port is None and self.metrics_token is None:
+                raise ValueError(
+                    "production needs METRICS_PORT or METRICS_TOKEN: /metrics and /ready "
+                    "show flag stages, hosts and pids"
+                )
         return self
 
     @property

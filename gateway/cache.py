@@ -3,8 +3,9 @@ Redis is unreachable.
 
 A circuit breaker keeps a dead Redis off the request path: the first failure (or a
 timeout of REDIS_TIMEOUT_SECONDS) opens it and requests use memory; after
-CACHE_RETRY_SECONDS one request tries Redis again. Invalidations that could not reach
-Redis are not lost: the namespace is flushed before Redis is trusted again. While on the
+CACHE_RETRY_SECONDS a recovery tries Redis again, off the request path. Invalidations
+that could not reach Redis are not lost: the namespace is flushed before Redis is
+trusted again. While on the
 fallback, memory entries live at most CACHE_FALLBACK_TTL_SECONDS, because the other
 instances' writes cannot reach this memory.
 """
@@ -12,6 +13,8 @@ instances' writes cannot reach this memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +30,8 @@ log = structlog.get_logger("jewgo.cache")
 T = TypeVar("T")
 
 _MISSING = object()
+# A flush after missed invalidations runs off the request path; it may take this long.
+RECOVERY_FLUSH_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,12 @@ class Breaker:
     def allows_redis(self) -> bool:
         return self.open_since is None or self.clock() >= self.retry_at
 
+    def reset(self) -> None:
+        """Closed again: Redis answers and has caught up."""
+        self.open_since = None
+        self.retry_at = 0.0
+        self.missed_invalidations = False
+
     def trip(self) -> None:
         now = self.clock()
         if self.open_since is None:
@@ -74,67 +85,107 @@ class TieredCache:
         fallback_ttl: float = 10.0,
         memory_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        breaker: Breaker | None = None,
     ) -> None:
+        """`breaker`: shared with the other users of the same Redis (the rate limit), so
+        that one of them meeting a dead Redis keeps all of them off it."""
         self._redis = RedisStore(redis, namespace) if redis is not None else None
         self.memory = MemoryStore(memory_entries, clock)
         self._timeout = timeout
         self._fallback_ttl = fallback_ttl
-        self.breaker = Breaker(retry_seconds, clock)
+        self.breaker = breaker or Breaker(retry_seconds, clock)
         self._recovering = asyncio.Lock()
+        self._recovery: asyncio.Task[bool] | None = None
 
     @property
     def status(self) -> tuple[str, str]:
-        """(`ok` | `degraded`, detail) for readiness."""
+        """(`ok` | `degraded`, detail) for readiness, as the breaker knows it."""
         if self._redis is None:
             return "ok", "in-memory LRU (no REDIS_URL)"
         if self.breaker.is_open:
             return "degraded", "Redis unreachable; serving from the in-memory fallback"
         return "ok", "Redis"
 
+    def unreachable(self) -> None:
+        """Redis is known to be away (readiness could not reach it): requests use memory
+        from now on instead of each paying a timeout to find out."""
+        if self._redis is not None and not self.breaker.is_open:
+            self.breaker.trip()
+            log.warning("redis cache unreachable; using memory")
+
+    def _fall_back(self, invalidation: bool) -> object:
+        CACHE_FALLBACKS.inc()
+        if invalidation:
+            self.breaker.missed_invalidations = True
+        return _MISSING
+
     async def _on_redis(
         self, operation: Callable[[RedisStore], Awaitable[T]], *, invalidation: bool = False
     ) -> T | object:
-        """Run on Redis if the breaker allows; `_MISSING` means: use memory instead."""
-        if self._redis is None or not self.breaker.allows_redis():
-            if self._redis is not None:
-                CACHE_FALLBACKS.inc()
-                if invalidation:
-                    self.breaker.missed_invalidations = True
+        """Run on Redis if the breaker allows; `_MISSING` means: use memory instead.
+
+        No request ever waits for Redis longer than one REDIS_TIMEOUT_SECONDS: while the
+        breaker is open requests use memory at once, and when a retry is due the request
+        that finds it out starts a recovery off the request path and uses memory too."""
+        if self._redis is None:
             return _MISSING
         if self.breaker.is_open:
-            # Half-open: Redis gets one try; on success, catch up before trusting it.
-            async with self._recovering:
-                if self.breaker.is_open and not await self._recover():
-                    CACHE_FALLBACKS.inc()
-                    if invalidation:
-                        self.breaker.missed_invalidations = True
-                    return _MISSING
+            if self.breaker.allows_redis():
+                self.start_recovery()
+            return self._fall_back(invalidation)
         try:
             async with asyncio.timeout(self._timeout):
                 return await operation(self._redis)
         except Exception as exc:  # down, timed out, refused: memory serves meanwhile
             self.breaker.trip()
-            if invalidation:
-                self.breaker.missed_invalidations = True
-            CACHE_FALLBACKS.inc()
             log.warning("redis cache unavailable; using memory", error=type(exc).__name__)
-            return _MISSING
+            return self._fall_back(invalidation)
 
-    async def _recover(self) -> bool:
-        assert self._redis is not None
-        try:
-            async with asyncio.timeout(self._timeout * 4):
-                if self.breaker.missed_invalidations:
-                    removed = await self._redis.flush()
+    def start_recovery(self) -> None:
+        """Try Redis again in the background (once at a time)."""
+        if self._recovery is None or self._recovery.done():
+            # A context of its own: the request that noticed must not carry its work.
+            self._recovery = asyncio.create_task(
+                self.recover(), name="cache-recovery", context=contextvars.Context()
+            )
+
+    async def recover(self) -> bool:
+        """Try Redis again: ping, then catch up on the invalidations it missed (flush this
+        namespace) before trusting it; whether the breaker is closed afterwards."""
+        if self._redis is None or not self.breaker.is_open:
+            return True
+        async with self._recovering:  # one recovery at a time; later callers see its result
+            if not self.breaker.is_open:
+                return True
+            try:
+                async with asyncio.timeout(self._timeout * 4):
+                    await self._redis.ping()
+                for _ in range(3):  # writes during a flush are missed again: flush again
+                    if not self.breaker.missed_invalidations:
+                        break
+                    self.breaker.missed_invalidations = False
+                    async with asyncio.timeout(RECOVERY_FLUSH_SECONDS):
+                        removed = await self._redis.flush()
                     log.info("redis cache flushed after missed invalidations", removed=removed)
-        except Exception:
-            self.breaker.trip()
-            return False
-        self.breaker = Breaker(self.breaker.retry_seconds, self.breaker.clock)
-        # What memory learnt while Redis was away may be stale for other instances' writes.
-        self.memory.clear()
-        log.info("redis cache back in use")
-        return True
+                else:
+                    raise TimeoutError("invalidations keep being missed")
+            except Exception as exc:
+                self.breaker.missed_invalidations = True
+                self.breaker.trip()
+                log.warning("redis cache still unavailable", error=type(exc).__name__)
+                return False
+            self.breaker.reset()
+            # What memory learnt while Redis was away may be stale for other instances' writes.
+            self.memory.clear()
+            log.info("redis cache back in use")
+            return True
+
+    async def close(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+            self._recovery = None
 
     async def get_many(self, keys: Sequence[str]) -> list[Any | None]:
         found = await self._on_redis(lambda store: store.get_many(keys))

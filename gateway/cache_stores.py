@@ -102,6 +102,9 @@ class RedisStore:
     def _key(self, key: str) -> str:
         return self._prefix + key
 
+    async def ping(self) -> None:
+        await self._redis.ping()
+
     async def get_many(self, keys: Sequence[str]) -> list[Any | None]:
         if not keys:
             return []

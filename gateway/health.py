@@ -85,11 +85,22 @@ class Readiness:
             return Component("redis", "down", f"{type(exc).__name__}; flags poll, cache in memory")
         return Component("redis", "ok", "pub/sub, cache and fleet metrics")
 
-    async def components(self) -> list[Component]:
+    async def _cache_component(self, redis: Component | None) -> Component:
+        """The cache as it is, not only as the breaker last saw it: a Redis that answers
+        again is tried now (which may close the breaker), and one that does not makes
+        the cache degraded even before any request has met it."""
+        if redis is not None and redis.status == "ok" and self._cache.breaker.is_open:
+            await self._cache.recover()
+        if redis is not None and redis.status != "ok":
+            self._cache.unreachable()
         status, detail = self._cache.status
+        return Component("cache", status, detail)
+
+    async def components(self) -> list[Component]:
+        redis = await self._redis_component()
         found = [
             await self._database(),
-            Component("cache", status, detail),
+            await self._cache_component(redis),
             self._flag_snapshot(),
             Component(
                 "rollouts",
@@ -99,7 +110,6 @@ class Readiness:
                 else "standby (another instance holds the controller lease)",
             ),
         ]
-        redis = await self._redis_component()
         return [*found, redis] if redis is not None else found
 
     async def ready(self, request: Request) -> JSONResponse:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 import structlog
 from redis.asyncio import Redis
 
+from jewgo.gateway.cache import Breaker
+
 log = structlog.get_logger("jewgo.ratelimit")
 WINDOW_SECONDS = 60
 
@@ -29,15 +31,19 @@ class RateLimiter:
         timeout: float = 0.25,
         retry_seconds: float = 5.0,
         clock: Callable[[], float] = time.time,
+        breaker: Breaker | None = None,
+        retry: Callable[[], None] | None = None,
     ) -> None:
+        """`breaker` is shared with the cache (one dead Redis keeps both off it) and
+        `retry` starts the cache's recovery when the breaker is due to try Redis again."""
         self.limit = limit_per_minute
         self._redis = redis
         self._prefix = f"{namespace}:rl"
         self._timeout = timeout
-        self._retry = retry_seconds
         self._clock = clock
         self._local: dict[tuple[int, str], int] = {}
-        self._redis_back_at = 0.0
+        self._breaker = breaker or Breaker(retry_seconds)
+        self._retry = retry
 
     @property
     def enabled(self) -> bool:
@@ -55,8 +61,14 @@ class RateLimiter:
         return count <= self.limit, retry_after
 
     async def _count_in_redis(self, window: int, client: str, now: float) -> int | None:
-        if self._redis is None or now < self._redis_back_at:
+        if self._redis is None:
             return None
+        if self._breaker.is_open:
+            if not self._breaker.allows_redis():
+                return None
+            if self._retry is not None:  # the cache's recovery tries Redis, off this path
+                self._retry()
+                return None
         key = f"{self._prefix}:{window}:{client}"
         try:
             async with asyncio.timeout(self._timeout):
@@ -64,9 +76,11 @@ class RateLimiter:
                 pipe.incr(key)
                 pipe.expire(key, WINDOW_SECONDS * 2)
                 count, _ = await pipe.execute()
+            if self._breaker.is_open:  # our own half-open try succeeded
+                self._breaker.reset()
             return int(count)
         except Exception as exc:  # count here meanwhile; try Redis again later
-            self._redis_back_at = now + self._retry
+            self._breaker.trip()
             log.warning(
                 "rate limit counters unavailable; counting locally", error=type(exc).__name__
             )

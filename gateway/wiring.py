@@ -25,7 +25,7 @@ from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
-from jewgo.gateway.cache import TieredCache
+from jewgo.gateway.cache import Breaker, TieredCache
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
@@ -72,6 +72,7 @@ class Services:
         await self.controller.stop()
         await self.metrics.stop()
         await self.flags.stop()
+        await self.cache.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
@@ -107,8 +108,12 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         channel=f"{namespace}:flags",
         poll_seconds=settings.flag_poll_seconds,
     )
+    # One breaker for every request-path user of Redis: whoever meets a dead Redis first
+    # keeps the others off it, so no request waits on Redis more than once.
+    breaker = Breaker(settings.cache_retry_seconds)
     cache = TieredCache(
         redis,
+        breaker=breaker,
         namespace=namespace,
         timeout=settings.redis_timeout_seconds,
         retry_seconds=settings.cache_retry_seconds,
@@ -190,6 +195,8 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         redis,
         namespace=namespace,
         timeout=settings.redis_timeout_seconds,
+        breaker=breaker,
+        retry=cache.start_recovery,
     )
     return Services(
         settings=settings,

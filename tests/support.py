@@ -266,8 +266,18 @@ class RedisProcess:
                 time.sleep(0.02)
         raise TimeoutError("redis-server did not start")
 
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers (a hung Redis)."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)  # a frozen process cannot die
             self._process.kill()
             self._process.wait(timeout=5)
         self._process = None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
+from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from tests.conftest import V4_EVERYWHERE
 from tests.support import (
@@ -191,8 +195,70 @@ async def test_no_request_fails_while_redis_dies_and_the_cache_returns_after(
             return await cache_status() == "ok"
 
         await eventually(back_on_redis)
+        third += await burst(20)
         assert all(not r.errors for r in third)
         assert own_redis.keys() > 0  # the cache is in Redis again
+
+
+WAITED: ContextVar[list[float] | None] = ContextVar("waited_on_redis", default=None)
+
+
+@pytest.fixture
+def redis_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adds the seconds each Redis call takes to the list in WAITED (one per request)."""
+    for owner in (Redis, Pipeline):
+        method = "execute_command" if owner is Redis else "execute"
+        real = getattr(owner, method)
+
+        async def timed(self: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            started = time.monotonic()
+            try:
+                return await _real(self, *args, **kwargs)
+            finally:
+                waits = WAITED.get()
+                if waits is not None:
+                    waits.append(time.monotonic() - started)
+
+        monkeypatch.setattr(owner, method, timed)
+
+
+@pytest.mark.usefixtures("redis_waits")
+async def test_a_frozen_redis_holds_no_request_longer_than_its_timeout(
+    fresh_db: Database, data_dir: Path, own_redis: RedisProcess, namespace: str
+) -> None:
+    timeout = 0.2
+    async with gateway_client(
+        fresh_db, data_dir, CACHED_V4, redis_url=own_redis.url, redis_namespace=namespace,
+        cache_retry_seconds=0.3, redis_timeout_seconds=timeout,
+    ) as gql:  # fmt: skip
+        for n in range(10):
+            (await gql(PAGE, {"id": str(n + 1)})).ok()
+        own_redis.freeze()
+        per_request: list[float] = []
+        try:
+            deadline = time.monotonic() + 2.0  # several retries of the breaker
+
+            async def client(n: int) -> None:
+                while time.monotonic() < deadline:
+                    waits: list[float] = []
+                    WAITED.set(waits)  # this task's requests (the ASGI app runs in it)
+                    reply = await gql(PAGE if n % 2 else RESTAURANT, {"id": str(n + 1)})
+                    assert reply.status == 200 and not reply.errors, reply.body
+                    per_request.append(sum(waits))
+
+            await asyncio.gather(*(client(n) for n in range(4)))
+        finally:
+            own_redis.thaw()
+        longest = max(per_request)
+        print(f"\n{len(per_request)} requests; the longest wait on Redis: {longest * 1000:.0f} ms")
+        # At most one Redis call per request meets the timeout (plus the loop's own delay).
+        assert longest < timeout + 0.15, longest
+
+        async def recovered() -> bool:
+            ready = (await gql.http.get("/ready")).json()
+            return bool({c["name"]: c["status"] for c in ready["components"]}["cache"] == "ok")
+
+        await eventually(recovered)
 
 
 async def test_moderators_pending_reviews_are_not_served_to_others_from_the_cache(

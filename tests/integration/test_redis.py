@@ -9,9 +9,9 @@ import pytest
 from redis.asyncio import Redis
 
 from jewgo.flags.metrics import Observation, WindowMetrics
-from jewgo.gateway.cache import Breaker, TieredCache
+from jewgo.gateway.cache import TieredCache
 from jewgo.gateway.cache_stores import RedisStore
-from tests.support import RedisProcess, free_port
+from tests.support import RedisProcess, eventually, free_port
 
 
 @pytest.fixture
@@ -80,7 +80,13 @@ async def test_missed_invalidations_are_caught_up_before_redis_is_trusted_again(
     own_redis.start()  # an empty Redis would forget anyway; refill it as if it had kept data
     await RedisStore(client, namespace).add_many({"r:1": "stale"}, ttl=600)
     assert await cache.get_many(["r:1"]) == [None]  # the breaker is open: memory, forgotten
-    now[0] += 5  # the breaker lets one call try Redis again
+    now[0] += 5  # a retry is due: a recovery starts, off the request path
+    assert await cache.get_many(["r:1"]) == [None]  # memory meanwhile: forgotten
+
+    async def recovered() -> bool:
+        return cache.status[0] == "ok"
+
+    await eventually(recovered)
     assert await cache.get_many(["r:1"]) == [None]  # flushed, not stale
     assert cache.status[0] == "ok"
     await client.aclose()
@@ -126,7 +132,7 @@ async def test_a_page_is_stored_only_where_its_generation_was_read(
     assert cache.memory.get_listed("restaurants", "rl:a") == (0, None)
 
     stamp, _ = await cache.get_listed("restaurants", "rl:b")  # read from memory
-    cache.breaker = Breaker(60)  # Redis is back before the page is stored
+    cache.breaker.reset()  # Redis is back before the page is stored
     await cache.put_listed("rl:b", stamp, ["page"], ttl=60)
     assert await RedisStore(redis, namespace).get_listed("restaurants", "rl:b") == (0, None)
     assert cache.memory.get_listed("restaurants", "rl:b") == (0, ["page"])

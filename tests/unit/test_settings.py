@@ -39,6 +39,11 @@ def test_a_bad_value_names_its_setting_and_rule_without_the_value() -> None:
         ({"jwt_secret": SECRET}, "production needs DATABASE_URL"),
         ({"jwt_secret": SECRET, "database_url": "sqlite+aiosqlite:///x.db"}, "not SQLite"),
         ({"jwt_secret": SECRET, "database_url": PG, "faults": "restaurants.v4:error=1"}, "FAULTS"),
+        ({"jwt_secret": SECRET, "database_url": PG}, "METRICS_PORT or METRICS_TOKEN"),
+        (
+            {"jwt_secret": SECRET, "database_url": PG, "metrics_token": "short"},
+            "METRICS_TOKEN needs at least 16",
+        ),
     ],
 )
 def test_production_refuses(values: dict[str, str], rule: str) -> None:
@@ -55,10 +60,11 @@ def test_an_empty_secret_is_refused_everywhere(secret: str) -> None:
 def test_production_turns_graphiql_and_introspection_off_unless_set_explicitly(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    quiet = load_settings(environment="production", jwt_secret=SECRET, database_url=PG)
+    production = {"environment": "production", "jwt_secret": SECRET, "database_url": PG}
+    quiet = load_settings(**production, metrics_port=9100)
     assert (quiet.graphiql, quiet.introspection) == (False, False)
     monkeypatch.setenv("GRAPHIQL", "true")
-    chosen = load_settings(environment="production", jwt_secret=SECRET, database_url=PG)
+    chosen = load_settings(**production, metrics_port=9100)
     assert (chosen.graphiql, chosen.introspection) == (True, False)
     assert load_settings().graphiql is True  # development keeps both on
 

@@ -17,10 +17,18 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# npm clients the tests run against a live gateway, pinned by the committed lock file.
+# Without npm they are not installed (their tests skip, or fail with REQUIRE_SERVICES=1).
+CLIENTS := tests/clients
+$(CLIENTS)/node_modules/.package-lock.json: $(CLIENTS)/package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix $(CLIENTS) --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the tests of npm clients will not run"; fi
+
 run: $(VENV)/.installed
 	$(BIN)/jewgo serve
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -28,7 +36,7 @@ test: $(VENV)/.installed-test
 
 # While editing: unit, integration and the end-to-end tests on SQLite, without the tests
 # that start server processes or need PostgreSQL (`make test` runs everything).
-quick: $(VENV)/.installed-test
+quick: $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q -m "not slow and not postgres"
 
 # Benchmarks against the local PostgreSQL and Redis; rewrites bench/RESULTS.md.

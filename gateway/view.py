@@ -1,19 +1,24 @@
 """The GraphQL endpoint: Strawberry's ASGI view, with a door for each concern.
 
-Per request: `Identifier` says who calls, `RequestDecisions` what the flags decide,
-`ContextFactory` builds the context, and `Accounting` records the outcome once. The view
-itself only refuses malformed HTTP GraphQL-shaped and cleans up.
+Per HTTP request: `Identifier` says who calls and `RequestDecisions` what the flags
+decide, once. Each operation (one, or each of a batch) gets a context of its own from
+`ContextFactory` (its own request id, versions, errors) and is recorded by `Accounting`
+once. The view itself negotiates the media type, refuses malformed HTTP GraphQL-shaped
+and cleans up.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 import structlog
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -26,10 +31,10 @@ from jewgo.db.engine import STATEMENTS
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.sync import Flags
-from jewgo.gateway import bodies
+from jewgo.gateway import bodies, media
 from jewgo.gateway.accounting import Accounting, Operation
 from jewgo.gateway.context import ContextFactory
-from jewgo.gateway.identity import Identifier
+from jewgo.gateway.identity import Identifier, Identity
 from jewgo.gateway.middleware import BodyTooLarge
 from jewgo.schema.context import Context
 from jewgo.schema.errors import INTERNAL, MASKED_MESSAGE, coded
@@ -47,6 +52,17 @@ class AsciiJSONResponse(JSONResponse):
 
 class TooManyOperations(Exception):
     """A batch over MAX_BATCH_SIZE."""
+
+
+@dataclass
+class Executed:
+    """One operation of an HTTP request, as run: what accounting records of it."""
+
+    context: Context
+    sent: GraphQLRequestData
+    seconds: float = 0.0
+    statements: int = 0
+    data: Any = None
 
 
 class GatewayView(GraphQL[Context, None]):
@@ -75,6 +91,8 @@ class GatewayView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope, receive)
+        request.state.media = media.negotiate(request.headers.get("accept"))
+        request.state.executed = []
         started = time.perf_counter()
         statements = [0]
         counting = STATEMENTS.set(statements)
@@ -111,12 +129,15 @@ class GatewayView(GraphQL[Context, None]):
         extensions: dict[str, Any] = {"code": code}
         if status >= 500:
             extensions = {"code": INTERNAL, "requestId": request_id}
-        body = {
+        body: dict[str, Any] = {
             "data": None,
             "errors": [{"message": reason, "extensions": extensions}],
             "extensions": {"requestId": request_id},
         }
-        return AsciiJSONResponse(body, status_code=status)
+        kind = getattr(request.state, "media", media.JSON)
+        if kind == media.GRAPHQL_RESPONSE:
+            del body["data"]  # a request error: nothing was executed
+        return AsciiJSONResponse(body, status_code=status, media_type=kind)
 
     def _account(
         self, request: Request, response: Response | None, seconds: float, statements: int
@@ -124,23 +145,39 @@ class GatewayView(GraphQL[Context, None]):
         context: Context | None = getattr(request.state, "context", None)
         if context is None or request.method not in ("GET", "POST"):
             return
-        if request.method == "GET" and context.operation_type is None and not context.error_codes:
+        executed: list[Executed] = request.state.executed
+        if request.method == "GET" and not executed and not context.error_codes:
             return  # GraphiQL's page, not an operation
-        sent = getattr(request.state, "operation", None)
-        operation = None
-        if isinstance(sent, GraphQLRequestData):
-            operation = Operation(sent.query, sent.variables, getattr(request.state, "data", None))
-        self._accounting.request(
-            context,
-            status=response.status_code if response is not None else 500,
-            seconds=seconds,
-            statements=statements,
-            operation=operation,
-        )
+        status = response.status_code if response is not None else 500
+        if len(executed) <= 1:  # one operation: the whole HTTP request is its measure
+            run = executed[0] if executed else None
+            self._accounting.request(
+                context if run is None else run.context,
+                status=status,
+                seconds=seconds,
+                statements=statements,
+                operation=self._operation(run),
+            )
+            return
+        for run in executed:  # a batch: each operation on its own
+            self._accounting.request(
+                run.context,
+                status=status,
+                seconds=run.seconds,
+                statements=run.statements,
+                operation=self._operation(run),
+            )
+
+    @staticmethod
+    def _operation(run: Executed | None) -> Operation | None:
+        if run is None:
+            return None
+        return Operation(run.sent.query, run.sent.variables, run.data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         db = RequestDatabase(self._contexts.engine)
         request.state.db = db
+        request.state.sub_response = response
         request_id: str = request.state.request_id
         snapshot = self._flags.snapshot
         identity = await self._identifier.identify(
@@ -153,15 +190,21 @@ class GatewayView(GraphQL[Context, None]):
         if identity.retry_after is not None:
             response.status_code = 429
             response.headers["Retry-After"] = str(identity.retry_after)
-        context = self._contexts.build(
-            db,
-            request_id=request_id,
-            viewer=identity.viewer,
-            decisions=RequestDecisions(snapshot, identity.subject, identity.forced),
-            refusal=identity.refusal,
-        )
+        request.state.identity = identity
+        request.state.decisions = RequestDecisions(snapshot, identity.subject, identity.forced)
+        context = self._context(request, request_id)
         request.state.context = context
         return context
+
+    def _context(self, request: Request | WebSocket, request_id: str) -> Context:
+        identity: Identity = request.state.identity
+        return self._contexts.build(
+            request.state.db,
+            request_id=request_id,
+            viewer=identity.viewer,
+            decisions=request.state.decisions,
+            refusal=identity.refusal,
+        )
 
     async def execute_operation(
         self,
@@ -172,15 +215,50 @@ class GatewayView(GraphQL[Context, None]):
         root_value: None,
         sub_response: Any,
     ) -> Any:
-        request.state.operation = request_data  # for the shadow, after the response
-        return await super().execute_operation(
-            request=request,
-            request_adapter=request_adapter,
-            request_data=request_data,
-            context=context,
-            root_value=root_value,
-            sub_response=sub_response,
-        )
+        request.state.results = {}
+
+        async def one(run: Executed, *, batched: bool) -> ExecutionResult:
+            # A batch's operations count their own statements (each runs in a task of its
+            # own); a lone operation is measured by the whole HTTP request.
+            counted = [0]
+            counting = STATEMENTS.set(counted) if batched else None
+            started = time.perf_counter()
+            try:
+                result = await self.execute_single(
+                    request=request,
+                    request_adapter=request_adapter,
+                    sub_response=sub_response,
+                    context=run.context,
+                    root_value=root_value,
+                    request_data=run.sent,
+                )
+            except HTTPException as exc:
+                if not batched:
+                    raise
+                # In a batch, one operation's refusal is its own result, not the batch's.
+                error = GraphQLError(exc.reason, extensions={"code": "BAD_USER_INPUT"})
+                run.context.error_codes.append("BAD_USER_INPUT")
+                extensions = {"requestId": run.context.request_id, "versions": {}}
+                result = ExecutionResult(data=None, errors=[error], extensions=extensions)
+            finally:
+                run.seconds = time.perf_counter() - started
+                if counting is not None:
+                    run.statements = counted[0]
+                    STATEMENTS.reset(counting)
+            request.state.results[id(result)] = run
+            return result
+
+        if not isinstance(request_data, list):
+            run = Executed(context, request_data)
+            request.state.executed.append(run)
+            return await one(run, batched=False)
+        request_id = request.state.request_id
+        runs = [
+            Executed(self._context(request, f"{request_id}:{n}"), sent)
+            for n, sent in enumerate(request_data, start=1)
+        ]
+        request.state.executed.extend(runs)
+        return await asyncio.gather(*(one(run, batched=True) for run in runs))
 
     def decode_json(self, data: str | bytes) -> object:
         return bodies.decode(data, max_depth=self._max_json_depth)
@@ -202,13 +280,36 @@ class GatewayView(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        request.state.data = result.data
+        run: Executed | None = getattr(request.state, "results", {}).get(id(result))
+        context: Context | None = run.context if run else getattr(request.state, "context", None)
+        if run is not None:
+            run.data = result.data
         if result.errors:
             # Errors raised around execution (a failing extension hook) skip ErrorCodes.
-            context: Context | None = getattr(request.state, "context", None)
             codes = context.error_codes if context is not None else []
             details = context.detailed_errors if context is not None else False
-            result.errors = [
-                coded(e, request.state.request_id, codes, details=details) for e in result.errors
-            ]
-        return await super().process_result(request, result)
+            request_id = context.request_id if context is not None else request.state.request_id
+            result.errors = [coded(e, request_id, codes, details=details) for e in result.errors]
+        processed = await super().process_result(request, result)
+        if request.state.media == media.GRAPHQL_RESPONSE and media.is_request_error(processed):
+            processed.pop("data", None)
+            if len(request.state.executed) <= 1:
+                request.state.sub_response.status_code = 400
+        return processed
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        kind = getattr(sub_response, "graphql_media", media.JSON)
+        response.headers["content-type"] = kind
+        return response
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.graphql_media = media.negotiate(  # type: ignore[attr-defined]
+            request.headers.get("accept")
+        )
+        return sub_response

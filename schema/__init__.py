@@ -20,7 +20,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from jewgo.schema.errors import ErrorCodes
-from jewgo.schema.guard import RequestGuard
+from jewgo.schema.guard import OperationChoice, RequestGuard
 from jewgo.schema.migration import MigrationMutation, MigrationQuery
 from jewgo.schema.mutation import DirectoryMutation
 from jewgo.schema.query import DirectoryQuery
@@ -59,6 +59,7 @@ def build_schema(
             lambda: ParserCache(maxsize=cache_size),
             lambda: ValidationCache(maxsize=cache_size),
             RequestGuard,
+            OperationChoice,
             TextSafety,
             *extensions,
             ErrorCodes,

@@ -26,7 +26,7 @@ class DirectoryQuery:
         where = (filter or RestaurantFilter()).to_domain()
         page = page_args(first, after, max_size=info.context.max_page_size)
         found = await info.context.router.restaurants().restaurant_list(where, order_by, page)
-        connection = Connection.of(found, Restaurant.of)
+        connection = Connection.of(found, Restaurant.of, after)
         await Restaurant.look_ahead(info, [edge.node for edge in connection.edges])
         return connection
 
@@ -46,7 +46,7 @@ class DirectoryQuery:
         where = (filter or ReviewFilter()).to_domain()
         page = page_args(first, after, max_size=info.context.max_page_size)
         found = await info.context.router.reviews().review_list(info.context.viewer, where, page)
-        return Connection.of(found, Review.of)
+        return Connection.of(found, Review.of, after)
 
     @strawberry.field
     async def review(self, info: Info, id: strawberry.ID) -> Review | None:
@@ -64,7 +64,7 @@ class DirectoryQuery:
         where = (filter or UserFilter()).to_domain()
         page = page_args(first, after, max_size=info.context.max_page_size)
         found = await info.context.router.users().user_list(info.context.viewer, where, page)
-        return Connection.of(found, User.of)
+        return Connection.of(found, User.of, after)
 
     @strawberry.field(description="ADMIN only.")
     async def user(self, info: Info, id: strawberry.ID) -> User | None:

@@ -20,14 +20,21 @@ T = TypeVar("T")
 D = TypeVar("D")
 
 
-@strawberry.type
+@strawberry.type(description="Relay's page info; pages go forward (first/after).")
 class PageInfo:
     has_next_page: bool
-    _end_cursor: strawberry.Private[Callable[[], str | None]]
+    has_previous_page: bool = strawberry.field(
+        description="Whether the page starts after a cursor, i.e. edges come before it."
+    )
+    _page: strawberry.Private[domain.Page[Any]]
 
     @strawberry.field
     def end_cursor(self) -> str | None:
-        return self._end_cursor()
+        return self._page.end_cursor
+
+    @strawberry.field(description="The cursor of the page's first edge; null when it is empty.")
+    def start_cursor(self) -> str | None:
+        return self._page.cursor(self._page.items[0]) if self._page.items else None
 
 
 @strawberry.type
@@ -53,11 +60,16 @@ class Connection(Generic[T]):
         return await self._total()
 
     @classmethod
-    def of(cls, page: domain.Page[D], node: Callable[[D], T]) -> Connection[T]:
+    def of(
+        cls, page: domain.Page[D], node: Callable[[D], T], after: str | None = None
+    ) -> Connection[T]:
+        """`after`: the cursor the page was asked to start after, if any."""
         cursor = page.cursor
         return cls(
             edges=[Edge(node=node(item), _item=item, _cursor=cursor) for item in page.items],
-            page_info=PageInfo(has_next_page=page.has_next, _end_cursor=lambda: page.end_cursor),
+            page_info=PageInfo(
+                has_next_page=page.has_next, has_previous_page=after is not None, _page=page
+            ),
             _total=page.total,
         )
 
@@ -172,7 +184,7 @@ class Restaurant:
         page = await context.router.reviews().restaurant_reviews(
             int(self.id), page_args(first, after, max_size=context.max_page_size)
         )
-        return Connection.of(page, Review.of)
+        return Connection.of(page, Review.of, after)
 
     @staticmethod
     async def look_ahead(info: Info, restaurants: Sequence[Restaurant]) -> None:
@@ -190,7 +202,7 @@ class Restaurant:
         outcomes = await settle(
             lambda: info.context.router.reviews().reviews_of_restaurants(ids, shape), len(ids)
         )
-        pages = [outcome.then(lambda p: Connection.of(p, Review.of)) for outcome in outcomes]
+        pages = [outcome.then(lambda p: Connection.of(p, Review.of, after)) for outcome in outcomes]
         for restaurant, page in zip(restaurants, pages, strict=True):
             restaurant._reviews[(first, after)] = page
         if path(wanted, "edges", "node", "author"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
@@ -19,7 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from jewgo.db import migrate, seed
 from jewgo.db.engine import create_engine
-from tests.support import Database, GraphQL, RedisProcess, gateway_client
+from tests.support import (
+    Database,
+    GraphQL,
+    RedisProcess,
+    Server,
+    base_env,
+    free_port,
+    gateway_client,
+    serving,
+)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -231,6 +241,24 @@ async def gql_rw(fresh_db: Database, version: str, data_dir: Path) -> AsyncItera
     """As `gql`, on a database of the test's own."""
     async with gateway_client(fresh_db, data_dir, environ_for(version), version) as client:
         yield client
+
+
+JEWGO = str(Path(sys.executable).parent / "jewgo")
+
+
+@pytest.fixture(scope="module")
+async def live_gateway(
+    templates: Templates, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Server]:
+    """A `jewgo serve` process on a seeded SQLite database of its own, for clients that
+    speak HTTP for real (npm packages, browsers)."""
+    root = tmp_path_factory.mktemp("live")
+    database = await clone("sqlite", templates, root)
+    port = free_port()
+    env = base_env(DATABASE_URL=database.url, DATA_DIR=str(root))
+    with serving([JEWGO, "serve", "--port", str(port), "--no-migrate"], env, root, port) as server:
+        yield server
+    await database.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -21,7 +21,11 @@ USER_FIELDS = "id name email role reviewCount createdAt"
 
 def page(fields: str) -> str:
     """The selection of a whole connection page with `fields` on each node."""
-    return "totalCount pageInfo { hasNextPage endCursor } edges { cursor node { " + fields + " } }"
+    return (
+        "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { "
+        + fields
+        + " } }"
+    )
 
 
 NESTED = RESTAURANT_FIELDS + " reviews(first: 3) { " + page(REVIEW_FIELDS) + " }"

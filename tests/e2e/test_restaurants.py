@@ -176,3 +176,29 @@ async def test_first_zero_gives_only_the_count(gql: GraphQL) -> None:
     assert page["edges"] == []
     assert page["pageInfo"] == {"hasNextPage": True, "endCursor": None}
     assert page["totalCount"] == seeded.restaurants_with("ACTIVE")
+
+
+async def test_page_info_has_relays_four_fields(gql: GraphQL) -> None:
+    query = """query($after: String) { restaurants(first: 3, after: $after) {
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor } } }"""
+    first = (await gql(query)).ok()["restaurants"]
+    info, cursors = first["pageInfo"], [e["cursor"] for e in first["edges"]]
+    assert info == {
+        "hasNextPage": True,
+        "hasPreviousPage": False,
+        "startCursor": cursors[0],
+        "endCursor": cursors[-1],
+    }
+    second = (await gql(query, {"after": info["endCursor"]})).ok()["restaurants"]
+    assert second["pageInfo"]["hasPreviousPage"] is True
+    assert second["pageInfo"]["startCursor"] == second["edges"][0]["cursor"]
+    empty = (
+        await gql(
+            '{ restaurants(filter: {city: "Nowhere"}) { pageInfo { startCursor endCursor hasPreviousPage } } }'
+        )
+    ).ok()
+    assert empty["restaurants"]["pageInfo"] == {
+        "startCursor": None,
+        "endCursor": None,
+        "hasPreviousPage": False,
+    }

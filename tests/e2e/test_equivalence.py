@@ -22,7 +22,8 @@ USER_FIELDS = "id name email role reviewCount createdAt"
 def page(fields: str) -> str:
     """The selection of a whole connection page with `fields` on each node."""
     return (
-        "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { "
+        "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } "
+        + "edges { cursor node { "
         + fields
         + " } }"
     )

@@ -192,11 +192,9 @@ async def test_page_info_has_relays_four_fields(gql: GraphQL) -> None:
     second = (await gql(query, {"after": info["endCursor"]})).ok()["restaurants"]
     assert second["pageInfo"]["hasPreviousPage"] is True
     assert second["pageInfo"]["startCursor"] == second["edges"][0]["cursor"]
-    empty = (
-        await gql(
-            '{ restaurants(filter: {city: "Nowhere"}) { pageInfo { startCursor endCursor hasPreviousPage } } }'
-        )
-    ).ok()
+    nowhere = """{ restaurants(filter: {city: "Nowhere"}) {
+      pageInfo { startCursor endCursor hasPreviousPage } } }"""
+    empty = (await gql(nowhere)).ok()
     assert empty["restaurants"]["pageInfo"] == {
         "startCursor": None,
         "endCursor": None,

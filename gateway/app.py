@@ -9,7 +9,8 @@ import structlog
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from jewgo.gateway import health, internal
+from jewgo.gateway import cors, health, internal
+from jewgo.gateway.cors import Cors
 from jewgo.gateway.logs import configure
 from jewgo.gateway.metrics import metrics_endpoint
 from jewgo.gateway.middleware import BodyLimit, RequestIds
@@ -83,8 +84,18 @@ def create_app(
     )
     app.state.services = services
     app.state.shadow = services.shadow
-    # Outermost first: every response has a request id, even a refused oversized body.
+    # The last added is the outermost: every response has a request id, even a refused
+    # oversized body, and a browser on an allowed origin can read a 413 or a 429 too.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.origins:
+        app.add_middleware(
+            Cors,
+            allow_origins=settings.origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["GET", "POST"],
+            allow_headers=cors.ALLOWED_HEADERS,
+            expose_headers=cors.EXPOSED_HEADERS,
+        )
     app.add_middleware(RequestIds)
     return app
 

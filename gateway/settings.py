@@ -7,6 +7,7 @@ be a secret): `load_settings` turns pydantic's errors into such lines.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +15,9 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
 # Off in production unless set explicitly (GRAPHIQL=true, INTROSPECTION=true).
 _DEVELOPMENT_ONLY = ("graphiql", "introspection")
 
@@ -59,6 +63,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins browsers may call from (`*`: any); none by default.",
+    )
+    cors_allow_credentials: bool = Field(
+        default=False, description="Let browsers send cookies; never together with `*`."
+    )
     graphiql: bool = True
     introspection: bool = True
     max_page_size: int = Field(default=100, ge=1, le=1000)
@@ -134,6 +145,14 @@ class Settings(BaseSettings):
         secret = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else None
         if secret is not None and not secret.strip():
             raise ValueError("JWT_SECRET must not be empty (unset it to generate one)")
+        if self.cors_allow_credentials and "*" in self.origins:
+            raise ValueError("CORS_ORIGINS of `*` cannot go with CORS_ALLOW_CREDENTIALS")
+        for origin in self.origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(
+                    "CORS_ORIGINS must list origins such as https://app.example.com "
+                    "(scheme, host, optional port; no path)"
+                )
         if self.metrics_token is not None and len(self.metrics_token.get_secret_value()) < 16:
             raise ValueError("METRICS_TOKEN needs at least 16 characters")
         if self.environment == "production":
@@ -158,6 +177,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'jewgo.db'}"
+
+    @property
+    def origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def embedded(self) -> bool:

@@ -24,7 +24,13 @@ from jewgo.resolvers.domain import (
 from jewgo.resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.loaders import Loaders
-from jewgo.resolvers.v4.memory import MemoryRepositories, MemoryReviews, MemoryUnitOfWork, Store
+from jewgo.resolvers.v4.memory import (
+    MemoryRepositories,
+    MemoryRestaurants,
+    MemoryReviews,
+    MemoryUnitOfWork,
+    Store,
+)
 from jewgo.resolvers.v4.services import V4Backend
 from tests import seeded
 
@@ -190,3 +196,40 @@ async def test_nested_reviews_of_a_page_load_in_one_batch(
         *(world.backend.reviews.restaurant_reviews(r.id, PageArgs(first=3)) for r in page.items)
     )
     assert calls == [[r.id for r in page.items]]
+
+
+@pytest.mark.xfail(strict=True, reason="the fake's DuplicateReview is not mapped to Conflict")
+async def test_a_duplicate_only_the_adapter_sees_conflicts_like_one_seen_before(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent request wrote the same review between the check and the insert."""
+    target = unreviewed(world.store, USER)
+    await world.backend.reviews.create_review(USER, NewReview(target, 5, "Great"))
+
+    async def not_yet(self: MemoryReviews, author_id: int, restaurant_id: int) -> None:
+        return None
+
+    monkeypatch.setattr(MemoryReviews, "by_author_and_restaurant", not_yet)
+    before, told = dict(world.store.reviews), list(world.changes.calls)
+    with pytest.raises(Conflict) as raised:
+        await world.backend.reviews.create_review(USER, NewReview(target, 1, "Again"))
+    assert raised.value.message == "You have already reviewed this restaurant"
+    assert (world.store.reviews, world.changes.calls) == (before, told)
+
+
+@pytest.mark.xfail(strict=True, reason="the fake writes a review of a missing restaurant")
+async def test_a_restaurant_deleted_while_it_is_reviewed_is_bad_input(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restaurant existed when checked and was gone by the insert."""
+
+    async def still_there(self: object, restaurant_id: int) -> bool:
+        return True
+
+    monkeypatch.setattr(MemoryRestaurants, "exists", still_there)
+    before = dict(world.store.reviews)
+    with pytest.raises(InvalidInput) as raised:
+        await world.backend.reviews.create_review(USER, NewReview(10**6, 5, "Gone"))
+    assert raised.value.message == "The restaurant no longer exists"
+    assert raised.value.fields == {"restaurantId": "no such restaurant"}
+    assert (world.store.reviews, world.changes.calls) == (before, [])

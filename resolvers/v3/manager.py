@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from jewgo.db.integrity import Violation, violation
 from jewgo.db.session import RequestDatabase
 from jewgo.resolvers import pagination, policy, validation
 from jewgo.resolvers.domain import (
@@ -32,7 +33,13 @@ from jewgo.resolvers.domain import (
     Viewer,
     now,
 )
-from jewgo.resolvers.errors import Conflict, InvalidInput, NotFound
+from jewgo.resolvers.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    already_reviewed,
+    restaurant_gone,
+)
 from jewgo.resolvers.ports import Change, ChangeSink
 from jewgo.resolvers.v3 import sql
 from jewgo.resolvers.v3.sql import select, statement
@@ -365,7 +372,7 @@ class LegacyDataManager:
                     {"r": data.restaurant_id, "a": viewer.id},
                 )
                 if duplicate.first() is not None:
-                    raise Conflict("You have already reviewed this restaurant")
+                    raise already_reviewed()
                 result = await tx.execute(
                     statement(
                         """INSERT INTO reviews (restaurant_id, author_id, rating, title, content,
@@ -603,8 +610,6 @@ class LegacyDataManager:
         )
 
 
-def _review_integrity_error(exc: IntegrityError) -> Exception:
-    message = str(exc.orig).lower()
-    if "unique" in message or "duplicate" in message:
-        return Conflict("You have already reviewed this restaurant")
-    return InvalidInput("The restaurant no longer exists", {"restaurantId": "no such restaurant"})
+def _review_integrity_error(exc: IntegrityError) -> DomainError:
+    """A concurrent duplicate, or the restaurant deleted meanwhile."""
+    return already_reviewed() if violation(exc) is Violation.UNIQUE else restaurant_gone()

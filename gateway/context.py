@@ -18,12 +18,11 @@ from jewgo.resolvers.domain import Version, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.router import Chooser, VersionRouter
 from jewgo.resolvers.v3.manager import LegacyDataManager
-from jewgo.resolvers.v4.cache import CachedRepositories
+from jewgo.resolvers.v4.cached_reads import CachedReads
 from jewgo.resolvers.v4.loaders import Loaders
-from jewgo.resolvers.v4.repositories import Repositories
+from jewgo.resolvers.v4.reads import Reads
 from jewgo.resolvers.v4.services import V4Backend
-from jewgo.resolvers.v4.sql import SqlRepositories
-from jewgo.resolvers.v4.unit_of_work import SqlUnitOfWork
+from jewgo.resolvers.v4.sql import SqlReads, SqlUnitOfWork
 from jewgo.resolvers.v4.validation import BasicChecks, StrictChecks
 from jewgo.schema.context import Context
 
@@ -46,11 +45,11 @@ def build_context(
     def on(flag: str) -> bool:
         return decide(snapshot, flag, subject).variant is Variant.V4
 
-    reads: Repositories = SqlRepositories(db.reads)
+    reads: Reads = SqlReads(db.reads)
     use_cache = cached() if cached is not None else on(CACHE)
     checks = StrictChecks() if on(VALIDATION) else BasicChecks()
     if use_cache:
-        reads = CachedRepositories(reads, services.cache, services.ttl)
+        reads = CachedReads(reads, services.cache, services.ttl)
     loaders = Loaders(reads)
     router = VersionRouter(
         chooser,

@@ -10,15 +10,12 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
-from jewgo.resolvers.domain import Author, Restaurant, Review
-from jewgo.resolvers.v4.repositories import Repositories
-
-# (restaurant id, how many) → (newest APPROVED reviews, APPROVED count)
-ReviewHead = tuple[list[Review], int]
+from jewgo.resolvers.domain import Author, Restaurant
+from jewgo.resolvers.v4.reads import Reads, ReviewHead
 
 
 class Loaders:
-    def __init__(self, reads: Repositories) -> None:
+    def __init__(self, reads: Reads) -> None:
         self._reads = reads
         self.restaurant = DataLoader[int, Restaurant | None](self._restaurants)
         self.author = DataLoader[int, Author | None](self._authors)

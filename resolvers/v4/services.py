@@ -37,7 +37,7 @@ from jewgo.resolvers.domain import (
 from jewgo.resolvers.errors import Conflict, InvalidInput, NotFound
 from jewgo.resolvers.ports import Change, ChangeSink
 from jewgo.resolvers.v4.loaders import Loaders
-from jewgo.resolvers.v4.repositories import Repositories, ReviewQuery
+from jewgo.resolvers.v4.reads import Reads, ReviewHead, ReviewQuery
 from jewgo.resolvers.v4.unit_of_work import UnitOfWork
 from jewgo.resolvers.v4.validation import BasicChecks, Checks
 
@@ -48,7 +48,7 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Enum) else value
 
 
-def _head_page(restaurant_id: int, head: tuple[list[Review], int], first: int) -> Page[Review]:
+def _head_page(restaurant_id: int, head: ReviewHead, first: int) -> Page[Review]:
     """A restaurant's first page of reviews from its cached head (newest `first + 1`)."""
     items, approved = head
 
@@ -68,7 +68,7 @@ def _decoded(after: str | None, kind: str, scope: str) -> tuple[Any, ...] | None
 class _Service:
     def __init__(
         self,
-        reads: Repositories,
+        reads: Reads,
         uow: UnitOfWorkFactory,
         loaders: Loaders,
         changes: ChangeSink,
@@ -392,7 +392,7 @@ class UserService(_Service):
 
 
 class StatisticsService:
-    def __init__(self, reads: Repositories) -> None:
+    def __init__(self, reads: Reads) -> None:
         self._reads = reads
 
     async def summary(self) -> Statistics:
@@ -404,7 +404,7 @@ class V4Backend:
 
     def __init__(
         self,
-        reads: Repositories,
+        reads: Reads,
         uow: UnitOfWorkFactory,
         changes: ChangeSink,
         loaders: Loaders,

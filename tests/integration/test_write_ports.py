@@ -13,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
 from jewgo.db.models import ReviewRow
-from jewgo.resolvers.v4.memory import DuplicateReview, MemoryUnitOfWork, Store
-from jewgo.resolvers.v4.unit_of_work import SqlUnitOfWork, UnitOfWork
+from jewgo.resolvers.v4.exceptions import DuplicateReview
+from jewgo.resolvers.v4.memory import MemoryUnitOfWork
+from jewgo.resolvers.v4.memory_store import Store
+from jewgo.resolvers.v4.sql import SqlUnitOfWork
+from jewgo.resolvers.v4.unit_of_work import UnitOfWork
 from tests import seeded
 from tests.support import Database
 

@@ -91,8 +91,7 @@ def modules_of(package: object) -> list[str]:
 
 
 def _is_sql_adapter(module: str) -> bool:
-    name = module.rpartition(".")[2]
-    return name.startswith("sql") or name == "unit_of_work"
+    return module.rpartition(".")[2].startswith("sql")
 
 
 V4_BEYOND_SQL = [m for m in modules_of(jewgo.resolvers.v4) if not _is_sql_adapter(m)]
@@ -109,7 +108,7 @@ def _known(module: str, defects: set[str]) -> object:
 
 
 def test_the_graph_is_read_at_all() -> None:
-    assert uses(imports("jewgo.resolvers.v4.unit_of_work"), "sqlalchemy")
+    assert uses(imports("jewgo.resolvers.v4.sql"), "sqlalchemy")
     assert "jewgo.resolvers.domain" in imports("jewgo.resolvers.ports")
 
 

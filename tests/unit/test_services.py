@@ -24,13 +24,10 @@ from jewgo.resolvers.domain import (
 from jewgo.resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.loaders import Loaders
-from jewgo.resolvers.v4.memory import (
-    MemoryRepositories,
-    MemoryRestaurants,
-    MemoryReviews,
-    MemoryUnitOfWork,
-    Store,
-)
+from jewgo.resolvers.v4.memory import MemoryReads, MemoryUnitOfWork
+from jewgo.resolvers.v4.memory_restaurants import MemoryRestaurantReads
+from jewgo.resolvers.v4.memory_reviews import MemoryReviewReads, MemoryReviewWrites
+from jewgo.resolvers.v4.memory_store import Store
 from jewgo.resolvers.v4.services import V4Backend
 from tests import seeded
 
@@ -61,7 +58,7 @@ class World:
 def world() -> World:
     data = seeded.dataset()
     store = Store.of(data.users, data.restaurants, data.reviews)
-    reads = MemoryRepositories(store)
+    reads = MemoryReads(store)
     changes = Recorded([])
     backend = V4Backend(reads, lambda: MemoryUnitOfWork(store), changes, Loaders(reads))
     return World(store, backend, changes)
@@ -125,7 +122,7 @@ async def test_moderation_changes_the_restaurants_rating(world: World) -> None:
     with pytest.raises(Forbidden):
         await world.backend.reviews.moderate_review(OTHER, review.id, ReviewStatus.APPROVED)
     await world.backend.reviews.moderate_review(MODERATOR, review.id, ReviewStatus.APPROVED)
-    rows = await MemoryRepositories(world.store).restaurants.by_ids([target])
+    rows = await MemoryReads(world.store).restaurants.by_ids([target])
     assert before is not None
     assert rows[target].review_count == before.review_count + 1
 
@@ -181,13 +178,13 @@ async def test_nested_reviews_of_a_page_load_in_one_batch(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[list[int]] = []
-    reviews = MemoryReviews.approved_heads
+    reviews = MemoryReviewReads.approved_heads
 
-    async def spy(self: MemoryReviews, ids: Any, limit: int) -> Any:
+    async def spy(self: MemoryReviewReads, ids: Any, limit: int) -> Any:
         calls.append(list(ids))
         return await reviews(self, ids, limit)
 
-    monkeypatch.setattr(MemoryReviews, "approved_heads", spy)
+    monkeypatch.setattr(MemoryReviewReads, "approved_heads", spy)
 
     page = await world.backend.restaurants.restaurant_list(
         RestaurantFilter(), RestaurantOrder.NAME, PageArgs(first=20)
@@ -206,10 +203,10 @@ async def test_a_duplicate_only_the_adapter_sees_conflicts_like_one_seen_before(
     target = unreviewed(world.store, USER)
     await world.backend.reviews.create_review(USER, NewReview(target, 5, "Great"))
 
-    async def not_yet(self: MemoryReviews, author_id: int, restaurant_id: int) -> None:
+    async def not_yet(self: MemoryReviewWrites, author_id: int, restaurant_id: int) -> None:
         return None
 
-    monkeypatch.setattr(MemoryReviews, "by_author_and_restaurant", not_yet)
+    monkeypatch.setattr(MemoryReviewWrites, "by_author_and_restaurant", not_yet)
     before, told = dict(world.store.reviews), list(world.changes.calls)
     with pytest.raises(Conflict) as raised:
         await world.backend.reviews.create_review(USER, NewReview(target, 1, "Again"))
@@ -226,7 +223,7 @@ async def test_a_restaurant_deleted_while_it_is_reviewed_is_bad_input(
     async def still_there(self: object, restaurant_id: int) -> bool:
         return True
 
-    monkeypatch.setattr(MemoryRestaurants, "exists", still_there)
+    monkeypatch.setattr(MemoryRestaurantReads, "exists", still_there)
     before = dict(world.store.reviews)
     with pytest.raises(InvalidInput) as raised:
         await world.backend.reviews.create_review(USER, NewReview(10**6, 5, "Gone"))

@@ -6,9 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jewgo.resolvers.domain import Review, ReviewStatus
-from jewgo.resolvers.v4.exceptions import DuplicateReview
+from jewgo.resolvers.v4.exceptions import DuplicateReview, RestaurantGone
 from jewgo.resolvers.v4.memory_store import Store
 from jewgo.resolvers.v4.reads import ReviewHead, ReviewQuery
+
+_WHICH = "review of restaurant {restaurant_id} by user {author_id}"
 
 
 class MemoryReviewReads:
@@ -56,6 +58,9 @@ class MemoryReviewWrites:
         self._store = store
 
     async def by_author_and_restaurant(self, author_id: int, restaurant_id: int) -> int | None:
+        return self._written(author_id, restaurant_id)
+
+    def _written(self, author_id: int, restaurant_id: int) -> int | None:
         return next(
             (
                 i
@@ -80,8 +85,18 @@ class MemoryReviewWrites:
         ]
 
     async def add(self, values: Mapping[str, Any]) -> int:
-        if await self.by_author_and_restaurant(values["author_id"], values["restaurant_id"]):
-            raise DuplicateReview("unique constraint failed: reviews.restaurant_id, author_id")
+        # The constraints that the SQL adapter reports as these, in the databases' order:
+        # the unique index during the insert, the foreign keys at the statement's end.
+        which = _WHICH.format(**values)
+        # Not through `by_author_and_restaurant`: the unique index does not depend on
+        # the lookup a caller may have made (or skipped) before.
+        if self._written(values["author_id"], values["restaurant_id"]) is not None:
+            raise DuplicateReview(which)
+        if (
+            values["restaurant_id"] not in self._store.restaurants
+            or values["author_id"] not in self._store.users
+        ):
+            raise RestaurantGone(which)
         new_id = self._store.next_id(self._store.reviews)
         self._store.reviews[new_id] = {"id": new_id, **values}
         return new_id

@@ -10,8 +10,6 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from jewgo.resolvers import pagination, policy, validation
 from jewgo.resolvers.domain import (
     Author,
@@ -34,8 +32,9 @@ from jewgo.resolvers.domain import (
     Viewer,
     now,
 )
-from jewgo.resolvers.errors import Conflict, InvalidInput, NotFound
+from jewgo.resolvers.errors import InvalidInput, NotFound, already_reviewed, restaurant_gone
 from jewgo.resolvers.ports import Change, ChangeSink
+from jewgo.resolvers.v4.exceptions import DuplicateReview, RestaurantGone
 from jewgo.resolvers.v4.loaders import Loaders
 from jewgo.resolvers.v4.reads import Reads, ReviewHead, ReviewQuery
 from jewgo.resolvers.v4.unit_of_work import UnitOfWork
@@ -255,7 +254,7 @@ class ReviewService(_Service):
         try:
             async with self._uow() as uow:
                 if await uow.reviews.by_author_and_restaurant(viewer.id, data.restaurant_id):
-                    raise Conflict("You have already reviewed this restaurant")
+                    raise already_reviewed()
                 new_id = await uow.reviews.add(
                     {
                         "restaurant_id": data.restaurant_id,
@@ -269,14 +268,11 @@ class ReviewService(_Service):
                     }
                 )
                 await uow.commit()
-        except IntegrityError as exc:
-            # A concurrent duplicate, or the restaurant deleted meanwhile.
-            message = str(exc.orig).lower()
-            if "unique" in message or "duplicate" in message:
-                raise Conflict("You have already reviewed this restaurant") from exc
-            raise InvalidInput(
-                "The restaurant no longer exists", {"restaurantId": "no such restaurant"}
-            ) from exc
+        # What only the write sees: a concurrent duplicate, the restaurant deleted meanwhile.
+        except DuplicateReview as exc:
+            raise already_reviewed() from exc
+        except RestaurantGone as exc:
+            raise restaurant_gone() from exc
         await self._written(Change.of_review(new_id, data.restaurant_id, viewer.id))
         return await self._fresh(new_id)
 

@@ -7,13 +7,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
+from jewgo.db.integrity import Violation, violation
 from jewgo.db.session import Executor
 from jewgo.resolvers.domain import Review, ReviewStatus
+from jewgo.resolvers.v4.exceptions import DuplicateReview, RestaurantGone
 from jewgo.resolvers.v4.reads import ReviewHead, ReviewQuery
 from jewgo.resolvers.v4.sql_tables import reviews
 
 _newest_first = (reviews.c.created_at.desc(), reviews.c.id.desc())
+_WHICH = "review of restaurant {restaurant_id} by user {author_id}"
 
 
 def _conditions(query: ReviewQuery) -> list[ColumnElement[bool]]:
@@ -106,7 +110,16 @@ class SqlReviewWrites:
         return [(row.id, row.author_id) for row in await self._db.execute(statement)]
 
     async def add(self, values: Mapping[str, Any]) -> int:
-        result = await self._db.execute(insert(reviews).values(**values).returning(reviews.c.id))
+        try:
+            result = await self._db.execute(
+                insert(reviews).values(**values).returning(reviews.c.id)
+            )
+        except IntegrityError as exc:
+            # A concurrent duplicate, or the restaurant deleted meanwhile. Any other
+            # constraint (rating, content) was checked before, and reads as v3 reads it.
+            if violation(exc) is Violation.UNIQUE:
+                raise DuplicateReview(_WHICH.format(**values)) from exc
+            raise RestaurantGone(_WHICH.format(**values)) from exc
         return int(result.scalar_one())
 
     async def update(self, review_id: int, values: Mapping[str, Any]) -> bool:

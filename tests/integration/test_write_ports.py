@@ -4,7 +4,6 @@ refuse the same writes with the same domain exception, and keep nothing of them.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,43 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
 from jewgo.db.models import ReviewRow
-from jewgo.resolvers.v4.exceptions import DuplicateReview
 from jewgo.resolvers.v4.memory import MemoryUnitOfWork
 from jewgo.resolvers.v4.memory_store import Store
 from jewgo.resolvers.v4.sql import SqlUnitOfWork
-from jewgo.resolvers.v4.unit_of_work import UnitOfWork
 from tests import seeded
+from tests.refusals import SITUATIONS, refusal
 from tests.support import Database
-
-STAMP = datetime(2024, 5, 1, 12, tzinfo=UTC)
-
-
-def review(restaurant_id: int, author_id: int) -> dict[str, Any]:
-    return {
-        "restaurant_id": restaurant_id,
-        "author_id": author_id,
-        "rating": 4,
-        "title": None,
-        "content": "Fine",
-        "status": "PENDING",
-        "created_at": STAMP,
-        "updated_at": STAMP,
-    }
-
-
-def already_reviewed() -> dict[str, Any]:
-    first = seeded.dataset().reviews[0]
-    return review(first["restaurant_id"], first["author_id"])
-
-
-SITUATIONS = [
-    pytest.param(
-        already_reviewed,
-        DuplicateReview,
-        id="a second review by the same author",
-        marks=pytest.mark.xfail(strict=True, reason="the SQL adapter raises IntegrityError"),
-    ),
-]
 
 
 @pytest.fixture
@@ -57,19 +25,6 @@ async def engine(fresh_db: Database) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(fresh_db.url)
     yield engine
     await engine.dispose()
-
-
-async def refusal(uow: Callable[[], UnitOfWork], values: dict[str, Any]) -> Exception:
-    """What a unit of work raises when asked to add the review `values` and commit."""
-
-    async def attempt() -> None:
-        async with uow() as work:
-            await work.reviews.add(values)
-            await work.commit()
-
-    with pytest.raises(Exception) as raised:
-        await attempt()
-    return raised.value
 
 
 async def sql_reviews(engine: AsyncEngine) -> int:

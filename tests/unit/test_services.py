@@ -195,7 +195,6 @@ async def test_nested_reviews_of_a_page_load_in_one_batch(
     assert calls == [[r.id for r in page.items]]
 
 
-@pytest.mark.xfail(strict=True, reason="the fake's DuplicateReview is not mapped to Conflict")
 async def test_a_duplicate_only_the_adapter_sees_conflicts_like_one_seen_before(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,7 +213,6 @@ async def test_a_duplicate_only_the_adapter_sees_conflicts_like_one_seen_before(
     assert (world.store.reviews, world.changes.calls) == (before, told)
 
 
-@pytest.mark.xfail(strict=True, reason="the fake writes a review of a missing restaurant")
 async def test_a_restaurant_deleted_while_it_is_reviewed_is_bad_input(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

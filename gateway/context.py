@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from strawberry.dataloader import DataLoader
+
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.decide import Subject, decide
 from jewgo.flags.snapshot import Snapshot
@@ -50,7 +52,7 @@ def build_context(
     checks = StrictChecks() if on(VALIDATION) else BasicChecks()
     if use_cache:
         reads = CachedReads(reads, services.cache, services.ttl)
-    loaders = Loaders(reads)
+    loaders = Loaders(reads, DataLoader)
     router = VersionRouter(
         chooser,
         {

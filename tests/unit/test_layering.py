@@ -96,30 +96,23 @@ def _is_sql_adapter(module: str) -> bool:
 
 V4_BEYOND_SQL = [m for m in modules_of(jewgo.resolvers.v4) if not _is_sql_adapter(m)]
 BELOW_SCHEMA = modules_of(jewgo.resolvers) + modules_of(jewgo.db)
-# Defects this suite was written to catch, until they are fixed.
-KNOWN_SQL_USERS: set[str] = set()
-KNOWN_STRAWBERRY_USERS = {"jewgo.resolvers.v4.loaders", "jewgo.resolvers.v4.services"}
-
-
-def _known(module: str, defects: set[str]) -> object:
-    if module in defects:
-        return pytest.param(module, marks=pytest.mark.xfail(strict=True, reason="to be fixed"))
-    return module
 
 
 def test_the_graph_is_read_at_all() -> None:
+    """The rules below would pass vacuously if the graph were empty."""
     assert uses(imports("jewgo.resolvers.v4.sql"), "sqlalchemy")
+    assert uses(imports("jewgo.gateway.context"), "strawberry")
     assert "jewgo.resolvers.domain" in imports("jewgo.resolvers.ports")
 
 
-@pytest.mark.parametrize("module", [_known(m, KNOWN_SQL_USERS) for m in V4_BEYOND_SQL])
+@pytest.mark.parametrize("module", V4_BEYOND_SQL)
 def test_only_the_sql_adapters_of_v4_know_sqlalchemy(module: str) -> None:
     """Services, loaders, cache and fakes speak the ports' language: they cannot parse a
     driver's message because they cannot see the driver."""
     assert not uses(imports(module), "sqlalchemy")
 
 
-@pytest.mark.parametrize("module", [_known(m, KNOWN_STRAWBERRY_USERS) for m in BELOW_SCHEMA])
+@pytest.mark.parametrize("module", BELOW_SCHEMA)
 def test_nothing_below_the_schema_knows_strawberry_or_starlette(module: str) -> None:
     """STYLE point 3; the DataLoader class is handed to the loaders from above."""
     found = imports(module)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from strawberry.dataloader import DataLoader
 
 from jewgo.resolvers.domain import (
     KosherCategory,
@@ -60,7 +61,7 @@ def world() -> World:
     store = Store.of(data.users, data.restaurants, data.reviews)
     reads = MemoryReads(store)
     changes = Recorded([])
-    backend = V4Backend(reads, lambda: MemoryUnitOfWork(store), changes, Loaders(reads))
+    backend = V4Backend(reads, lambda: MemoryUnitOfWork(store), changes, Loaders(reads, DataLoader))
     return World(store, backend, changes)
 
 

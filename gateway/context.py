@@ -20,10 +20,10 @@ from jewgo.resolvers.domain import Version, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.router import Chooser, VersionRouter
 from jewgo.resolvers.v3.manager import LegacyDataManager
+from jewgo.resolvers.v4.backend import V4Backend
 from jewgo.resolvers.v4.cached_reads import CachedReads
 from jewgo.resolvers.v4.loaders import Loaders
 from jewgo.resolvers.v4.reads import Reads
-from jewgo.resolvers.v4.services import V4Backend
 from jewgo.resolvers.v4.sql import SqlReads, SqlUnitOfWork
 from jewgo.resolvers.v4.validation import BasicChecks, StrictChecks
 from jewgo.schema.context import Context

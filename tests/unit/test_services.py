@@ -24,12 +24,12 @@ from jewgo.resolvers.domain import (
 )
 from jewgo.resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from jewgo.resolvers.ports import Change
+from jewgo.resolvers.v4.backend import V4Backend
 from jewgo.resolvers.v4.loaders import Loaders
 from jewgo.resolvers.v4.memory import MemoryReads, MemoryUnitOfWork
 from jewgo.resolvers.v4.memory_restaurants import MemoryRestaurantReads
 from jewgo.resolvers.v4.memory_reviews import MemoryReviewReads, MemoryReviewWrites
 from jewgo.resolvers.v4.memory_store import Store
-from jewgo.resolvers.v4.services import V4Backend
 from tests import seeded
 
 ADMIN = Viewer(1, Role.ADMIN)

@@ -93,11 +93,7 @@ class LegacyDataManager:
     async def restaurant_list(
         self, where: RestaurantFilter, order: RestaurantOrder, page: PageArgs
     ) -> Page[Restaurant]:
-        where = validation.restaurant_filter(where)
-        if order is RestaurantOrder.DISTANCE and where.near is None:
-            raise InvalidInput(
-                "orderBy DISTANCE needs filter.near", {"orderBy": "DISTANCE needs filter.near"}
-            )
+        where = validation.restaurant_list(where, order)
         conditions, params = self._restaurant_conditions(where)
         scope = pagination.list_of(where)
         order_by, after_key = sql.RESTAURANT_ORDERS[order.value]

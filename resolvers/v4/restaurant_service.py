@@ -17,7 +17,7 @@ from jewgo.resolvers.domain import (
     Viewer,
     now,
 )
-from jewgo.resolvers.errors import InvalidInput, NotFound
+from jewgo.resolvers.errors import NotFound
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.services import Service, decoded
 
@@ -33,11 +33,7 @@ class RestaurantService(Service):
     async def restaurant_list(
         self, where: RestaurantFilter, order: RestaurantOrder, page: PageArgs
     ) -> Page[Restaurant]:
-        where = validation.restaurant_filter(where)
-        if order is RestaurantOrder.DISTANCE and where.near is None:
-            raise InvalidInput(
-                "orderBy DISTANCE needs filter.near", {"orderBy": "DISTANCE needs filter.near"}
-            )
+        where = validation.restaurant_list(where, order)
         scope = pagination.list_of(where)
         after = decoded(page.after, order.value, scope)
         rows = await self._reads.restaurants.page(where, order, after, page.first + 1)

@@ -237,12 +237,7 @@ class LegacyDataManager:
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"No restaurant with id {restaurant_id}")
         await self._changes.changed(
-            Change(
-                restaurants=frozenset({restaurant_id}),
-                reviews=frozenset(row.id for row in cascaded),
-                rated=frozenset({restaurant_id}),
-                authors=frozenset(row.author_id for row in cascaded),
-            )
+            Change.of_deleted_restaurant(restaurant_id, [(r.id, r.author_id) for r in cascaded])
         )
         return True
 
@@ -550,12 +545,7 @@ class LegacyDataManager:
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"No user with id {user_id}")
         await self._changes.changed(
-            Change(
-                users=frozenset({user_id}),
-                reviews=frozenset(row.id for row in reviews),
-                rated=frozenset(row.restaurant_id for row in reviews),
-                authors=frozenset({user_id}),
-            )
+            Change.of_deleted_user(user_id, [(r.id, r.restaurant_id) for r in reviews])
         )
         return True
 

@@ -103,14 +103,7 @@ class RestaurantService(Service):
             if not await uow.restaurants.remove(restaurant_id):
                 raise NotFound(f"No restaurant with id {restaurant_id}")
             await uow.commit()
-        await self._written(
-            Change(
-                restaurants=frozenset({restaurant_id}),
-                reviews=frozenset(review_id for review_id, _ in cascaded),
-                rated=frozenset({restaurant_id}),
-                authors=frozenset(author for _, author in cascaded),
-            )
-        )
+        await self._written(Change.of_deleted_restaurant(restaurant_id, cascaded))
         return True
 
     async def _fresh(self, restaurant_id: int) -> Restaurant:

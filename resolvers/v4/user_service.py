@@ -72,12 +72,5 @@ class UserService(Service):
             if not await uow.users.remove(user_id):
                 raise NotFound(f"No user with id {user_id}")
             await uow.commit()
-        await self._written(
-            Change(
-                users=frozenset({user_id}),
-                reviews=frozenset(review_id for review_id, _ in written),
-                rated=frozenset(rid for _, rid in written),
-                authors=frozenset({user_id}),
-            )
-        )
+        await self._written(Change.of_deleted_user(user_id, written))
         return True

@@ -115,8 +115,9 @@ class SqlReviewWrites:
                 insert(reviews).values(**values).returning(reviews.c.id)
             )
         except IntegrityError as exc:
-            # A concurrent duplicate, or the restaurant deleted meanwhile. Any other
-            # constraint (rating, content) was checked before, and reads as v3 reads it.
+            # A concurrent duplicate, or the restaurant deleted meanwhile. The other
+            # constraints (rating, content) are checked before any write; one that fails
+            # anyway is reported as v3 reports it, as the restaurant gone.
             if violation(exc) is Violation.UNIQUE:
                 raise DuplicateReview(_WHICH.format(**values)) from exc
             raise RestaurantGone(_WHICH.format(**values)) from exc

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.dataloader import DataLoader
 
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.decisions import RequestDecisions
@@ -24,12 +25,12 @@ from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.router import VersionRouter
 from jewgo.resolvers.v3.manager import LegacyDataManager
-from jewgo.resolvers.v4.cache import CachedRepositories, CacheStore, Ttl
+from jewgo.resolvers.v4.backend import V4Backend
+from jewgo.resolvers.v4.cache import CacheStore, Ttl
+from jewgo.resolvers.v4.cached_reads import CachedReads
 from jewgo.resolvers.v4.loaders import Loaders
-from jewgo.resolvers.v4.repositories import Repositories
-from jewgo.resolvers.v4.services import V4Backend
-from jewgo.resolvers.v4.sql import SqlRepositories
-from jewgo.resolvers.v4.unit_of_work import SqlUnitOfWork
+from jewgo.resolvers.v4.reads import Reads
+from jewgo.resolvers.v4.sql import SqlReads, SqlUnitOfWork
 from jewgo.resolvers.v4.validation import BasicChecks, StrictChecks
 from jewgo.schema.context import ComponentStatus, Context
 
@@ -77,14 +78,15 @@ class ContextFactory:
 
     def directory(self, db: RequestDatabase, decisions: RequestDecisions) -> VersionRouter:
         """The router and both versions for one request (each version built on first use)."""
-        reads: Repositories = SqlRepositories(db.reads)
+        reads: Reads = SqlReads(db.reads)
         if decisions.cache:
-            reads = CachedRepositories(reads, self.cache, self.ttl)
+            reads = CachedReads(reads, self.cache, self.ttl)
         checks = StrictChecks() if decisions.validation else BasicChecks()
         engine, changes = self.engine, self.changes
 
         def v4() -> V4Backend:
-            loaders = Loaders(reads)
+            # Strawberry's DataLoader, created here: resolvers/ imports no Strawberry.
+            loaders = Loaders(reads, DataLoader)
             return V4Backend(reads, lambda: SqlUnitOfWork(engine), changes, loaders, checks)
 
         def choose(domain: Domain) -> Version:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from jewgo.db.timestamps import utc
+
 T = TypeVar("T")
 
 
@@ -52,11 +54,6 @@ class RestaurantOrder(StrEnum):
     RATING = "RATING"
     NEWEST = "NEWEST"
     DISTANCE = "DISTANCE"
-
-
-def utc(value: datetime) -> datetime:
-    """SQLite hands timestamps back naive; every stored timestamp is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def now() -> datetime:

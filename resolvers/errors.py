@@ -52,3 +52,16 @@ class Conflict(DomainError):
 
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
+
+
+# Refusals that v3 and v4 word alike (the equivalence tests compare their errors).
+
+
+def already_reviewed() -> Conflict:
+    """One review per author and restaurant."""
+    return Conflict("You have already reviewed this restaurant")
+
+
+def restaurant_gone() -> InvalidInput:
+    """The restaurant of a new review was deleted while the review was being written."""
+    return InvalidInput("The restaurant no longer exists", {"restaurantId": "no such restaurant"})

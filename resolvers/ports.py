@@ -6,7 +6,7 @@ permission rules come from `resolvers.policy`, basic checks from `resolvers.vali
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -135,6 +135,32 @@ class Change:
             reviews=frozenset({review_id}),
             rated=frozenset({restaurant_id}),
             authors=frozenset({author_id}),
+        )
+
+    @classmethod
+    def of_deleted_restaurant(
+        cls, restaurant_id: int, reviews: Iterable[tuple[int, int]]
+    ) -> Change:
+        """A restaurant deleted with its `reviews`, (review id, author id) pairs: every
+        author's count moves, and the restaurant's rating and review heads go."""
+        pairs = list(reviews)
+        return cls(
+            restaurants=frozenset({restaurant_id}),
+            reviews=frozenset(review_id for review_id, _ in pairs),
+            rated=frozenset({restaurant_id}),
+            authors=frozenset(author_id for _, author_id in pairs),
+        )
+
+    @classmethod
+    def of_deleted_user(cls, user_id: int, reviews: Iterable[tuple[int, int]]) -> Change:
+        """A user deleted with their `reviews`, (review id, restaurant id) pairs: every
+        restaurant they reviewed is rated anew."""
+        pairs = list(reviews)
+        return cls(
+            users=frozenset({user_id}),
+            reviews=frozenset(review_id for review_id, _ in pairs),
+            rated=frozenset(restaurant_id for _, restaurant_id in pairs),
+            authors=frozenset({user_id}),
         )
 
 

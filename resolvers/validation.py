@@ -14,6 +14,7 @@ from jewgo.resolvers.domain import (
     NewRestaurant,
     NewReview,
     RestaurantFilter,
+    RestaurantOrder,
     RestaurantPatch,
     ReviewFilter,
     ReviewPatch,
@@ -66,6 +67,16 @@ def restaurant_filter(f: RestaurantFilter) -> RestaurantFilter:
         problems.update(_near_problems(f.near))
     _fail(problems)
     return f
+
+
+def restaurant_list(where: RestaurantFilter, order: RestaurantOrder) -> RestaurantFilter:
+    """A restaurant list's filter, then its order: DISTANCE measures from `filter.near`."""
+    where = restaurant_filter(where)
+    if order is RestaurantOrder.DISTANCE and where.near is None:
+        raise InvalidInput(
+            "orderBy DISTANCE needs filter.near", {"orderBy": "DISTANCE needs filter.near"}
+        )
+    return where
 
 
 def _near_problems(near: Near) -> dict[str, str]:

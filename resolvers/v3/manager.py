@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from jewgo.db.integrity import Violation, violation
 from jewgo.db.session import RequestDatabase
 from jewgo.resolvers import pagination, policy, validation
 from jewgo.resolvers.domain import (
@@ -32,7 +33,13 @@ from jewgo.resolvers.domain import (
     Viewer,
     now,
 )
-from jewgo.resolvers.errors import Conflict, InvalidInput, NotFound
+from jewgo.resolvers.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    already_reviewed,
+    restaurant_gone,
+)
 from jewgo.resolvers.ports import Change, ChangeSink
 from jewgo.resolvers.v3 import sql
 from jewgo.resolvers.v3.sql import select, statement
@@ -86,11 +93,7 @@ class LegacyDataManager:
     async def restaurant_list(
         self, where: RestaurantFilter, order: RestaurantOrder, page: PageArgs
     ) -> Page[Restaurant]:
-        where = validation.restaurant_filter(where)
-        if order is RestaurantOrder.DISTANCE and where.near is None:
-            raise InvalidInput(
-                "orderBy DISTANCE needs filter.near", {"orderBy": "DISTANCE needs filter.near"}
-            )
+        where = validation.restaurant_list(where, order)
         conditions, params = self._restaurant_conditions(where)
         scope = pagination.list_of(where)
         order_by, after_key = sql.RESTAURANT_ORDERS[order.value]
@@ -234,12 +237,7 @@ class LegacyDataManager:
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"No restaurant with id {restaurant_id}")
         await self._changes.changed(
-            Change(
-                restaurants=frozenset({restaurant_id}),
-                reviews=frozenset(row.id for row in cascaded),
-                rated=frozenset({restaurant_id}),
-                authors=frozenset(row.author_id for row in cascaded),
-            )
+            Change.of_deleted_restaurant(restaurant_id, [(r.id, r.author_id) for r in cascaded])
         )
         return True
 
@@ -365,7 +363,7 @@ class LegacyDataManager:
                     {"r": data.restaurant_id, "a": viewer.id},
                 )
                 if duplicate.first() is not None:
-                    raise Conflict("You have already reviewed this restaurant")
+                    raise already_reviewed()
                 result = await tx.execute(
                     statement(
                         """INSERT INTO reviews (restaurant_id, author_id, rating, title, content,
@@ -547,12 +545,7 @@ class LegacyDataManager:
             if result.rowcount == 0:  # type: ignore[attr-defined]
                 raise NotFound(f"No user with id {user_id}")
         await self._changes.changed(
-            Change(
-                users=frozenset({user_id}),
-                reviews=frozenset(row.id for row in reviews),
-                rated=frozenset(row.restaurant_id for row in reviews),
-                authors=frozenset({user_id}),
-            )
+            Change.of_deleted_user(user_id, [(r.id, r.restaurant_id) for r in reviews])
         )
         return True
 
@@ -603,8 +596,6 @@ class LegacyDataManager:
         )
 
 
-def _review_integrity_error(exc: IntegrityError) -> Exception:
-    message = str(exc.orig).lower()
-    if "unique" in message or "duplicate" in message:
-        return Conflict("You have already reviewed this restaurant")
-    return InvalidInput("The restaurant no longer exists", {"restaurantId": "no such restaurant"})
+def _review_integrity_error(exc: IntegrityError) -> DomainError:
+    """A concurrent duplicate, or the restaurant deleted meanwhile."""
+    return already_reviewed() if violation(exc) is Violation.UNIQUE else restaurant_gone()

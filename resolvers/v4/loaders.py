@@ -1,28 +1,48 @@
 """Per-request DataLoaders: a page of parents loads its children in one statement.
 
-Created per request (a module-level loader would cache across users and requests).
+Created per request (a module-level loader would cache across users and requests). The
+batching loader itself comes from above the resolvers (`gateway.context` passes
+Strawberry's `DataLoader`), so nothing here depends on the GraphQL library: `Loader` is
+what the services use of one, `LoaderFactory` how one is made from a batch function.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
 
-from strawberry.dataloader import DataLoader
+from jewgo.resolvers.domain import Author, Restaurant
+from jewgo.resolvers.v4.reads import Reads, ReviewHead
 
-from jewgo.resolvers.domain import Author, Restaurant, Review
-from jewgo.resolvers.v4.repositories import Repositories
+K = TypeVar("K")
+K_contra = TypeVar("K_contra", contravariant=True)
+V = TypeVar("V")
 
-# (restaurant id, how many) → (newest APPROVED reviews, APPROVED count)
-ReviewHead = tuple[list[Review], int]
+
+class Loader(Protocol[K_contra, V]):
+    """Batches the `load`s of one tick into one call of its batch function, and keeps
+    what it loaded until cleared."""
+
+    def load(self, key: K_contra) -> Awaitable[V]: ...
+
+    def load_many(self, keys: Iterable[K_contra]) -> Awaitable[list[V]]: ...
+
+    def prime(self, key: K_contra, value: V, force: bool = False) -> None: ...
+
+    def clear_all(self) -> None: ...
+
+
+class LoaderFactory(Protocol):
+    def __call__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> Loader[K, V]: ...
 
 
 class Loaders:
-    def __init__(self, reads: Repositories) -> None:
+    def __init__(self, reads: Reads, batched: LoaderFactory) -> None:
         self._reads = reads
-        self.restaurant = DataLoader[int, Restaurant | None](self._restaurants)
-        self.author = DataLoader[int, Author | None](self._authors)
-        self.review_head = DataLoader[tuple[int, int], ReviewHead](self._review_heads)
+        self.restaurant: Loader[int, Restaurant | None] = batched(self._restaurants)
+        self.author: Loader[int, Author | None] = batched(self._authors)
+        self.review_head: Loader[tuple[int, int], ReviewHead] = batched(self._review_heads)
 
     def clear(self) -> None:
         """Forget what this request loaded: a write may have changed any of it."""

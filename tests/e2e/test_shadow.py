@@ -12,7 +12,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from jewgo.gateway.shadow import Shadow
-from jewgo.resolvers.v4.services import RestaurantService
+from jewgo.resolvers.v4.restaurant_service import RestaurantService
 from tests.support import ADMIN_ID, USER_ID, Database, GraphQL, gateway_client
 
 QUERY = """query Top { top: restaurants(first: 3, orderBy: NAME) {

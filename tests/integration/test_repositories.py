@@ -23,26 +23,27 @@ from jewgo.resolvers.domain import (
     UserFilter,
 )
 from jewgo.resolvers.pagination import restaurant_key
-from jewgo.resolvers.v4.memory import MemoryRepositories, Store
-from jewgo.resolvers.v4.repositories import Repositories, ReviewQuery
-from jewgo.resolvers.v4.sql import SqlRepositories
+from jewgo.resolvers.v4.memory import MemoryReads
+from jewgo.resolvers.v4.memory_store import Store
+from jewgo.resolvers.v4.reads import Reads, ReviewQuery
+from jewgo.resolvers.v4.sql import SqlReads
 from tests import seeded
 from tests.support import Database
 
 
 @pytest.fixture
-async def sql(shared_db: Database) -> AsyncIterator[Repositories]:
+async def sql(shared_db: Database) -> AsyncIterator[Reads]:
     engine = create_engine(shared_db.url)
     db = RequestDatabase(engine)
-    yield SqlRepositories(db.reads)
+    yield SqlReads(db.reads)
     await db.close()
     await engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def memory() -> Repositories:
+def memory() -> Reads:
     data = seeded.dataset()
-    return MemoryRepositories(Store.of(data.users, data.restaurants, data.reviews))
+    return MemoryReads(Store.of(data.users, data.restaurants, data.reviews))
 
 
 NEAR_BALTIMORE = Near(39.364, -76.709, 15)
@@ -69,7 +70,7 @@ def comparable(found: list[Restaurant]) -> list[tuple[Restaurant, float | None]]
 @pytest.mark.parametrize("where", FILTERS, ids=repr)
 @pytest.mark.parametrize("order", [o for o in RestaurantOrder if o is not RestaurantOrder.DISTANCE])
 async def test_restaurant_pages_agree(
-    sql: Repositories, memory: Repositories, where: RestaurantFilter, order: RestaurantOrder
+    sql: Reads, memory: Reads, where: RestaurantFilter, order: RestaurantOrder
 ) -> None:
     expected = await memory.restaurants.page(where, order, None, 30)
     found = await sql.restaurants.page(where, order, None, 30)
@@ -83,7 +84,7 @@ async def test_restaurant_pages_agree(
         assert await memory.restaurants.page(where, order, after, 5) == expected[10:15]
 
 
-async def test_distance_pages_agree(sql: Repositories, memory: Repositories) -> None:
+async def test_distance_pages_agree(sql: Reads, memory: Reads) -> None:
     where = RestaurantFilter(near=NEAR_BALTIMORE)
     found = await sql.restaurants.page(where, RestaurantOrder.DISTANCE, None, 100)
     expected = await memory.restaurants.page(where, RestaurantOrder.DISTANCE, None, 100)
@@ -101,9 +102,7 @@ async def test_distance_pages_agree(sql: Repositories, memory: Repositories) -> 
     ],
     ids=repr,
 )
-async def test_review_pages_agree(
-    sql: Repositories, memory: Repositories, query: ReviewQuery
-) -> None:
+async def test_review_pages_agree(sql: Reads, memory: Reads, query: ReviewQuery) -> None:
     expected = await memory.reviews.page(query, None, 25)
     assert await sql.reviews.page(query, None, 25) == expected
     assert await sql.reviews.count(query) == await memory.reviews.count(query)
@@ -112,7 +111,7 @@ async def test_review_pages_agree(
         assert await sql.reviews.page(query, after, 3) == expected[5:8]
 
 
-async def test_review_heads_agree(sql: Repositories, memory: Repositories) -> None:
+async def test_review_heads_agree(sql: Reads, memory: Reads) -> None:
     ids = [seeded.busiest_restaurant(), 1, 2, 3, 10**6]
     assert await sql.reviews.approved_heads(ids, 4) == await memory.reviews.approved_heads(ids, 4)
 
@@ -120,12 +119,12 @@ async def test_review_heads_agree(sql: Repositories, memory: Repositories) -> No
 @pytest.mark.parametrize(
     "where", [UserFilter(), UserFilter(role=Role.USER, search="LEVY"), UserFilter(search="%")]
 )
-async def test_user_pages_agree(sql: Repositories, memory: Repositories, where: UserFilter) -> None:
+async def test_user_pages_agree(sql: Reads, memory: Reads, where: UserFilter) -> None:
     assert await sql.users.page(where, None, 50) == await memory.users.page(where, None, 50)
     assert await sql.users.count(where) == await memory.users.count(where)
 
 
-async def test_lookups_agree(sql: Repositories, memory: Repositories) -> None:
+async def test_lookups_agree(sql: Reads, memory: Reads) -> None:
     ids: list[Any] = [1, 2, 3, 999_999]
     assert await sql.restaurants.by_ids(ids) == await memory.restaurants.by_ids(ids)
     assert await sql.users.authors(ids) == await memory.users.authors(ids)

@@ -10,8 +10,10 @@ from jewgo.gateway.cache import TieredCache
 from jewgo.gateway.cache_stores import MemoryStore
 from jewgo.resolvers.domain import RestaurantFilter, RestaurantOrder
 from jewgo.resolvers.ports import Change
-from jewgo.resolvers.v4.cache import CachedRepositories, CacheInvalidator, Ttl
-from jewgo.resolvers.v4.memory import MemoryRepositories, Store
+from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
+from jewgo.resolvers.v4.cached_reads import CachedReads
+from jewgo.resolvers.v4.memory import MemoryReads
+from jewgo.resolvers.v4.memory_store import Store
 from tests import seeded
 
 
@@ -79,7 +81,7 @@ def world() -> tuple[Store, TieredCache, Any]:
     data = seeded.dataset()
     store = Store.of(data.users, data.restaurants, data.reviews)
     cache = TieredCache(None)
-    return store, cache, CachedRepositories(MemoryRepositories(store), cache, Ttl())
+    return store, cache, CachedReads(MemoryReads(store), cache, Ttl())
 
 
 async def test_reads_come_from_the_cache_until_a_write_is_reported(

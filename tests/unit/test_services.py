@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from strawberry.dataloader import DataLoader
 
 from jewgo.resolvers.domain import (
     KosherCategory,
@@ -23,9 +24,12 @@ from jewgo.resolvers.domain import (
 )
 from jewgo.resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from jewgo.resolvers.ports import Change
+from jewgo.resolvers.v4.backend import V4Backend
 from jewgo.resolvers.v4.loaders import Loaders
-from jewgo.resolvers.v4.memory import MemoryRepositories, MemoryReviews, MemoryUnitOfWork, Store
-from jewgo.resolvers.v4.services import V4Backend
+from jewgo.resolvers.v4.memory import MemoryReads, MemoryUnitOfWork
+from jewgo.resolvers.v4.memory_restaurants import MemoryRestaurantReads
+from jewgo.resolvers.v4.memory_reviews import MemoryReviewReads, MemoryReviewWrites
+from jewgo.resolvers.v4.memory_store import Store
 from tests import seeded
 
 ADMIN = Viewer(1, Role.ADMIN)
@@ -55,9 +59,9 @@ class World:
 def world() -> World:
     data = seeded.dataset()
     store = Store.of(data.users, data.restaurants, data.reviews)
-    reads = MemoryRepositories(store)
+    reads = MemoryReads(store)
     changes = Recorded([])
-    backend = V4Backend(reads, lambda: MemoryUnitOfWork(store), changes, Loaders(reads))
+    backend = V4Backend(reads, lambda: MemoryUnitOfWork(store), changes, Loaders(reads, DataLoader))
     return World(store, backend, changes)
 
 
@@ -119,7 +123,7 @@ async def test_moderation_changes_the_restaurants_rating(world: World) -> None:
     with pytest.raises(Forbidden):
         await world.backend.reviews.moderate_review(OTHER, review.id, ReviewStatus.APPROVED)
     await world.backend.reviews.moderate_review(MODERATOR, review.id, ReviewStatus.APPROVED)
-    rows = await MemoryRepositories(world.store).restaurants.by_ids([target])
+    rows = await MemoryReads(world.store).restaurants.by_ids([target])
     assert before is not None
     assert rows[target].review_count == before.review_count + 1
 
@@ -175,13 +179,13 @@ async def test_nested_reviews_of_a_page_load_in_one_batch(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[list[int]] = []
-    reviews = MemoryReviews.approved_heads
+    reviews = MemoryReviewReads.approved_heads
 
-    async def spy(self: MemoryReviews, ids: Any, limit: int) -> Any:
+    async def spy(self: MemoryReviewReads, ids: Any, limit: int) -> Any:
         calls.append(list(ids))
         return await reviews(self, ids, limit)
 
-    monkeypatch.setattr(MemoryReviews, "approved_heads", spy)
+    monkeypatch.setattr(MemoryReviewReads, "approved_heads", spy)
 
     page = await world.backend.restaurants.restaurant_list(
         RestaurantFilter(), RestaurantOrder.NAME, PageArgs(first=20)
@@ -190,3 +194,38 @@ async def test_nested_reviews_of_a_page_load_in_one_batch(
         *(world.backend.reviews.restaurant_reviews(r.id, PageArgs(first=3)) for r in page.items)
     )
     assert calls == [[r.id for r in page.items]]
+
+
+async def test_a_duplicate_only_the_adapter_sees_conflicts_like_one_seen_before(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent request wrote the same review between the check and the insert."""
+    target = unreviewed(world.store, USER)
+    await world.backend.reviews.create_review(USER, NewReview(target, 5, "Great"))
+
+    async def not_yet(self: MemoryReviewWrites, author_id: int, restaurant_id: int) -> None:
+        return None
+
+    monkeypatch.setattr(MemoryReviewWrites, "by_author_and_restaurant", not_yet)
+    before, told = dict(world.store.reviews), list(world.changes.calls)
+    with pytest.raises(Conflict) as raised:
+        await world.backend.reviews.create_review(USER, NewReview(target, 1, "Again"))
+    assert raised.value.message == "You have already reviewed this restaurant"
+    assert (world.store.reviews, world.changes.calls) == (before, told)
+
+
+async def test_a_restaurant_deleted_while_it_is_reviewed_is_bad_input(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restaurant existed when checked and was gone by the insert."""
+
+    async def still_there(self: object, restaurant_id: int) -> bool:
+        return True
+
+    monkeypatch.setattr(MemoryRestaurantReads, "exists", still_there)
+    before = dict(world.store.reviews)
+    with pytest.raises(InvalidInput) as raised:
+        await world.backend.reviews.create_review(USER, NewReview(10**6, 5, "Gone"))
+    assert raised.value.message == "The restaurant no longer exists"
+    assert raised.value.fields == {"restaurantId": "no such restaurant"}
+    assert (world.store.reviews, world.changes.calls) == (before, [])

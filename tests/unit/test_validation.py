@@ -13,6 +13,7 @@ from jewgo.resolvers.domain import (
     NewRestaurant,
     NewReview,
     RestaurantFilter,
+    RestaurantOrder,
     RestaurantPatch,
     ReviewFilter,
     ReviewPatch,
@@ -122,3 +123,34 @@ def test_like_patterns_match_literally(text: str, pattern: str) -> None:
 )
 def test_field_names_are_reported_as_in_the_contract(name: str, camel: str) -> None:
     assert validation.camel(name) == camel
+
+
+NEAR = Near(40.0, -74.0, 10)
+
+
+@pytest.mark.parametrize(
+    ("where", "order"),
+    [
+        (RestaurantFilter(near=NEAR), RestaurantOrder.DISTANCE),
+        *((RestaurantFilter(), order) for order in RestaurantOrder if order.value != "DISTANCE"),
+    ],
+    ids=repr,
+)
+def test_a_restaurant_list_is_ordered_by_what_it_has(
+    where: RestaurantFilter, order: RestaurantOrder
+) -> None:
+    assert validation.restaurant_list(where, order) == where
+
+
+def test_ordering_by_distance_needs_a_point_to_measure_from() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        validation.restaurant_list(RestaurantFilter(), RestaurantOrder.DISTANCE)
+    assert caught.value.message == "orderBy DISTANCE needs filter.near"
+    assert caught.value.fields == {"orderBy": "DISTANCE needs filter.near"}
+
+
+def test_the_filter_is_checked_before_the_order() -> None:
+    bad = RestaurantFilter(min_rating=9)
+    assert fields_of(lambda w: validation.restaurant_list(w, RestaurantOrder.DISTANCE), bad) == {
+        "minRating": "must be from 0 to 5"
+    }

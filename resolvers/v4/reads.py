@@ -1,13 +1,15 @@
-"""Repository ports of v4. `sql.py` implements them on SQLAlchemy, `memory.py` in memory.
+"""Read ports of v4: what the services, the loaders and the cache fetch.
 
-Repositories store and fetch; they enforce no permission and make no business decision.
-Lists are keyset pages: `after` is the decoded sort key of the row to start after, and a
-repository returns up to `limit` rows in order.
+`sql_*.py` implement them on SQLAlchemy, `memory_*.py` in memory, `cached_reads.py` puts
+the cache in front of either. Reads store nothing and make no business decision; they
+run outside any unit of work, on the request's connection. Lists are keyset pages:
+`after` is the decoded sort key of the row to start after, and a read returns up to
+`limit` rows in order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,11 +20,13 @@ from jewgo.resolvers.domain import (
     RestaurantOrder,
     Review,
     ReviewStatus,
-    Role,
     Statistics,
     User,
     UserFilter,
 )
+
+# A restaurant's newest APPROVED reviews and its APPROVED count.
+ReviewHead = tuple[list[Review], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +39,7 @@ class ReviewQuery:
     min_rating: int | None = None
 
 
-class RestaurantRepository(Protocol):
+class RestaurantReads(Protocol):
     async def by_ids(self, ids: Sequence[int]) -> dict[int, Restaurant]: ...
 
     async def page(
@@ -50,14 +54,8 @@ class RestaurantRepository(Protocol):
 
     async def exists(self, restaurant_id: int) -> bool: ...
 
-    async def add(self, values: Mapping[str, Any]) -> int: ...
 
-    async def update(self, restaurant_id: int, values: Mapping[str, Any]) -> bool: ...
-
-    async def remove(self, restaurant_id: int) -> bool: ...
-
-
-class ReviewRepository(Protocol):
+class ReviewReads(Protocol):
     async def by_id(self, review_id: int) -> Review | None: ...
 
     async def page(
@@ -68,28 +66,12 @@ class ReviewRepository(Protocol):
 
     async def approved_heads(
         self, restaurant_ids: Sequence[int], limit: int
-    ) -> dict[int, tuple[list[Review], int]]:
+    ) -> dict[int, ReviewHead]:
         """The newest `limit` APPROVED reviews and the APPROVED count of each restaurant."""
         ...
 
-    async def by_author_and_restaurant(self, author_id: int, restaurant_id: int) -> int | None: ...
 
-    async def of_author(self, author_id: int) -> list[tuple[int, int]]:
-        """(review id, restaurant id) of every review the user wrote."""
-        ...
-
-    async def of_restaurant(self, restaurant_id: int) -> list[tuple[int, int]]:
-        """(review id, author id) of every review of the restaurant."""
-        ...
-
-    async def add(self, values: Mapping[str, Any]) -> int: ...
-
-    async def update(self, review_id: int, values: Mapping[str, Any]) -> bool: ...
-
-    async def remove(self, review_id: int) -> bool: ...
-
-
-class UserRepository(Protocol):
+class UserReads(Protocol):
     async def by_id(self, user_id: int) -> User | None: ...
 
     async def authors(self, ids: Sequence[int]) -> dict[int, Author]: ...
@@ -100,24 +82,22 @@ class UserRepository(Protocol):
 
     async def count(self, where: UserFilter) -> int: ...
 
-    async def set_role(self, user_id: int, role: Role, values: Mapping[str, Any]) -> bool: ...
 
-    async def remove(self, user_id: int) -> bool: ...
-
-
-class StatisticsRepository(Protocol):
+class StatisticsReads(Protocol):
     async def summary(self) -> Statistics: ...
 
 
-class Repositories(Protocol):
-    @property
-    def restaurants(self) -> RestaurantRepository: ...
+class Reads(Protocol):
+    """Every read port, over one source (the database, the fake's store, the cache)."""
 
     @property
-    def reviews(self) -> ReviewRepository: ...
+    def restaurants(self) -> RestaurantReads: ...
 
     @property
-    def users(self) -> UserRepository: ...
+    def reviews(self) -> ReviewReads: ...
 
     @property
-    def statistics(self) -> StatisticsRepository: ...
+    def users(self) -> UserReads: ...
+
+    @property
+    def statistics(self) -> StatisticsReads: ...

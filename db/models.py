@@ -1,4 +1,5 @@
-"""Tables of the directory (users, restaurants, reviews) and of the feature flags.
+"""Tables of the directory (users, restaurants, reviews), of the feature flags and of
+the operation registry.
 
 The models are the schema of record for Alembic; readers and writers above this package
 map rows to their own frozen dataclasses and never hand ORM objects around.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -203,4 +205,24 @@ class RolloutRow(Base):
             name="state",
         ),
         Index("ix_rollouts_flag_name_id", "flag_name", "id"),
+    )
+
+
+class OperationRow(Base):
+    """The operation registry: every document the gateway has run or been given, by the
+    SHA-256 of its text (the persisted-query id), with how often and when it was seen."""
+
+    __tablename__ = "operations"
+
+    hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    count: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        CheckConstraint("type IN ('query', 'mutation', 'subscription')", name="type"),
+        CheckConstraint("length(hash) = 64", name="hash"),
     )

@@ -14,6 +14,7 @@ from jewgo.gateway.cors import Cors
 from jewgo.gateway.logs import configure
 from jewgo.gateway.metrics import metrics_endpoint
 from jewgo.gateway.middleware import BodyLimit, RequestIds
+from jewgo.gateway.runs import OperationRunner
 from jewgo.gateway.settings import Settings, load_settings
 from jewgo.gateway.view import GatewayView
 from jewgo.gateway.wiring import Services, bootstrap
@@ -70,8 +71,16 @@ def create_app(
         flags=services.flags,
         contexts=services.contexts,
         accounting=services.accounting,
+        runner=OperationRunner(services.persisted, services.registry),
         max_batch_size=settings.max_batch_size,
         max_json_depth=settings.max_json_depth,
+        cdn_max_age=settings.cdn_max_age_seconds,
+        ttls={
+            "restaurants": settings.cache_ttl_restaurants_seconds,
+            "reviews": settings.cache_ttl_reviews_seconds,
+            "users": settings.cache_ttl_users_seconds,
+            "statistics": settings.cache_ttl_statistics_seconds,
+        },
         graphql_ide="graphiql" if settings.graphiql else None,
     )
     app = Starlette(

@@ -70,6 +70,20 @@ class Settings(BaseSettings):
     cors_allow_credentials: bool = Field(
         default=False, description="Let browsers send cookies; never together with `*`."
     )
+    persisted_queries: Literal["off", "apq", "safelist"] = Field(
+        default="apq",
+        description="Apollo's automatic persisted queries; `safelist` runs registered "
+        "operations only (an ADMIN may run any).",
+    )
+    cdn_max_age_seconds: int = Field(
+        default=60,
+        ge=0,
+        le=86400,
+        description="Longest max-age of an anonymous GET of a persisted query.",
+    )
+    registry_flush_seconds: float = Field(
+        default=5.0, gt=0, description="How often runs are added to the operation registry."
+    )
     graphiql: bool = True
     introspection: bool = True
     max_page_size: int = Field(default=100, ge=1, le=1000)

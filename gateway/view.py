@@ -9,18 +9,15 @@ and cleans up.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import strawberry
 import structlog
 from cross_web import HTTPException
-from graphql import GraphQLError
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -31,38 +28,17 @@ from jewgo.db.engine import STATEMENTS
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.sync import Flags
-from jewgo.gateway import bodies, media
+from jewgo.gateway import bodies, cdn, media
 from jewgo.gateway.accounting import Accounting, Operation
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.identity import Identifier, Identity
 from jewgo.gateway.middleware import BodyTooLarge
+from jewgo.gateway.refusals import ProtocolAnswer, TooManyOperations, refused
+from jewgo.gateway.runs import Executed, OperationRunner
 from jewgo.schema.context import Context
-from jewgo.schema.errors import INTERNAL, MASKED_MESSAGE, coded
+from jewgo.schema.errors import MASKED_MESSAGE, coded
 
 log = structlog.get_logger("jewgo.request")
-
-
-class AsciiJSONResponse(JSONResponse):
-    """JSON with everything outside ASCII escaped: a refusal may echo what the client sent,
-    lone surrogates included, which UTF-8 cannot encode."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, separators=(",", ":")).encode("ascii")
-
-
-class TooManyOperations(Exception):
-    """A batch over MAX_BATCH_SIZE."""
-
-
-@dataclass
-class Executed:
-    """One operation of an HTTP request, as run: what accounting records of it."""
-
-    context: Context
-    sent: GraphQLRequestData
-    seconds: float = 0.0
-    statements: int = 0
-    data: Any = None
 
 
 class GatewayView(GraphQL[Context, None]):
@@ -74,17 +50,24 @@ class GatewayView(GraphQL[Context, None]):
         flags: Flags,
         contexts: ContextFactory,
         accounting: Accounting,
+        runner: OperationRunner,
         max_batch_size: int,
         max_json_depth: int = 32,
+        cdn_max_age: int = 60,
+        ttls: Mapping[str, float] | None = None,
         **options: Any,
     ) -> None:
+        """`ttls`: seconds each domain's v4 cache entries live (bounds a CDN's max-age)."""
         super().__init__(schema, **options)
         self._identifier = identifier
         self._flags = flags
         self._contexts = contexts
         self._accounting = accounting
+        self._runner = runner
         self._max_batch_size = max_batch_size
         self._max_json_depth = max_json_depth
+        self._cdn_max_age = cdn_max_age
+        self._ttls = dict(ttls or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,12 +80,21 @@ class GatewayView(GraphQL[Context, None]):
         statements = [0]
         counting = STATEMENTS.set(statements)
         response: Response | None = None
+        kind, request_id = request.state.media, request.state.request_id
         try:
             response = await self.run(request)
+            if request.method == "GET":
+                response = cdn.for_caches(
+                    request, response, request.state.executed, self._cdn_max_age, self._ttls
+                )
         except HTTPException as exc:
-            response = self._refused(request, exc.status_code, exc.reason)
+            response = refused(request_id, kind, exc.status_code, exc.reason)
         except TooManyOperations as exc:
-            response = self._refused(request, 400, str(exc), code="QUERY_TOO_COMPLEX")
+            response = refused(request_id, kind, 400, str(exc), code="QUERY_TOO_COMPLEX")
+        except ProtocolAnswer as exc:
+            response = refused(
+                request_id, kind, exc.status(kind), exc.refusal.message, exc.refusal.code
+            )
         except BodyTooLarge:
             raise  # BodyLimit answers 413
         except ClientDisconnect:
@@ -111,8 +103,8 @@ class GatewayView(GraphQL[Context, None]):
             return
         except Exception:
             # Whatever escaped Strawberry: masked, coded, and logged with the request id.
-            log.exception("request failed outside execution", request_id=request.state.request_id)
-            response = self._refused(request, 500, MASKED_MESSAGE)
+            log.exception("request failed outside execution", request_id=request_id)
+            response = refused(request_id, kind, 500, MASKED_MESSAGE)
         finally:
             STATEMENTS.reset(counting)
             db: RequestDatabase | None = getattr(request.state, "db", None)
@@ -120,24 +112,6 @@ class GatewayView(GraphQL[Context, None]):
                 await db.close()
             self._account(request, response, time.perf_counter() - started, statements[0])
         await response(scope, receive, send)
-
-    def _refused(
-        self, request: Request, status: int, reason: str, code: str = "BAD_USER_INPUT"
-    ) -> Response:
-        """Strawberry refuses malformed HTTP with plain text; we answer GraphQL-shaped."""
-        request_id = request.state.request_id
-        extensions: dict[str, Any] = {"code": code}
-        if status >= 500:
-            extensions = {"code": INTERNAL, "requestId": request_id}
-        body: dict[str, Any] = {
-            "data": None,
-            "errors": [{"message": reason, "extensions": extensions}],
-            "extensions": {"requestId": request_id},
-        }
-        kind = getattr(request.state, "media", media.JSON)
-        if kind == media.GRAPHQL_RESPONSE:
-            del body["data"]  # a request error: nothing was executed
-        return AsciiJSONResponse(body, status_code=status, media_type=kind)
 
     def _account(
         self, request: Request, response: Response | None, seconds: float, statements: int
@@ -216,49 +190,45 @@ class GatewayView(GraphQL[Context, None]):
         sub_response: Any,
     ) -> Any:
         request.state.results = {}
+        viewer = request.state.identity.viewer
 
-        async def one(run: Executed, *, batched: bool) -> ExecutionResult:
-            # A batch's operations count their own statements (each runs in a task of its
-            # own); a lone operation is measured by the whole HTTP request.
-            counted = [0]
-            counting = STATEMENTS.set(counted) if batched else None
-            started = time.perf_counter()
-            try:
-                result = await self.execute_single(
-                    request=request,
-                    request_adapter=request_adapter,
-                    sub_response=sub_response,
-                    context=run.context,
-                    root_value=root_value,
-                    request_data=run.sent,
-                )
-            except HTTPException as exc:
-                if not batched:
-                    raise
-                # In a batch, one operation's refusal is its own result, not the batch's.
-                error = GraphQLError(exc.reason, extensions={"code": "BAD_USER_INPUT"})
-                run.context.error_codes.append("BAD_USER_INPUT")
-                extensions = {"requestId": run.context.request_id, "versions": {}}
-                result = ExecutionResult(data=None, errors=[error], extensions=extensions)
-            finally:
-                run.seconds = time.perf_counter() - started
-                if counting is not None:
-                    run.statements = counted[0]
-                    STATEMENTS.reset(counting)
-            request.state.results[id(result)] = run
+        async def execute(context: Context, sent: GraphQLRequestData) -> ExecutionResult:
+            result = await self.execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=sent,
+            )
+            request.state.results[id(result)] = context
             return result
 
         if not isinstance(request_data, list):
             run = Executed(context, request_data)
             request.state.executed.append(run)
-            return await one(run, batched=False)
+            return await self._runner.one(run, execute, viewer)
         request_id = request.state.request_id
         runs = [
             Executed(self._context(request, f"{request_id}:{n}"), sent)
             for n, sent in enumerate(request_data, start=1)
         ]
         request.state.executed.extend(runs)
-        return await asyncio.gather(*(one(run, batched=True) for run in runs))
+        results = await self._runner.batch(runs, execute, viewer)
+        for run, result in zip(runs, results, strict=True):
+            request.state.results[id(result)] = run.context
+        return results
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL for a browser's GET of the bare endpoint; a GET that names an operation
+        (a query, or only a persisted hash in `extensions`) runs it instead."""
+        params = request.query_params
+        return (
+            request.method == "GET"
+            and params.get("query") is None
+            and params.get("extensions") is None
+            and "text/html" in request.headers.get("accept", "")
+        )
 
     def decode_json(self, data: str | bytes) -> object:
         return bodies.decode(data, max_depth=self._max_json_depth)
@@ -280,10 +250,11 @@ class GatewayView(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        run: Executed | None = getattr(request.state, "results", {}).get(id(result))
-        context: Context | None = run.context if run else getattr(request.state, "context", None)
-        if run is not None:
-            run.data = result.data
+        context: Context | None = getattr(request.state, "results", {}).get(id(result))
+        context = context or getattr(request.state, "context", None)
+        for run in request.state.executed:
+            if run.context is context:
+                run.data = result.data
         if result.errors:
             # Errors raised around execution (a failing extension hook) skip ErrorCodes.
             codes = context.error_codes if context is not None else []

@@ -29,7 +29,9 @@ from jewgo.gateway.cache import Breaker, TieredCache
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
+from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
+from jewgo.gateway.registry import OperationRegistry
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
@@ -61,8 +63,11 @@ class Services:
     contexts: ContextFactory
     shadow: Shadow
     accounting: Accounting
+    registry: OperationRegistry
+    persisted: PersistedQueries
 
     async def start(self) -> None:
+        await self.registry.start()
         await self.flags.start()
         await self.metrics.start()
         await self.controller.start()
@@ -73,6 +78,7 @@ class Services:
         await self.metrics.stop()
         await self.flags.stop()
         await self.cache.close()
+        await self.registry.stop()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
@@ -198,7 +204,17 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         breaker=breaker,
         retry=cache.start_recovery,
     )
+    registry = OperationRegistry(engine, flush_seconds=settings.registry_flush_seconds)
     return Services(
+        registry=registry,
+        persisted=PersistedQueries(
+            Mode(settings.persisted_queries),
+            registry,
+            redis,
+            namespace=namespace,
+            timeout=settings.redis_timeout_seconds,
+            breaker=breaker,
+        ),
         settings=settings,
         engine=engine,
         redis=redis,

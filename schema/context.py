@@ -52,6 +52,8 @@ class Context:
     error_codes: list[str] = field(default_factory=list)
     operation_name: str | None = None
     operation_type: str | None = None
+    # The document parsed and validated, and execution began.
+    executed: bool = False
     _router: VersionRouter | None = field(default=None, init=False, repr=False)
 
     @property

@@ -1,14 +1,20 @@
 """The ResponseExtensions extension adds `requestId` and `versions` to every response,
-and notes the operation's name and type for the request log."""
+and notes the operation's name and type for the request log, and whether the document
+was valid and executed (the operation registry records only those)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
 
 class ResponseExtensions(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        self.execution_context.context.executed = True
+        yield
+
     def get_results(self) -> dict[str, Any]:
         execution = self.execution_context
         context = execution.context

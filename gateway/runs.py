@@ -1,0 +1,103 @@
+"""Running the operations of one HTTP request: one, or each of a batch on its own.
+
+Each operation's document comes through the persisted-query protocol, is executed with
+its own context, is timed (and, in a batch, counts its own SQL statements), and, when
+it was a valid document that ran, is counted in the operation registry. In a batch one
+operation's refusal is its own result; the others run as if it were not there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cross_web import HTTPException
+from graphql import GraphQLError
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
+
+from jewgo.db.engine import STATEMENTS
+from jewgo.gateway.persisted import PersistedQueries, PersistedQueryError
+from jewgo.gateway.refusals import ProtocolAnswer
+from jewgo.gateway.registry import OperationRegistry, document_hash
+from jewgo.resolvers.domain import Viewer
+from jewgo.schema.context import Context
+
+Execute = Callable[[Context, GraphQLRequestData], Awaitable[ExecutionResult]]
+
+
+@dataclass
+class Executed:
+    """One operation of an HTTP request, as run: what accounting records of it."""
+
+    context: Context
+    sent: GraphQLRequestData
+    seconds: float = 0.0
+    statements: int = 0
+    data: Any = None
+
+
+class OperationRunner:
+    def __init__(self, persisted: PersistedQueries, registry: OperationRegistry) -> None:
+        self._persisted = persisted
+        self._registry = registry
+
+    async def one(self, run: Executed, execute: Execute, viewer: Viewer | None) -> ExecutionResult:
+        """A lone operation: refusals propagate (the whole request is refused)."""
+        started = time.perf_counter()
+        try:
+            run.sent = await self._resolve(run.sent, viewer)
+            return await execute(run.context, run.sent)
+        finally:
+            run.seconds = time.perf_counter() - started
+            await self._record(run)
+
+    async def batch(
+        self, runs: Sequence[Executed], execute: Execute, viewer: Viewer | None
+    ) -> list[ExecutionResult]:
+        return list(await asyncio.gather(*(self._batched(r, execute, viewer) for r in runs)))
+
+    async def _batched(
+        self, run: Executed, execute: Execute, viewer: Viewer | None
+    ) -> ExecutionResult:
+        # Each operation of a batch runs in a task of its own, with its own counter.
+        counted = [0]
+        counting = STATEMENTS.set(counted)
+        started = time.perf_counter()
+        try:
+            run.sent = await self._persisted.resolve(run.sent, viewer)
+            return await execute(run.context, run.sent)
+        except (HTTPException, PersistedQueryError) as exc:
+            message, code = (
+                (exc.message, exc.code)
+                if isinstance(exc, PersistedQueryError)
+                else (exc.reason, "BAD_USER_INPUT")
+            )
+            run.context.error_codes.append(code)
+            extensions = {"requestId": run.context.request_id, "versions": {}}
+            error = GraphQLError(message, extensions={"code": code})
+            return ExecutionResult(data=None, errors=[error], extensions=extensions)
+        finally:
+            run.seconds = time.perf_counter() - started
+            run.statements = counted[0]
+            STATEMENTS.reset(counting)
+            await self._record(run)
+
+    async def _resolve(self, sent: GraphQLRequestData, viewer: Viewer | None) -> GraphQLRequestData:
+        try:
+            return await self._persisted.resolve(sent, viewer)
+        except PersistedQueryError as exc:
+            if exc.malformed:
+                raise HTTPException(400, exc.message) from exc
+            raise ProtocolAnswer(exc) from exc
+
+    async def _record(self, run: Executed) -> None:
+        """A valid document that ran goes into the operation registry (buffered)."""
+        context, query = run.context, run.sent.query
+        if not context.executed or query is None or context.operation_type is None:
+            return
+        if await self._persisted.records(document_hash(query)):
+            self._registry.seen(query, context.operation_name, context.operation_type)

@@ -32,7 +32,7 @@ from jewgo.resolvers.v4.loaders import Loaders
 from jewgo.resolvers.v4.reads import Reads
 from jewgo.resolvers.v4.sql import SqlReads, SqlUnitOfWork
 from jewgo.resolvers.v4.validation import BasicChecks, StrictChecks
-from jewgo.schema.context import ComponentStatus, Context
+from jewgo.schema.context import ComponentStatus, Context, OperationListing
 
 _VERSION = {Variant.V3: Version.V3, Variant.V4: Version.V4}
 
@@ -51,6 +51,7 @@ class ContextFactory:
     metrics_window_seconds: int
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
     rollouts: RolloutStore
+    operations: OperationListing
     max_page_size: int
 
     def build(
@@ -72,6 +73,7 @@ class ContextFactory:
             metrics_window_seconds=self.metrics_window_seconds,
             health=self.health,
             rollouts=self.rollouts,
+            operations=self.operations,
             max_page_size=self.max_page_size,
             refusal=refusal,
         )

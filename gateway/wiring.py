@@ -171,6 +171,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         flag_poll_seconds=settings.flag_poll_seconds,
         redis_timeout_seconds=settings.redis_timeout_seconds,
     )
+    registry = OperationRegistry(engine, flush_seconds=settings.registry_flush_seconds)
     contexts = ContextFactory(
         engine=engine,
         cache=cache,
@@ -187,6 +188,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         metrics_window_seconds=settings.metrics_window_seconds,
         health=readiness.components,
         rollouts=rollouts,
+        operations=registry,
         max_page_size=settings.max_page_size,
     )
     shadow = Shadow(
@@ -204,7 +206,6 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         breaker=breaker,
         retry=cache.start_recovery,
     )
-    registry = OperationRegistry(engine, flush_seconds=settings.registry_flush_seconds)
     return Services(
         registry=registry,
         persisted=PersistedQueries(

@@ -23,6 +23,7 @@ from jewgo.schema.errors import ErrorCodes
 from jewgo.schema.guard import OperationChoice, RequestGuard
 from jewgo.schema.migration import MigrationMutation, MigrationQuery
 from jewgo.schema.mutation import DirectoryMutation
+from jewgo.schema.operations import OperationsQuery
 from jewgo.schema.query import DirectoryQuery
 from jewgo.schema.response import ResponseExtensions
 from jewgo.schema.rollouts import RolloutMutation
@@ -30,7 +31,7 @@ from jewgo.schema.text import TextSafety
 
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
 
-Query = merge_types("Query", (DirectoryQuery, MigrationQuery))
+Query = merge_types("Query", (DirectoryQuery, MigrationQuery, OperationsQuery))
 Mutation = merge_types("Mutation", (DirectoryMutation, MigrationMutation, RolloutMutation))
 
 

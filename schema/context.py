@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, TypeAlias
 
 import strawberry
@@ -17,6 +18,33 @@ from jewgo.flags.sync import Flags
 from jewgo.resolvers.domain import Domain, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.router import Use, VersionRouter
+
+
+class OperationRecord(Protocol):
+    """One entry of the operation registry (gateway.registry.RegisteredOperation)."""
+
+    @property
+    def hash(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def document(self) -> str: ...
+    @property
+    def first_seen(self) -> datetime: ...
+    @property
+    def last_seen(self) -> datetime: ...
+    @property
+    def count(self) -> int: ...
+
+
+class OperationListing(Protocol):
+    """The operation registry as the schema reads it."""
+
+    async def listing(
+        self, first: int, after: str | None = None, kind: str | None = None
+    ) -> Sequence[OperationRecord]: ...
 
 
 class ComponentStatus(Protocol):
@@ -44,6 +72,7 @@ class Context:
     metrics_window_seconds: int
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
     rollouts: RolloutStore
+    operations: OperationListing
     max_page_size: int = 100
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.

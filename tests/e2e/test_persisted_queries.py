@@ -178,3 +178,23 @@ async def test_the_shortest_domain_ttl_bounds_max_age(fresh_db: Database, data_d
         await post(gql, {"query": QUERY, "extensions": persisted()})
         response = await gql.http.get("/graphql", params=by_hash())
     assert response.headers["cache-control"] == "public, max-age=120"
+
+
+LISTING = """query($first: Int, $after: ID) { operations(first: $first, after: $after) {
+  id name kind document count firstSeen lastSeen } }"""
+
+
+async def test_an_admin_lists_the_registry_and_nobody_else(gql_rw: GraphQL) -> None:
+    (await gql_rw(QUERY)).ok()
+    await gql_rw.services.registry.flush()
+    listed = (await gql_rw(LISTING, as_user=ADMIN_ID, touches=())).ok()["operations"]
+    stats = next(op for op in listed if op["id"] == HASH)
+    assert (stats["name"], stats["kind"], stats["document"], stats["count"]) == (
+        "Stats",
+        "QUERY",
+        QUERY,
+        1,
+    )
+    assert (await gql_rw(LISTING, as_user=USER_ID, touches=())).codes == ["FORBIDDEN"]
+    bad = await gql_rw(LISTING, {"after": "nope"}, as_user=ADMIN_ID, touches=())
+    assert bad.codes == ["BAD_USER_INPUT"]

@@ -1,0 +1,70 @@
+"""The operation registry in the schema: what the gateway has run, for ADMINs."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+
+import strawberry
+
+from jewgo.resolvers import policy
+from jewgo.resolvers.errors import InvalidInput
+from jewgo.schema.context import Info
+
+MAX_LISTED = 500
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+@strawberry.enum(name="OperationKind")
+class OperationKind(StrEnum):
+    QUERY = "query"
+    MUTATION = "mutation"
+    SUBSCRIPTION = "subscription"
+
+
+@strawberry.type(description="A document the gateway has run or was given by an import.")
+class PersistedOperation:
+    id: strawberry.ID = strawberry.field(
+        description="The SHA-256 of the document: its persisted-query hash."
+    )
+    name: str | None
+    kind: OperationKind
+    document: str
+    first_seen: datetime
+    last_seen: datetime
+    count: int = strawberry.field(description="Runs counted so far (imports start at 0).")
+
+
+@strawberry.type
+class OperationsQuery:
+    @strawberry.field(description="ADMIN only. The operation registry by id, after `after`.")
+    async def operations(
+        self,
+        info: Info,
+        first: int = 50,
+        after: strawberry.ID | None = None,
+        kind: OperationKind | None = None,
+    ) -> list[PersistedOperation]:
+        policy.admin(info.context.viewer)
+        if not 0 <= first <= MAX_LISTED:
+            raise InvalidInput(
+                f"`first` must be between 0 and {MAX_LISTED}", {"first": "out of range"}
+            )
+        if after is not None and not _HASH.fullmatch(str(after)):
+            raise InvalidInput("`after` must be an operation id", {"after": "not an id"})
+        found = await info.context.operations.listing(
+            first, str(after) if after is not None else None, kind.value if kind else None
+        )
+        return [
+            PersistedOperation(
+                id=strawberry.ID(op.hash),
+                name=op.name,
+                kind=OperationKind(op.type),
+                document=op.document,
+                first_seen=op.first_seen,
+                last_seen=op.last_seen,
+                count=op.count,
+            )
+            for op in found
+        ]

@@ -15,23 +15,18 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Protocol
 
 import structlog
 from redis.asyncio import Redis
 
+from jewgo.flags.clock import Clock, utc_now
 from jewgo.flags.errors import FlagError
 from jewgo.flags.metrics import Cell, WindowMetrics, domains_of, flag_series, versions_of
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.rollouts import Action, Health, Rollout, evaluate
 
 log = structlog.get_logger("jewgo.rollouts")
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Lease(Protocol):

@@ -72,7 +72,7 @@ def build_context(
         metrics=services.metrics,
         metrics_window_seconds=services.settings.metrics_window_seconds,
         health=lambda: health.components(services),
-        rollouts=services.rollouts,
+        admin=services.admin,
         max_page_size=services.settings.max_page_size,
         detailed_errors=on(ERROR_HANDLING),
         refusal=refusal,

@@ -18,11 +18,13 @@ from strawberry.schema.config import StrawberryConfig
 from jewgo.db.engine import create_engine
 from jewgo.flags import env as flag_env
 from jewgo.flags import faults as drills
+from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.controller import HealthSource, LocalLease, RedisLease, RolloutController
 from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
+from jewgo.flags.users import user_role_query
 from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import TieredCache
 from jewgo.gateway.ratelimit import RateLimiter
@@ -43,6 +45,7 @@ class Services:
     tokens: Tokens
     schema: strawberry.Schema
     flags: Flags
+    admin: FlagAdmin
     cache: TieredCache
     ttl: Ttl
     changes: ChangeSink
@@ -90,8 +93,9 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     )
     redis = create_redis(settings)
     namespace = settings.redis_namespace
+    store = FlagStore(engine, flag_env.parse(environ))
     flags = Flags(
-        FlagStore(engine, flag_env.parse(environ)),
+        store,
         redis=redis,
         channel=f"{namespace}:flags",
         poll_seconds=settings.flag_poll_seconds,
@@ -115,7 +119,8 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     faults = drills.Faults(drills.parse(settings.faults))
     if faults:
         log.warning("FAULT DRILL ACTIVE: injecting failures", faults=settings.faults)
-    rollouts = RolloutStore(flags.store)
+    rollouts = RolloutStore(store)
+    admin = FlagAdmin(store, rollouts, changed=flags.changed, user_role=user_role_query(engine))
     lease = (
         RedisLease(redis, f"{namespace}:rollout-controller", settings.rollout_lease_seconds)
         if redis is not None
@@ -144,6 +149,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
             config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
         ),
         flags=flags,
+        admin=admin,
         cache=cache,
         ttl=Ttl(
             restaurants=settings.cache_ttl_restaurants_seconds,

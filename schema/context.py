@@ -8,9 +8,9 @@ from typing import Protocol, TypeAlias
 
 import strawberry
 
+from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.decide import Subject
 from jewgo.flags.metrics import WindowMetrics
-from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.sync import Flags
 from jewgo.resolvers.domain import Viewer
@@ -41,7 +41,7 @@ class Context:
     metrics: WindowMetrics
     metrics_window_seconds: int
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
-    rollouts: RolloutStore
+    admin: FlagAdmin
     max_page_size: int = 100
     # api_v4_error_handling: v4's input errors carry `extensions.fields`.
     detailed_errors: bool = False

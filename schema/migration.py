@@ -81,7 +81,7 @@ class FeatureFlag:
         if user_id is None:
             return decide(self._snapshot, self.name, context.subject).variant
         uid = parse_id(user_id, "userId")
-        role = await context.flags.store.user_role(uid)
+        role = await context.admin.user_role(uid)
         if role is None:
             raise NotFound(f"No user with id {uid}")
         subject = Subject(
@@ -102,7 +102,7 @@ class FeatureFlag:
             raise InvalidInput(
                 f"`first` must be between 0 and {MAX_HISTORY}", {"first": "out of range"}
             )
-        return [FlagEvent.of(e) for e in await info.context.flags.history(self.name, first)]
+        return [FlagEvent.of(e) for e in await info.context.admin.history(self.name, first)]
 
     @classmethod
     def of(cls, state: FlagState, snapshot: Snapshot) -> FeatureFlag:
@@ -156,7 +156,7 @@ class MigrationStatus:
 
     @strawberry.field(description="The newest rollout of every flag that has had one.")
     async def rollouts(self, info: Info) -> list[Rollout]:
-        return [Rollout.of(r) for r in (await info.context.rollouts.current()).values()]
+        return [Rollout.of(r) for r in (await info.context.admin.rollouts()).values()]
 
     @strawberry.field(
         description="Database (ok/down), cache (ok, or degraded on the in-memory fallback) "
@@ -215,8 +215,8 @@ class MigrationMutation:
         force: bool = False,
         expected_version: int | None = None,
     ) -> FeatureFlag:
-        flags = info.context.flags
-        state = await flags.set_stage(
+        context = info.context
+        state = await context.admin.set_stage(
             name,
             stage,
             actor=_actor(info),
@@ -224,7 +224,7 @@ class MigrationMutation:
             force=force,
             expected_version=expected_version,
         )
-        return FeatureFlag.of(state, flags.snapshot)
+        return FeatureFlag.of(state, context.flags.snapshot)
 
     @strawberry.mutation(description="ADMIN only. 0 <= percentage <= 100.")
     async def set_rollout_percentage(
@@ -235,34 +235,31 @@ class MigrationMutation:
         reason: str | None = None,
         expected_version: int | None = None,
     ) -> FeatureFlag:
-        flags = info.context.flags
-        state = await flags.set_percentage(
+        context = info.context
+        state = await context.admin.set_percentage(
             name,
             float(percentage),
             actor=_actor(info),
             reason=reason,
             expected_version=expected_version,
         )
-        return FeatureFlag.of(state, flags.snapshot)
+        return FeatureFlag.of(state, context.flags.snapshot)
 
     @strawberry.mutation(description="ADMIN only. enabled: null removes the override.")
     async def set_user_override(
         self, info: Info, name: str, user_id: strawberry.ID, enabled: bool | None
     ) -> FeatureFlag:
-        flags = info.context.flags
+        context = info.context
         actor = _actor(info)
         uid = parse_id(user_id, "userId")
-        state = await flags.set_user_override(name, uid, enabled, actor=actor)
-        return FeatureFlag.of(state, flags.snapshot)
+        state = await context.admin.set_user_override(name, uid, enabled, actor=actor)
+        return FeatureFlag.of(state, context.flags.snapshot)
 
     @strawberry.mutation(
         description="ADMIN only. Every flag when name is null; flags at COMPLETE are left as "
         "they are."
     )
     async def rollback(self, info: Info, reason: str, name: str | None = None) -> list[FeatureFlag]:
-        flags = info.context.flags
-        actor = _actor(info)
-        if not reason.strip():
-            raise InvalidInput("a rollback needs a reason", {"reason": "must not be empty"})
-        states = await flags.rollback(name, actor=actor, reason=reason)
-        return [FeatureFlag.of(state, flags.snapshot) for state in states]
+        context = info.context
+        states = await context.admin.rollback(name, actor=_actor(info), reason=reason)
+        return [FeatureFlag.of(state, context.flags.snapshot) for state in states]

@@ -5,6 +5,9 @@ db, seed,   data.py     the database, its seed data, a token for a user, the sch
 token, schema
 flags       flags.py    list flags, change stages, percentages and overrides, roll back
 rollout     rollout.py  start, watch, pause, resume and stop gradual rollouts
+
+The flag and rollout commands are built from the server's composition root
+(gateway.wiring.bootstrap) and change flags through its admin (flags.admin).
 """
 
 from __future__ import annotations

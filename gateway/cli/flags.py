@@ -1,17 +1,19 @@
 """`jewgo flags`: list the flags, change stages, percentages and overrides, roll back.
 
-Every change is announced to the fleet over Redis.
+Every change goes through the admin (flags.admin), under the same rules as GraphQL's
+mutations, and the admin announces it to the fleet.
 """
 
 from __future__ import annotations
 
 import click
 
-from jewgo.flags import summary
+from jewgo.flags import rules, summary
+from jewgo.flags.errors import FlagError
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage
-from jewgo.flags.sync import Flags
-from jewgo.gateway.cli.runtime import actor, with_flags
+from jewgo.gateway.cli.runtime import actor, with_services
+from jewgo.gateway.wiring import Services
 
 
 def describe(state: FlagState) -> str:
@@ -30,8 +32,8 @@ def flags() -> None:
 def flags_list() -> None:
     """Every flag with its stage, percentage, version and overrides."""
 
-    async def run(flags: Flags) -> list[str]:
-        snapshot = flags.snapshot
+    async def run(services: Services) -> list[str]:
+        snapshot = services.flags.snapshot
         lines = [f"{'flag':<24} {'stage':<9} {'rollout':>7}  version by"]
         for name in FLAG_NAMES:
             line = describe(snapshot.flags[name])
@@ -47,7 +49,7 @@ def flags_list() -> None:
         )
         return lines
 
-    click.echo("\n".join(with_flags(run)))
+    click.echo("\n".join(with_services(run)))
 
 
 @flags.command("stage")
@@ -60,8 +62,8 @@ def flags_stage(
     name: str, stage: str, reason: str | None, force: bool, expected_version: int | None
 ) -> None:
     """Move NAME to STAGE (DISABLED, TESTING, PARTIAL, FULL, COMPLETE)."""
-    state = with_flags(
-        lambda flags: flags.set_stage(
+    state = with_services(
+        lambda services: services.admin.set_stage(
             name,
             Stage(stage.upper()),
             actor=actor(),
@@ -82,8 +84,8 @@ def flags_percentage(
     name: str, percentage: float, reason: str | None, expected_version: int | None
 ) -> None:
     """Set the PARTIAL rollout percentage of NAME (0 to 100)."""
-    state = with_flags(
-        lambda flags: flags.set_percentage(
+    state = with_services(
+        lambda services: services.admin.set_percentage(
             name,
             percentage,
             actor=actor(),
@@ -101,7 +103,9 @@ def flags_percentage(
 def flags_override(name: str, user_id: int, setting: str) -> None:
     """Send USER_ID to v4 (on) or v3 (off) for NAME, or remove the override (clear)."""
     enabled = {"on": True, "off": False, "clear": None}[setting]
-    state = with_flags(lambda flags: flags.set_user_override(name, user_id, enabled, actor=actor()))
+    state = with_services(
+        lambda services: services.admin.set_user_override(name, user_id, enabled, actor=actor())
+    )
     click.echo(describe(state))
 
 
@@ -110,7 +114,11 @@ def flags_override(name: str, user_id: int, setting: str) -> None:
 @click.option("--reason", required=True)
 def flags_rollback(name: str | None, reason: str) -> None:
     """Back to v3: NAME, or every flag, to DISABLED at 0 % (COMPLETE ones stay)."""
-    if not reason.strip():
-        raise click.ClickException("BAD_USER_INPUT: a rollback needs a reason")
-    states = with_flags(lambda flags: flags.rollback(name, actor=actor(), reason=reason))
+    try:
+        rules.check_reason(reason)  # the admin checks it too; this refuses before connecting
+    except FlagError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    states = with_services(
+        lambda services: services.admin.rollback(name, actor=actor(), reason=reason)
+    )
     click.echo("\n".join(describe(s) for s in states) or "nothing to roll back")

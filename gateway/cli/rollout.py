@@ -1,20 +1,25 @@
-"""`jewgo rollout`: start a gradual rollout, watch it, pause, resume or stop it."""
+"""`jewgo rollout`: start a gradual rollout, watch it, pause, resume or stop it.
+
+The options of `start` default to RolloutConfig's defaults, and the moves are those of
+flags.rules.TRANSITIONS: one command each, carried out by the admin.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import click
 
-from jewgo.flags.controller import utc_now
-from jewgo.flags.rollout_store import RolloutStore
-from jewgo.flags.rollouts import ACTIVE, Rollout, RolloutConfig, RolloutState
-from jewgo.flags.sync import Flags
-from jewgo.gateway.cli.runtime import actor, with_flags
+from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig
+from jewgo.flags.rules import TRANSITIONS, Move
+from jewgo.gateway.cli.runtime import actor, with_services
+from jewgo.gateway.wiring import Services
 
-
-def rollout_store(flags: Flags) -> RolloutStore:
-    return RolloutStore(flags.store)
+MOVE_HELP = {
+    Move.PAUSE: "Hold NAME's rollout where it is.",
+    Move.RESUME: "Let NAME's paused rollout go on.",
+    Move.STOP: "End NAME's rollout; the flag stays where it is.",
+}
 
 
 def describe(rollout: Rollout) -> str:
@@ -30,16 +35,33 @@ def rollout() -> None:
     """Gradual rollouts run by the controller: start, status, pause, resume, stop."""
 
 
+_DEFAULT = DEFAULT_CONFIG
+
+
 @rollout.command("start")
 @click.argument("name")
-@click.option("--initial", "initial_percentage", type=float, default=5.0, show_default=True)
-@click.option("--increment", "increment_percentage", type=float, default=10.0, show_default=True)
-@click.option("--max", "max_percentage", type=float, default=100.0, show_default=True)
+@click.option(
+    "--initial",
+    "initial_percentage",
+    type=float,
+    default=_DEFAULT.initial_percentage,
+    show_default=True,
+)
+@click.option(
+    "--increment",
+    "increment_percentage",
+    type=float,
+    default=_DEFAULT.increment_percentage,
+    show_default=True,
+)
+@click.option(
+    "--max", "max_percentage", type=float, default=_DEFAULT.max_percentage, show_default=True
+)
 @click.option(
     "--interval",
     "increment_interval_seconds",
     type=int,
-    default=86400,
+    default=_DEFAULT.increment_interval_seconds,
     show_default=True,
     help="Seconds between steps.",
 )
@@ -47,7 +69,7 @@ def rollout() -> None:
     "--window",
     "monitoring_period_seconds",
     type=int,
-    default=7200,
+    default=_DEFAULT.monitoring_period_seconds,
     show_default=True,
     help="Seconds of metrics each decision looks at.",
 )
@@ -55,61 +77,61 @@ def rollout() -> None:
     "--rollback-above",
     "auto_rollback_threshold_percent",
     type=float,
-    default=5.0,
+    default=_DEFAULT.auto_rollback_threshold_percent,
     show_default=True,
     help="v4 error rate (%) that rolls back.",
 )
-@click.option("--min-requests", type=int, default=100, show_default=True)
-@click.option("--auto-rollback/--no-auto-rollback", "enable_auto_rollback", default=True)
-@click.option("--auto-increment/--no-auto-increment", "enable_auto_increment", default=True)
-@click.option("--max-latency-ratio", type=float, default=1.5, show_default=True)
+@click.option("--min-requests", type=int, default=_DEFAULT.min_requests, show_default=True)
+@click.option(
+    "--auto-rollback/--no-auto-rollback",
+    "enable_auto_rollback",
+    default=_DEFAULT.enable_auto_rollback,
+)
+@click.option(
+    "--auto-increment/--no-auto-increment",
+    "enable_auto_increment",
+    default=_DEFAULT.enable_auto_increment,
+)
+@click.option(
+    "--max-latency-ratio", type=float, default=_DEFAULT.max_latency_ratio, show_default=True
+)
 @click.option(
     "--max-shadow-mismatch",
     "max_shadow_mismatch_percent",
     type=float,
-    default=0.1,
+    default=_DEFAULT.max_shadow_mismatch_percent,
     show_default=True,
 )
 def rollout_start(name: str, **config: object) -> None:
     """Start a rollout of NAME: PARTIAL at the initial percentage, then step by step."""
     settings = RolloutConfig(**config)  # type: ignore[arg-type]
-
-    async def run(flags: Flags) -> Rollout:
-        started = await rollout_store(flags).start(name, settings, actor=actor(), now=utc_now())
-        await flags.changed()
-        return started
-
-    click.echo(describe(with_flags(run)))
+    started = with_services(
+        lambda services: services.admin.start_rollout(name, settings, actor=actor())
+    )
+    click.echo(describe(started))
 
 
 @rollout.command("status")
 def rollout_status() -> None:
     """The newest rollout of every flag that has had one."""
 
-    async def run(flags: Flags) -> list[str]:
-        return [describe(r) for r in (await rollout_store(flags).current()).values()]
+    async def run(services: Services) -> list[str]:
+        return [describe(r) for r in (await services.admin.rollouts()).values()]
 
-    click.echo("\n".join(with_flags(run)) or "no rollouts")
+    click.echo("\n".join(with_services(run)) or "no rollouts")
 
 
-def _transition_command(allowed: tuple[RolloutState, ...], to: RolloutState) -> Any:
+def _move_command(move: Move) -> Callable[[str], None]:
     def command(name: str) -> None:
-        async def run(flags: Flags) -> Rollout:
-            return await rollout_store(flags).transition(
-                name, allowed, to, actor=actor(), now=utc_now()
-            )
-
-        click.echo(describe(with_flags(run)))
+        moved = with_services(
+            lambda services: services.admin.move_rollout(name, move, actor=actor())
+        )
+        click.echo(describe(moved))
 
     return command
 
 
-rollout.command("pause", help="Hold NAME's rollout where it is.")(
-    click.argument("name")(_transition_command((RolloutState.RUNNING,), RolloutState.PAUSED))
-)
-rollout.command("resume", help="Let NAME's paused rollout go on.")(
-    click.argument("name")(_transition_command((RolloutState.PAUSED,), RolloutState.RUNNING))
-)
-rollout.command("stop", help="End NAME's rollout; the flag stays where it is.")(
-    click.argument("name")(_transition_command(ACTIVE, RolloutState.STOPPED))
-)
+for _move in TRANSITIONS:
+    rollout.command(_move.value, help=MOVE_HELP[_move])(
+        click.argument("name")(_move_command(_move))
+    )

@@ -1,25 +1,24 @@
 """What the commands share: settings from the environment, and running async work with an
-engine (the data commands) or with the flags (the flag commands)."""
+engine (the data commands) or with the gateway's services (the flag commands)."""
 
 from __future__ import annotations
 
 import asyncio
 import getpass
 import os
+import secrets
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
-from jewgo.flags import env as flag_env
 from jewgo.flags.errors import FlagError
-from jewgo.flags.store import FlagStore
-from jewgo.flags.sync import Flags
 from jewgo.gateway.logs import configure
 from jewgo.gateway.settings import Settings
-from jewgo.gateway.wiring import create_redis
+from jewgo.gateway.wiring import Services, bootstrap
 
 T = TypeVar("T")
 
@@ -52,26 +51,35 @@ def with_engine(found: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) ->
     return asyncio.run(run())
 
 
-def with_flags(work: Callable[[Flags], Awaitable[T]]) -> T:
-    """Runs `work` against the flag store, announcing changes to the fleet over Redis."""
+def for_commands(found: Settings) -> Settings:
+    """The settings of `found` fit for bootstrap() in a command that signs no token and
+    serves no request.
+
+    bootstrap() readies a server: it resolves the JWT secret (refusing a shared database
+    without JWT_SECRET, generating a secret beside the embedded one) and parses and
+    announces FAULTS drills. A flag command needs neither, and never failed, wrote a
+    secret or logged a drill for them; so, unless JWT_SECRET is set, its services sign
+    with a throwaway secret, and it has no drills. Nothing here issues a token.
+    """
+    update: dict[str, Any] = {"faults": None}
+    if found.jwt_secret is None:
+        update["jwt_secret"] = SecretStr(secrets.token_urlsafe(48))
+    return found.model_copy(update=update)
+
+
+def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
+    """`work` with the gateway's services, flags loaded; its changes are announced to the
+    fleet over Redis by the admin. A refused change exits with its code and message."""
     found = settings()
 
     async def run() -> T:
-        engine = create_engine(found.database)
-        redis = create_redis(found)
-        flags = Flags(
-            FlagStore(engine, flag_env.parse(os.environ)),
-            redis=redis,
-            channel=f"{found.redis_namespace}:flags",
-        )
+        services = bootstrap(for_commands(found), os.environ)
         try:
-            await flags.load()
-            return await work(flags)
+            await services.flags.load()
+            return await work(services)
         except FlagError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from exc
         finally:
-            if redis is not None:
-                await redis.aclose()
-            await engine.dispose()
+            await services.close()
 
     return asyncio.run(run())

@@ -1,4 +1,5 @@
-"""Feature flags: stages, pure decisions, the store, propagation and rollouts.
+"""Feature flags: stages, pure decisions, the store, the admin, propagation and rollouts.
 
-The decision core (stages, decide) is pure and imports nothing of ours.
+The decision core (stages, decide) and the rules of a change (rules) are pure; the
+decision core imports nothing of ours.
 """

@@ -14,25 +14,19 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import structlog
 from redis.asyncio import Redis
 
+from jewgo.flags.clock import Clock, utc_now
 from jewgo.flags.errors import FlagError
-from jewgo.flags.metrics import Cell, WindowMetrics, versions_of
+from jewgo.flags.metrics import Cell, WindowMetrics, domains_of, flag_series, versions_of
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.rollouts import Action, Health, Rollout, evaluate
-from jewgo.flags.stages import DOMAIN_FLAGS
 
 log = structlog.get_logger("jewgo.rollouts")
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Lease(Protocol):
@@ -90,14 +84,6 @@ class RedisLease:
                 await self._redis.eval(_RELEASE, 1, self._key, self.holder)
 
 
-def domains_of(flag: str) -> Sequence[str]:
-    """The domains a flag's rollout is judged by: its own, or all for the others."""
-    for domain, name in DOMAIN_FLAGS.items():
-        if name == flag:
-            return (domain,)
-    return tuple(DOMAIN_FLAGS)
-
-
 class HealthSource:
     """The controller's window: v4 and v3 calls of the flag's domains, and its shadow."""
 
@@ -105,10 +91,8 @@ class HealthSource:
         self._metrics = metrics
 
     async def __call__(self, flag: str, window_seconds: int) -> Health:
-        domains = domains_of(flag)
-        series = [(d, v) for d in domains for v in ("v3", "v4")] + [(flag, "shadow")]
-        cells = await self._metrics.window(window_seconds, series)
-        versions = versions_of(cells, domains)
+        cells = await self._metrics.window(window_seconds, flag_series(flag))
+        versions = versions_of(cells, domains_of(flag))
         v3, v4 = versions["v3"], versions["v4"]
         shadow = cells.get((flag, "shadow"), Cell())
         return Health(

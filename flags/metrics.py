@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import structlog
 from redis.asyncio import Redis
 
+from jewgo.flags.stages import DOMAIN_FLAGS
+
 log = structlog.get_logger("jewgo.metrics")
 
 # Latency histogram of the window: 0.5 ms x 1.25^i, about +-12 % resolution to ~60 s.
@@ -61,7 +63,25 @@ class Cell:
         return self.errors / self.calls * 100 if self.calls else 0.0
 
 
-Series = tuple[str, str]  # (domain, version)
+Series = tuple[str, str]  # (domain, version), or (flag, "shadow")
+VERSIONS = ("v3", "v4")
+
+
+def domains_of(flag: str) -> Sequence[str]:
+    """The domains a flag is judged by: its own, or all for the others."""
+    for domain, name in DOMAIN_FLAGS.items():
+        if name == flag:
+            return (domain,)
+    return tuple(DOMAIN_FLAGS)
+
+
+def version_series(domains: Iterable[str]) -> list[Series]:
+    return [(domain, version) for domain in domains for version in VERSIONS]
+
+
+def flag_series(flag: str) -> list[Series]:
+    """Every series a flag's figures come from: both versions of its domains, its shadow."""
+    return [*version_series(domains_of(flag)), (flag, "shadow")]
 
 
 @dataclass(frozen=True)
@@ -179,8 +199,7 @@ class WindowMetrics:
 
     @staticmethod
     def _all_series() -> list[Series]:
-        domains = ("restaurants", "reviews", "users", "statistics")
-        return [(d, v) for d in domains for v in ("v3", "v4")]
+        return version_series(DOMAIN_FLAGS)
 
     async def flush(self) -> None:
         """Add what this process saw since the last flush to the fleet's counters."""
@@ -246,7 +265,7 @@ def _cell(row: dict[bytes, bytes]) -> Cell:
 
 def versions_of(cells: dict[Series, Cell], domains: Sequence[str]) -> dict[str, Cell]:
     """Totals per version over `domains`."""
-    totals: dict[str, Cell] = {"v3": Cell(), "v4": Cell()}
+    totals: dict[str, Cell] = {version: Cell() for version in VERSIONS}
     for (domain, version), cell in cells.items():
         if domain in domains:
             totals[version].add(cell)

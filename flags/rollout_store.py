@@ -1,20 +1,23 @@
 """Rollouts in the database, and the changes a rollout makes to its flag.
 
-A step of the controller (advance, complete, roll back) changes the rollout and the flag
-in one transaction, each under its version check: if a human paused the rollout or
-touched the flag meanwhile, the step changes nothing.
+The store persists; what may change is decided elsewhere (flags.rules for people,
+flags.rollouts for the controller). A step of the controller (advance, complete, roll
+back) changes the rollout and the flag in one transaction, each under its version check:
+if a human paused the rollout or touched the flag meanwhile, the step changes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from jewgo.flags.errors import InvalidChange, UnknownFlag, VersionConflict
+from jewgo.db.models import RolloutRow
+from jewgo.db.timestamps import utc
+from jewgo.flags.errors import VersionConflict
 from jewgo.flags.rollouts import (
     ACTIVE,
     Action,
@@ -27,19 +30,14 @@ from jewgo.flags.rollouts import (
 )
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage
-from jewgo.flags.store import FlagStore, rollouts_table
+from jewgo.flags.store import FlagStore
 
 CONTROLLER = "rollout-controller"
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+rollouts_table = cast(Table, RolloutRow.__table__)
 
 
 def _rollout(row: Mapping[Any, Any]) -> Rollout:
-    started, updated = _utc(row["started_at"]), _utc(row["updated_at"])
+    started, updated = utc(row["started_at"]), utc(row["updated_at"])
     assert started is not None and updated is not None
     return Rollout(
         id=row["id"],
@@ -49,7 +47,7 @@ def _rollout(row: Mapping[Any, Any]) -> Rollout:
         config=RolloutConfig.from_json(row["config"]),
         started_at=started,
         updated_at=updated,
-        next_step_at=_utc(row["next_step_at"]),
+        next_step_at=utc(row["next_step_at"]),
         last_decision=row["last_decision"],
         started_by=row["started_by"],
         version=int(row["version"]),
@@ -81,115 +79,75 @@ class RolloutStore:
     async def running(self) -> list[Rollout]:
         return [r for r in (await self.current()).values() if r.state is RolloutState.RUNNING]
 
-    async def _active(self, conn: AsyncConnection, name: str) -> Rollout | None:
+    async def newest(
+        self, conn: AsyncConnection, name: str, *, lock: bool = False
+    ) -> Rollout | None:
+        """The flag's latest rollout in any state; `lock` holds its row to the commit."""
         statement = (
             select(rollouts_table)
             .where(rollouts_table.c.flag_name == name)
             .order_by(rollouts_table.c.id.desc())
             .limit(1)
         )
+        if lock:
+            statement = statement.with_for_update()
         row = (await conn.execute(statement)).mappings().first()
-        rollout = _rollout(row) if row is not None else None
-        return rollout if rollout is not None and rollout.state in ACTIVE else None
+        return _rollout(row) if row is not None else None
 
-    async def start(
-        self, name: str, config: RolloutConfig, *, actor: str, now: datetime
-    ) -> Rollout:
-        """The flag to PARTIAL at the initial percentage, and a RUNNING rollout of it."""
-        if name not in FLAG_NAMES:
-            raise UnknownFlag(f"No flag named {name!r}")
-        problems = config.problems()
-        if problems:
-            raise InvalidChange(
-                "Invalid rollout config: " + "; ".join(f"{k}: {v}" for k, v in problems.items())
-            )
-        async with self._flags.change() as conn:
-            flag = await self._flags.locked(conn, name)
-            if flag.stage is Stage.COMPLETE:
-                raise InvalidChange(f"{name} is COMPLETE; a rollout cannot move it")
-            if await self._active(conn, name) is not None:
-                raise VersionConflict(f"{name} already has a rollout RUNNING or PAUSED")
-            reason = f"rollout started at {config.initial_percentage:g}%"
-            await self._flags.write(
-                conn, flag, actor=actor, action="START_ROLLOUT", stage=Stage.PARTIAL,
-                percentage=config.initial_percentage, reason=reason,
-                details={"config": config.to_json()},
-            )  # fmt: skip
-            values = {
-                "flag_name": name,
-                "state": RolloutState.RUNNING.value,
-                "current_percentage": config.initial_percentage,
-                "config": config.to_json(),
-                "started_at": now,
-                "updated_at": now,
-                "next_step_at": now + timedelta(seconds=config.increment_interval_seconds),
-                "last_decision": reason,
-                "started_by": actor,
-                "version": 1,
-            }
-            result = await conn.execute(
-                insert(rollouts_table).values(**values).returning(rollouts_table.c.id)
-            )
-            return _rollout({"id": result.scalar_one(), **values})
+    async def add(self, conn: AsyncConnection, rollout: Rollout) -> Rollout:
+        """Store a new rollout; it comes back with its id."""
+        values = {
+            "flag_name": rollout.flag,
+            "state": rollout.state.value,
+            "current_percentage": rollout.current_percentage,
+            "config": rollout.config.to_json(),
+            "started_at": rollout.started_at,
+            "updated_at": rollout.updated_at,
+            "next_step_at": rollout.next_step_at,
+            "last_decision": rollout.last_decision,
+            "started_by": rollout.started_by,
+            "version": rollout.version,
+        }
+        result = await conn.execute(
+            insert(rollouts_table).values(**values).returning(rollouts_table.c.id)
+        )
+        return _rollout({"id": result.scalar_one(), **values})
 
-    async def transition(
-        self,
-        name: str,
-        allowed: tuple[RolloutState, ...],
-        to: RolloutState,
-        *,
-        actor: str,
-        now: datetime,
-    ) -> Rollout:
-        """Pause, resume or stop by hand; BAD_USER_INPUT from any other state."""
-        if name not in FLAG_NAMES:
-            raise UnknownFlag(f"No flag named {name!r}")
-        async with self._engine.begin() as conn:
-            statement = (
-                select(rollouts_table)
-                .where(rollouts_table.c.flag_name == name)
-                .order_by(rollouts_table.c.id.desc())
-                .limit(1)
-                .with_for_update()
-            )
-            row = (await conn.execute(statement)).mappings().first()
-            if row is None:
-                raise UnknownFlag(f"{name} has no rollout")
-            rollout = _rollout(row)
-            if rollout.state not in allowed:
-                raise InvalidChange(f"the rollout of {name} is {rollout.state.value}")
-            next_step = rollout.next_step_at
-            if to is RolloutState.RUNNING:
-                next_step = now + timedelta(seconds=rollout.config.increment_interval_seconds)
-            elif to is not RolloutState.PAUSED:
-                next_step = None
-            decision = f"{to.value.lower()} by {actor}"
-            await self._save(
-                conn,
-                rollout,
-                state=to,
-                next_step_at=next_step,
-                last_decision=decision,
-                updated_at=now,
-            )
-            flag = await self._flags.locked(conn, name)
-            await self._flags.note(
-                conn, flag, actor=actor, action=f"ROLLOUT_{to.value}", reason=decision
-            )
-            return _rollout({**row, "state": to.value, "next_step_at": next_step,
-                             "last_decision": decision, "updated_at": now,
-                             "version": rollout.version + 1})  # fmt: skip
-
-    async def _save(self, conn: AsyncConnection, rollout: Rollout, **values: Any) -> None:
-        if "state" in values:
-            values["state"] = RolloutState(values["state"]).value
+    async def save(self, conn: AsyncConnection, before: Rollout, done: Rollout) -> None:
+        """`done` in place of `before`, if nobody changed `before` meanwhile."""
         result = await conn.execute(
             update(rollouts_table)
-            .where(rollouts_table.c.id == rollout.id, rollouts_table.c.version == rollout.version)
-            .values(**values, version=rollout.version + 1)
+            .where(rollouts_table.c.id == before.id, rollouts_table.c.version == before.version)
+            .values(
+                state=RolloutState(done.state).value,
+                current_percentage=done.current_percentage,
+                next_step_at=done.next_step_at,
+                last_decision=done.last_decision,
+                updated_at=done.updated_at,
+                version=before.version + 1,
+            )
         )
         if result.rowcount != 1:
-            raise VersionConflict(f"the rollout of {rollout.flag} changed meanwhile")
+            raise VersionConflict(f"the rollout of {before.flag} changed meanwhile")
+
+    async def stop_by_hand(
+        self, conn: AsyncConnection, name: str, *, actor: str, now: datetime
+    ) -> None:
+        """A hand on the flag's stage or percentage ends its rollout (SPEC §6)."""
+        await conn.execute(
+            update(rollouts_table)
+            .where(
+                rollouts_table.c.flag_name == name,
+                rollouts_table.c.state.in_([state.value for state in ACTIVE]),
+            )
+            .values(
+                state=RolloutState.STOPPED.value,
+                next_step_at=None,
+                last_decision=f"stopped: the flag was changed by hand ({actor})",
+                updated_at=now,
+                version=rollouts_table.c.version + 1,
+            )
+        )
 
     async def apply(
         self,
@@ -201,19 +159,12 @@ class RolloutStore:
     ) -> Rollout:
         """Carry out the controller's verdict: the rollout and its flag change together."""
         done = after(rollout, verdict, now)
-        values = {
-            "state": done.state,
-            "current_percentage": done.current_percentage,
-            "next_step_at": done.next_step_at,
-            "last_decision": done.last_decision,
-            "updated_at": now,
-        }
         if verdict.action in (Action.HOLD, Action.STOP):
-            async with self._engine.begin() as conn:
-                await self._save(conn, rollout, **values)
+            async with self._flags.transaction() as conn:
+                await self.save(conn, rollout, done)
             return done
         async with self._flags.change() as conn:
-            await self._save(conn, rollout, **values)
+            await self.save(conn, rollout, done)
             current = await self._flags.locked(conn, flag.name)
             if current.version != flag.version:
                 raise VersionConflict(f"{flag.name} changed meanwhile")

@@ -87,6 +87,10 @@ class RolloutConfig:
         return cls(**{k: v for k, v in json.loads(text).items() if k in known})
 
 
+# The defaults of every door that starts a rollout (GraphQL's input, the CLI's options).
+DEFAULT_CONFIG = RolloutConfig()
+
+
 @dataclass(frozen=True, slots=True)
 class Rollout:
     id: int

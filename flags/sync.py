@@ -1,9 +1,9 @@
-"""This process's flags: one snapshot in memory, kept fresh across the fleet.
+"""Propagation: this process's flags, one snapshot in memory, kept fresh across the fleet.
 
-A change made here reloads the snapshot at once and is published on Redis; every
-instance that hears it reloads. A poll of the revision counter every few seconds heals
-a lost message (and is the only path without Redis). Redis and the database are never
-on the request path: a request reads `snapshot`, an attribute.
+A change made here (flags.admin calls `changed()`) reloads the snapshot at once and is
+published on Redis; every instance that hears it reloads. A poll of the revision counter
+every few seconds heals a lost message (and is the only path without Redis). Redis and
+the database are never on the request path: a request reads `snapshot`, an attribute.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from typing import Any
 import structlog
 from redis.asyncio import Redis
 
-from jewgo.flags.snapshot import FlagState, Snapshot
-from jewgo.flags.stages import Stage
-from jewgo.flags.store import FlagEvent, FlagStore
+from jewgo.flags.snapshot import Snapshot
+from jewgo.flags.store import FlagStore
 
 log = structlog.get_logger("jewgo.flags")
 
@@ -33,7 +32,7 @@ class Flags:
         channel: str = "jewgo:flags",
         poll_seconds: float = 2.0,
     ) -> None:
-        self.store = store
+        self._store = store
         self._redis = redis
         self._channel = channel
         self._poll_seconds = poll_seconds
@@ -57,7 +56,7 @@ class Flags:
         async with self._reloading:
             # Loads take turns, so the last one read the newest state: take it whole,
             # even at a lower revision (a restored or re-created flag table).
-            self._snapshot = await self.store.snapshot()
+            self._snapshot = await self._store.snapshot()
             self.checked_at = time.monotonic()
             return self._snapshot
 
@@ -80,7 +79,7 @@ class Flags:
         while True:
             await asyncio.sleep(self._poll_seconds)
             try:
-                revision = await self.store.revision()
+                revision = await self._store.revision()
                 if self._snapshot is None or revision != self._snapshot.revision:
                     await self.load()
                     log.info("flags reloaded by poll", revision=revision)
@@ -131,51 +130,3 @@ class Flags:
             except Exception as exc:  # the others' poll will find the change
                 log.warning("flag change not published", error=type(exc).__name__)
         return snapshot
-
-    # Administration: the store's rules, then `changed()`. GraphQL and the CLI use these.
-
-    async def set_stage(
-        self,
-        name: str,
-        stage: Stage,
-        *,
-        actor: str,
-        reason: str | None = None,
-        force: bool = False,
-        expected_version: int | None = None,
-    ) -> FlagState:
-        state = await self.store.set_stage(
-            name, stage, actor=actor, reason=reason, force=force, expected_version=expected_version
-        )
-        await self.changed()
-        return state
-
-    async def set_percentage(
-        self,
-        name: str,
-        percentage: float,
-        *,
-        actor: str,
-        reason: str | None = None,
-        expected_version: int | None = None,
-    ) -> FlagState:
-        state = await self.store.set_percentage(
-            name, percentage, actor=actor, reason=reason, expected_version=expected_version
-        )
-        await self.changed()
-        return state
-
-    async def set_user_override(
-        self, name: str, user_id: int, enabled: bool | None, *, actor: str
-    ) -> FlagState:
-        state = await self.store.set_user_override(name, user_id, enabled, actor=actor)
-        await self.changed()
-        return state
-
-    async def rollback(self, name: str | None, *, actor: str, reason: str) -> list[FlagState]:
-        states = await self.store.rollback(name, actor=actor, reason=reason)
-        await self.changed()
-        return states
-
-    async def history(self, name: str, first: int) -> list[FlagEvent]:
-        return await self.store.history(name, first)

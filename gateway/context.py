@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from jewgo.db.session import RequestDatabase
+from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.faults import Faults
 from jewgo.flags.metrics import WindowMetrics
-from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.stages import Variant
 from jewgo.flags.sync import Flags
 from jewgo.resolvers.domain import Domain, Version, Viewer
@@ -50,7 +50,7 @@ class ContextFactory:
     metrics: WindowMetrics
     metrics_window_seconds: int
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
-    rollouts: RolloutStore
+    admin: FlagAdmin
     operations: OperationListing
     max_page_size: int
 
@@ -72,7 +72,7 @@ class ContextFactory:
             metrics=self.metrics,
             metrics_window_seconds=self.metrics_window_seconds,
             health=self.health,
-            rollouts=self.rollouts,
+            admin=self.admin,
             operations=self.operations,
             max_page_size=self.max_page_size,
             refusal=refusal,

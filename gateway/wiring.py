@@ -18,11 +18,13 @@ from strawberry.schema.config import StrawberryConfig
 from jewgo.db.engine import create_engine
 from jewgo.flags import env as flag_env
 from jewgo.flags import faults as drills
+from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.controller import HealthSource, LocalLease, RedisLease, RolloutController
 from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
+from jewgo.flags.users import user_role_query
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import Breaker, TieredCache
@@ -53,6 +55,7 @@ class Services:
     tokens: Tokens
     schema: strawberry.Schema
     flags: Flags
+    admin: FlagAdmin
     cache: TieredCache
     changes: ChangeSink
     metrics: WindowMetrics
@@ -108,8 +111,9 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     )
     redis = create_redis(settings)
     namespace = settings.redis_namespace
+    store = FlagStore(engine, flag_env.parse(environ))
     flags = Flags(
-        FlagStore(engine, flag_env.parse(environ)),
+        store,
         redis=redis,
         channel=f"{namespace}:flags",
         poll_seconds=settings.flag_poll_seconds,
@@ -137,7 +141,8 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     faults = drills.Faults(drills.parse(settings.faults))
     if faults:
         log.warning("FAULT DRILL ACTIVE: injecting failures", faults=settings.faults)
-    rollouts = RolloutStore(flags.store)
+    rollouts = RolloutStore(store)
+    admin = FlagAdmin(store, rollouts, changed=flags.changed, user_role=user_role_query(engine))
     lease = (
         RedisLease(redis, f"{namespace}:rollout-controller", settings.rollout_lease_seconds)
         if redis is not None
@@ -187,7 +192,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         metrics=metrics,
         metrics_window_seconds=settings.metrics_window_seconds,
         health=readiness.components,
-        rollouts=rollouts,
+        admin=admin,
         operations=registry,
         max_page_size=settings.max_page_size,
     )
@@ -222,6 +227,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         tokens=tokens,
         schema=schema,
         flags=flags,
+        admin=admin,
         cache=cache,
         changes=changes,
         metrics=metrics,

@@ -9,10 +9,10 @@ from typing import Protocol, TypeAlias
 
 import strawberry
 
+from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.metrics import WindowMetrics
-from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.sync import Flags
 from jewgo.resolvers.domain import Domain, Viewer
@@ -71,7 +71,7 @@ class Context:
     metrics: WindowMetrics
     metrics_window_seconds: int
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
-    rollouts: RolloutStore
+    admin: FlagAdmin
     operations: OperationListing
     max_page_size: int = 100
     # An error that refuses the whole request before execution (bad token, a forced

@@ -7,9 +7,7 @@ from datetime import datetime
 import strawberry
 
 from jewgo.flags import summary
-from jewgo.flags.controller import domains_of
 from jewgo.flags.decide import Subject, decide, stickiness_key
-from jewgo.flags.metrics import Cell, versions_of
 from jewgo.flags.snapshot import FlagState, Snapshot
 from jewgo.flags.stages import FLAG_NAMES
 from jewgo.flags.store import FlagEvent as StoredEvent
@@ -19,6 +17,7 @@ from jewgo.resolvers.errors import InvalidInput, NotFound
 from jewgo.resolvers.validation import parse_id
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage, Variant
+from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
 from jewgo.schema.rollouts import Rollout
 
 MAX_HISTORY = 100
@@ -56,77 +55,6 @@ class FlagEvent:
 
 
 @strawberry.type
-class VersionMetrics:
-    version: Variant
-    requests: int
-    errors: int
-    error_rate_percent: float = strawberry.field(
-        description="errors / requests * 100 over the monitoring window; 0 with no requests."
-    )
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
-
-    @classmethod
-    def of(cls, version: Variant, cell: Cell) -> VersionMetrics:
-        return cls(
-            version=version,
-            requests=cell.calls,
-            errors=cell.errors,
-            error_rate_percent=cell.error_rate_percent,
-            p50_ms=cell.percentile_ms(0.50),
-            p95_ms=cell.percentile_ms(0.95),
-            p99_ms=cell.percentile_ms(0.99),
-        )
-
-
-@strawberry.type
-class FieldMismatches:
-    field: str = strawberry.field(description="`Type.field` where the results first differed.")
-    count: int
-
-
-@strawberry.type
-class ShadowMetrics:
-    comparisons: int
-    matches: int
-    mismatches: int
-    candidate_errors: int
-    recent_mismatches: list[str] = strawberry.field(
-        description="Newest first; at most a handful, each naming the first differing path."
-    )
-    by_field: list[FieldMismatches] = strawberry.field(
-        description="Mismatches per schema field, most first."
-    )
-
-    @classmethod
-    def of(cls, cell: Cell, recent: list[str]) -> ShadowMetrics:
-        per_field = sorted(
-            ((name.removeprefix("field:"), n) for name, n in cell.extra.items()
-             if name.startswith("field:")),
-            key=lambda item: (-item[1], item[0]),
-        )  # fmt: skip
-        return cls(
-            comparisons=cell.calls,
-            matches=cell.extra.get("match", 0),
-            mismatches=cell.extra.get("mismatch", 0),
-            candidate_errors=cell.extra.get("candidate_error", 0),
-            recent_mismatches=recent,
-            by_field=[FieldMismatches(field=name, count=n) for name, n in per_field],
-        )
-
-
-@strawberry.type(
-    description="Calls are requests' uses of the flag's domain (every domain for the master "
-    "and capability flags); errors are internal errors only."
-)
-class FlagMetrics:
-    window_seconds: int
-    versions: list[VersionMetrics]
-    shadow: ShadowMetrics
-
-
-@strawberry.type
 class FeatureFlag:
     name: str
     description: str
@@ -153,7 +81,7 @@ class FeatureFlag:
         if user_id is None:
             return decide(self._snapshot, self.name, context.subject).variant
         uid = parse_id(user_id, "userId")
-        role = await context.flags.store.user_role(uid)
+        role = await context.admin.user_role(uid)
         if role is None:
             raise NotFound(f"No user with id {uid}")
         subject = Subject(
@@ -166,18 +94,7 @@ class FeatureFlag:
 
     @strawberry.field
     async def metrics(self, info: Info) -> FlagMetrics:
-        context = info.context
-        seconds = context.metrics_window_seconds
-        domains = domains_of(self.name)
-        series = [(d, v) for d in domains for v in ("v3", "v4")] + [(self.name, "shadow")]
-        window = await context.metrics.window(seconds, series)
-        cells = versions_of(window, domains)
-        recent = await context.metrics.recent(f"shadow:{self.name}", 5)
-        return FlagMetrics(
-            window_seconds=seconds,
-            versions=[VersionMetrics.of(v, cells[v.value]) for v in Variant],
-            shadow=ShadowMetrics.of(window.get((self.name, "shadow"), Cell()), recent),
-        )
+        return await flag_metrics(info, self.name)
 
     @strawberry.field
     async def history(self, info: Info, first: int = 20) -> list[FlagEvent]:
@@ -185,7 +102,7 @@ class FeatureFlag:
             raise InvalidInput(
                 f"`first` must be between 0 and {MAX_HISTORY}", {"first": "out of range"}
             )
-        return [FlagEvent.of(e) for e in await info.context.flags.history(self.name, first)]
+        return [FlagEvent.of(e) for e in await info.context.admin.history(self.name, first)]
 
     @classmethod
     def of(cls, state: FlagState, snapshot: Snapshot) -> FeatureFlag:
@@ -239,7 +156,7 @@ class MigrationStatus:
 
     @strawberry.field(description="The newest rollout of every flag that has had one.")
     async def rollouts(self, info: Info) -> list[Rollout]:
-        return [Rollout.of(r) for r in (await info.context.rollouts.current()).values()]
+        return [Rollout.of(r) for r in (await info.context.admin.rollouts()).values()]
 
     @strawberry.field(
         description="Database (ok/down), cache (ok, or degraded on the in-memory fallback) "
@@ -298,8 +215,8 @@ class MigrationMutation:
         force: bool = False,
         expected_version: int | None = None,
     ) -> FeatureFlag:
-        flags = info.context.flags
-        state = await flags.set_stage(
+        context = info.context
+        state = await context.admin.set_stage(
             name,
             stage,
             actor=_actor(info),
@@ -307,7 +224,7 @@ class MigrationMutation:
             force=force,
             expected_version=expected_version,
         )
-        return FeatureFlag.of(state, flags.snapshot)
+        return FeatureFlag.of(state, context.flags.snapshot)
 
     @strawberry.mutation(description="ADMIN only. 0 <= percentage <= 100.")
     async def set_rollout_percentage(
@@ -318,34 +235,31 @@ class MigrationMutation:
         reason: str | None = None,
         expected_version: int | None = None,
     ) -> FeatureFlag:
-        flags = info.context.flags
-        state = await flags.set_percentage(
+        context = info.context
+        state = await context.admin.set_percentage(
             name,
             float(percentage),
             actor=_actor(info),
             reason=reason,
             expected_version=expected_version,
         )
-        return FeatureFlag.of(state, flags.snapshot)
+        return FeatureFlag.of(state, context.flags.snapshot)
 
     @strawberry.mutation(description="ADMIN only. enabled: null removes the override.")
     async def set_user_override(
         self, info: Info, name: str, user_id: strawberry.ID, enabled: bool | None
     ) -> FeatureFlag:
-        flags = info.context.flags
+        context = info.context
         actor = _actor(info)
         uid = parse_id(user_id, "userId")
-        state = await flags.set_user_override(name, uid, enabled, actor=actor)
-        return FeatureFlag.of(state, flags.snapshot)
+        state = await context.admin.set_user_override(name, uid, enabled, actor=actor)
+        return FeatureFlag.of(state, context.flags.snapshot)
 
     @strawberry.mutation(
         description="ADMIN only. Every flag when name is null; flags at COMPLETE are left as "
         "they are."
     )
     async def rollback(self, info: Info, reason: str, name: str | None = None) -> list[FeatureFlag]:
-        flags = info.context.flags
-        actor = _actor(info)
-        if not reason.strip():
-            raise InvalidInput("a rollback needs a reason", {"reason": "must not be empty"})
-        states = await flags.rollback(name, actor=actor, reason=reason)
-        return [FeatureFlag.of(state, flags.snapshot) for state in states]
+        context = info.context
+        states = await context.admin.rollback(name, actor=_actor(info), reason=reason)
+        return [FeatureFlag.of(state, context.flags.snapshot) for state in states]

@@ -8,8 +8,8 @@ from datetime import datetime
 import strawberry
 
 from jewgo.flags import rollouts as model
-from jewgo.flags.controller import utc_now
 from jewgo.flags.rollouts import RolloutState
+from jewgo.flags.rules import Move
 from jewgo.resolvers import policy
 from jewgo.schema.context import Info
 
@@ -37,23 +37,27 @@ class RolloutConfig:
         return cls(**{f.name: getattr(config, f.name) for f in fields(config)})
 
 
+_DEFAULT = model.DEFAULT_CONFIG
+
+
 @strawberry.input
 class RolloutConfigInput:
-    initial_percentage: float | None = 5
-    increment_percentage: float | None = 10
-    max_percentage: float | None = 100
-    increment_interval_seconds: int | None = 86400
-    monitoring_period_seconds: int | None = 7200
-    auto_rollback_threshold_percent: float | None = 5
-    min_requests: int | None = 100
-    enable_auto_rollback: bool | None = True
-    enable_auto_increment: bool | None = True
+    initial_percentage: float | None = _DEFAULT.initial_percentage
+    increment_percentage: float | None = _DEFAULT.increment_percentage
+    max_percentage: float | None = _DEFAULT.max_percentage
+    increment_interval_seconds: int | None = _DEFAULT.increment_interval_seconds
+    monitoring_period_seconds: int | None = _DEFAULT.monitoring_period_seconds
+    auto_rollback_threshold_percent: float | None = _DEFAULT.auto_rollback_threshold_percent
+    min_requests: int | None = _DEFAULT.min_requests
+    enable_auto_rollback: bool | None = _DEFAULT.enable_auto_rollback
+    enable_auto_increment: bool | None = _DEFAULT.enable_auto_increment
     max_latency_ratio: float | None = strawberry.field(
-        default=1.5,
+        default=_DEFAULT.max_latency_ratio,
         description="No step while v4's p95 latency exceeds this multiple of v3's.",
     )
     max_shadow_mismatch_percent: float | None = strawberry.field(
-        default=0.1, description="No step while more shadow comparisons than this differ."
+        default=_DEFAULT.max_shadow_mismatch_percent,
+        description="No step while more shadow comparisons than this differ.",
     )
 
     def to_model(self) -> model.RolloutConfig:
@@ -100,12 +104,9 @@ def _actor(info: Info) -> str:
     return f"user:{policy.admin(info.context.viewer).id}"
 
 
-async def _transition(
-    info: Info, name: str, allowed: tuple[RolloutState, ...], to: RolloutState
-) -> Rollout:
+async def _move(info: Info, name: str, move: Move) -> Rollout:
     actor = _actor(info)
-    rollout = await info.context.rollouts.transition(name, allowed, to, actor=actor, now=utc_now())
-    return Rollout.of(rollout)
+    return Rollout.of(await info.context.admin.move_rollout(name, move, actor=actor))
 
 
 @strawberry.type
@@ -116,18 +117,16 @@ class RolloutMutation:
     ) -> Rollout:
         actor = _actor(info)
         settings = (config or RolloutConfigInput()).to_model()
-        rollout = await info.context.rollouts.start(name, settings, actor=actor, now=utc_now())
-        await info.context.flags.changed()
-        return Rollout.of(rollout)
+        return Rollout.of(await info.context.admin.start_rollout(name, settings, actor=actor))
 
     @strawberry.mutation(description="ADMIN only.")
     async def pause_rollout(self, info: Info, name: str) -> Rollout:
-        return await _transition(info, name, (RolloutState.RUNNING,), RolloutState.PAUSED)
+        return await _move(info, name, Move.PAUSE)
 
     @strawberry.mutation(description="ADMIN only.")
     async def resume_rollout(self, info: Info, name: str) -> Rollout:
-        return await _transition(info, name, (RolloutState.PAUSED,), RolloutState.RUNNING)
+        return await _move(info, name, Move.RESUME)
 
     @strawberry.mutation(description="ADMIN only.")
     async def stop_rollout(self, info: Info, name: str) -> Rollout:
-        return await _transition(info, name, model.ACTIVE, RolloutState.STOPPED)
+        return await _move(info, name, Move.STOP)

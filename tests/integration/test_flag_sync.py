@@ -11,9 +11,12 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
+from jewgo.flags.admin import FlagAdmin
+from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.stages import Stage
 from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
+from jewgo.flags.users import user_role_query
 from tests.support import Database, free_port
 
 
@@ -26,11 +29,15 @@ async def engine(fresh_db: Database) -> AsyncIterator[AsyncEngine]:
 
 async def test_changes_apply_locally_when_redis_is_unreachable(engine: AsyncEngine) -> None:
     dead = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.2)
-    flags = Flags(FlagStore(engine), redis=dead, poll_seconds=0.2)
+    store = FlagStore(engine)
+    flags = Flags(store, redis=dead, poll_seconds=0.2)
+    admin = FlagAdmin(
+        store, RolloutStore(store), changed=flags.changed, user_role=user_role_query(engine)
+    )
     started = time.monotonic()
     await flags.start()
     try:
-        state = await flags.set_stage("api_v4_cache", Stage.FULL, actor="test")
+        state = await admin.set_stage("api_v4_cache", Stage.FULL, actor="test")
         assert flags.snapshot.flags["api_v4_cache"].stage is Stage.FULL
         assert state.version == 2
         assert time.monotonic() - started < 2.0
@@ -41,9 +48,17 @@ async def test_changes_apply_locally_when_redis_is_unreachable(engine: AsyncEngi
 
 async def test_the_poll_finds_a_change_made_elsewhere(engine: AsyncEngine) -> None:
     flags = Flags(FlagStore(engine), poll_seconds=0.1)
+    elsewhere = FlagStore(engine)
+
+    async def unannounced() -> None:
+        return None
+
+    admin = FlagAdmin(
+        elsewhere, RolloutStore(elsewhere), changed=unannounced, user_role=user_role_query(engine)
+    )
     await flags.start()
     try:
-        await FlagStore(engine).set_stage("api_v4_users", Stage.TESTING, actor="elsewhere")
+        await admin.set_stage("api_v4_users", Stage.TESTING, actor="elsewhere")
         for _ in range(50):
             if flags.snapshot.flags["api_v4_users"].stage is Stage.TESTING:
                 break

@@ -13,12 +13,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
+from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.controller import LocalLease, RedisLease, RolloutController
 from jewgo.flags.errors import InvalidChange, VersionConflict
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.rollouts import Health, RolloutConfig, RolloutState
 from jewgo.flags.stages import Stage
 from jewgo.flags.store import FlagStore
+from jewgo.flags.users import user_role_query
 from tests.support import Database
 
 FLAG = "api_v4_reviews"
@@ -43,12 +45,22 @@ class World:
         async def changed() -> None:
             self.changes += 1
 
+        async def announced() -> None:  # the admin's announcements are not counted here
+            return None
+
         self.controller = RolloutController(
             self.rollouts, health, LocalLease(), changed=changed, clock=lambda: self.now
         )
+        self.admin = FlagAdmin(
+            self.flags,
+            self.rollouts,
+            changed=announced,
+            user_role=user_role_query(engine),
+            clock=lambda: self.now,
+        )
 
     async def start(self, config: RolloutConfig = CONFIG) -> None:
-        await self.rollouts.start(FLAG, config, actor="user:1", now=self.now)
+        await self.admin.start_rollout(FLAG, config, actor="user:1")
 
     async def step(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
@@ -119,7 +131,7 @@ async def test_thin_traffic_holds_and_says_why(world: World) -> None:
 
 async def test_a_hand_on_the_flag_stops_the_rollout(world: World) -> None:
     await world.start()
-    await world.flags.set_percentage(FLAG, 35, actor="user:1")
+    await world.admin.set_percentage(FLAG, 35, actor="user:1")
     state, _, reason = await world.rollout()
     assert state is RolloutState.STOPPED
     assert reason == "stopped: the flag was changed by hand (user:1)"
@@ -145,19 +157,13 @@ async def test_a_change_behind_the_stores_back_stops_it_too(
 
 async def test_paused_rollouts_wait_and_resume(world: World) -> None:
     await world.start()
-    paused = await world.rollouts.transition(
-        FLAG, (RolloutState.RUNNING,), RolloutState.PAUSED, actor="user:1", now=world.now
-    )
+    paused = await world.admin.pause_rollout(FLAG, actor="user:1")
     assert paused.state is RolloutState.PAUSED
     await world.step(30)
     assert await world.flag() == (Stage.PARTIAL, 20.0)
     with pytest.raises(InvalidChange):
-        await world.rollouts.transition(
-            FLAG, (RolloutState.RUNNING,), RolloutState.PAUSED, actor="user:1", now=world.now
-        )
-    await world.rollouts.transition(
-        FLAG, (RolloutState.PAUSED,), RolloutState.RUNNING, actor="user:1", now=world.now
-    )
+        await world.admin.pause_rollout(FLAG, actor="user:1")
+    await world.admin.resume_rollout(FLAG, actor="user:1")
     await world.step(11)
     assert await world.flag() == (Stage.PARTIAL, 60.0)
 
@@ -166,12 +172,12 @@ async def test_one_rollout_per_flag_and_none_of_a_complete_flag(world: World) ->
     await world.start()
     with pytest.raises(VersionConflict):
         await world.start()
-    await world.flags.set_stage("api_v4_users", Stage.COMPLETE, actor="user:1")
+    await world.admin.set_stage("api_v4_users", Stage.COMPLETE, actor="user:1")
     with pytest.raises(InvalidChange):
-        await world.rollouts.start("api_v4_users", CONFIG, actor="user:1", now=world.now)
+        await world.admin.start_rollout("api_v4_users", CONFIG, actor="user:1")
     with pytest.raises(InvalidChange):
-        await world.rollouts.start(
-            "api_v4_cache", replace(CONFIG, increment_percentage=0), actor="user:1", now=world.now
+        await world.admin.start_rollout(
+            "api_v4_cache", replace(CONFIG, increment_percentage=0), actor="user:1"
         )
 
 

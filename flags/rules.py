@@ -1,0 +1,137 @@
+"""The rules of a change, apart from storage (pure): what may change, and into what.
+
+Each check raises the error its refusal maps to (flags.errors) and returns nothing;
+each `…ed` function returns what a change leads to. The admin applies them inside its
+transactions, in the order below, so the first broken rule names the refusal:
+
+flags      known flag → expectedVersion → leaving COMPLETE needs force
+percentage 0 to 100, finite (checked before the flag is read)
+overrides  known flag → an existing user
+rollback   a reason; COMPLETE flags are left as they are
+rollouts   a valid config → not COMPLETE → no rollout RUNNING or PAUSED already
+moves      pause RUNNING→PAUSED, resume PAUSED→RUNNING, stop RUNNING|PAUSED→STOPPED
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from jewgo.flags.errors import InvalidChange, UnknownFlag, VersionConflict
+from jewgo.flags.rollouts import ACTIVE, Rollout, RolloutConfig, RolloutState
+from jewgo.flags.snapshot import FlagState
+from jewgo.flags.stages import FLAG_NAMES, Stage
+
+
+def check_known(name: str) -> None:
+    if name not in FLAG_NAMES:
+        raise UnknownFlag(f"No flag named {name!r}")
+
+
+def check_version(state: FlagState, expected_version: int | None) -> None:
+    """No lost update: a change made from an older reading of the flag is refused."""
+    if expected_version is not None and expected_version != state.version:
+        raise VersionConflict(f"{state.name} is at version {state.version}, not {expected_version}")
+
+
+def check_stage(state: FlagState, stage: Stage, *, force: bool) -> None:
+    """COMPLETE is always a human decision, and so is leaving it (SPEC §6)."""
+    if state.stage is Stage.COMPLETE and stage is not Stage.COMPLETE and not force:
+        raise InvalidChange(f"{state.name} is COMPLETE; leaving COMPLETE needs force: true")
+
+
+def check_user(user_id: int, role: str | None) -> None:
+    """An override names a user who exists (`role` is None for no such user)."""
+    if role is None:
+        raise InvalidChange(f"No user with id {user_id}")
+
+
+def check_percentage(percentage: float) -> None:
+    if not (math.isfinite(percentage) and 0 <= percentage <= 100):
+        raise InvalidChange("percentage must be from 0 to 100")
+
+
+def check_reason(reason: str) -> None:
+    """A rollback is an incident: the audit log must say why."""
+    if not reason.strip():
+        raise InvalidChange("a rollback needs a reason")
+
+
+def rolls_back(state: FlagState) -> bool:
+    """Whether a rollback moves this flag: `rollback` leaves COMPLETE flags alone."""
+    return state.stage is not Stage.COMPLETE
+
+
+def check_config(config: RolloutConfig) -> None:
+    problems = config.problems()
+    if problems:
+        raise InvalidChange(
+            "Invalid rollout config: " + "; ".join(f"{k}: {v}" for k, v in problems.items())
+        )
+
+
+def check_start(flag: FlagState, newest: Rollout | None) -> None:
+    """A rollout never moves a COMPLETE flag, and a flag has one rollout at a time
+    (`newest` is the flag's latest rollout, in whatever state)."""
+    if flag.stage is Stage.COMPLETE:
+        raise InvalidChange(f"{flag.name} is COMPLETE; a rollout cannot move it")
+    if newest is not None and newest.state in ACTIVE:
+        raise VersionConflict(f"{flag.name} already has a rollout RUNNING or PAUSED")
+
+
+def started(flag: str, config: RolloutConfig, *, actor: str, now: datetime) -> Rollout:
+    """A new rollout: RUNNING at the initial percentage, its first step one interval away.
+    Its id is 0 until the store gives it one."""
+    return Rollout(
+        id=0,
+        flag=flag,
+        state=RolloutState.RUNNING,
+        current_percentage=config.initial_percentage,
+        config=config,
+        started_at=now,
+        updated_at=now,
+        next_step_at=now + timedelta(seconds=config.increment_interval_seconds),
+        last_decision=f"rollout started at {config.initial_percentage:g}%",
+        started_by=actor,
+        version=1,
+    )
+
+
+class Move(StrEnum):
+    """What a human may do to a rollout (the CLI's command names)."""
+
+    PAUSE = "pause"
+    RESUME = "resume"
+    STOP = "stop"
+
+
+# Each move: the states it leaves, and the state it leads to.
+TRANSITIONS: Mapping[Move, tuple[frozenset[RolloutState], RolloutState]] = {
+    Move.PAUSE: (frozenset({RolloutState.RUNNING}), RolloutState.PAUSED),
+    Move.RESUME: (frozenset({RolloutState.PAUSED}), RolloutState.RUNNING),
+    Move.STOP: (frozenset(ACTIVE), RolloutState.STOPPED),
+}
+
+
+def moved(rollout: Rollout, move: Move, *, actor: str, now: datetime) -> Rollout:
+    """The rollout after `move`; BAD_USER_INPUT from a state the move does not leave."""
+    allowed, to = TRANSITIONS[move]
+    if rollout.state not in allowed:
+        raise InvalidChange(f"the rollout of {rollout.flag} is {rollout.state.value}")
+    next_step = rollout.next_step_at  # a paused rollout keeps its place
+    if to is RolloutState.RUNNING:
+        # Resumed, it steps one whole interval from now, as a rollout just started does.
+        next_step = now + timedelta(seconds=rollout.config.increment_interval_seconds)
+    elif to is not RolloutState.PAUSED:
+        next_step = None
+    return replace(
+        rollout,
+        state=to,
+        next_step_at=next_step,
+        last_decision=f"{to.value.lower()} by {actor}",
+        updated_at=now,
+        version=rollout.version + 1,
+    )

@@ -1,0 +1,34 @@
+"""The `jewgo` command line: one module per command group, all on one `main`.
+
+serve       serve.py    the gateway (migrating first)
+db, seed,   data.py     the database, its seed data, a token for a user, the schema's SDL
+token, schema
+flags       flags.py    list flags, change stages, percentages and overrides, roll back
+rollout     rollout.py  start, watch, pause, resume and stop gradual rollouts
+
+The flag and rollout commands are built from the server's composition root
+(gateway.wiring.bootstrap) and change flags through its admin (flags.admin).
+"""
+
+from __future__ import annotations
+
+import click
+
+from jewgo.gateway.cli import data, flags, rollout, serve
+
+
+@click.group()
+def main() -> None:
+    """JewGo gateway: the GraphQL API of the kosher-restaurant directory."""
+
+
+for command in (
+    serve.serve,
+    data.db,
+    data.seed_command,
+    data.token,
+    data.schema,
+    flags.flags,
+    rollout.rollout,
+):
+    main.add_command(command)

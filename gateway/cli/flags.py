@@ -1,0 +1,124 @@
+"""`jewgo flags`: list the flags, change stages, percentages and overrides, roll back.
+
+Every change goes through the admin (flags.admin), under the same rules as GraphQL's
+mutations, and the admin announces it to the fleet.
+"""
+
+from __future__ import annotations
+
+import click
+
+from jewgo.flags import rules, summary
+from jewgo.flags.errors import FlagError
+from jewgo.flags.snapshot import FlagState
+from jewgo.flags.stages import FLAG_NAMES, Stage
+from jewgo.gateway.cli.runtime import actor, with_services
+from jewgo.gateway.wiring import Services
+
+
+def describe(state: FlagState) -> str:
+    return (
+        f"{state.name:<24} {state.stage.value:<9} {state.percentage:>6g}%  "
+        f"v{state.version:<4} {state.updated_by or ''}"
+    )
+
+
+@click.group()
+def flags() -> None:
+    """Feature flags: list them, change stages and percentages, overrides, roll back."""
+
+
+@flags.command("list")
+def flags_list() -> None:
+    """Every flag with its stage, percentage, version and overrides."""
+
+    async def run(services: Services) -> list[str]:
+        snapshot = services.flags.snapshot
+        lines = [f"{'flag':<24} {'stage':<9} {'rollout':>7}  version by"]
+        for name in FLAG_NAMES:
+            line = describe(snapshot.flags[name])
+            overrides = snapshot.overrides.get(name, {})
+            if overrides:
+                line += f"  overrides: {len(overrides)}"
+            env = snapshot.env.get(name)
+            if env is not None:
+                line += f"  env: {env.describe(name)}"
+            lines.append(line)
+        lines.append(
+            f"migration: {summary.migration_percentage(snapshot):g}% of domain traffic on v4"
+        )
+        return lines
+
+    click.echo("\n".join(with_services(run)))
+
+
+@flags.command("stage")
+@click.argument("name")
+@click.argument("stage", type=click.Choice([s.value for s in Stage], case_sensitive=False))
+@click.option("--reason", default=None)
+@click.option("--force", is_flag=True, help="Needed to leave COMPLETE.")
+@click.option("--expected-version", type=int, default=None)
+def flags_stage(
+    name: str, stage: str, reason: str | None, force: bool, expected_version: int | None
+) -> None:
+    """Move NAME to STAGE (DISABLED, TESTING, PARTIAL, FULL, COMPLETE)."""
+    state = with_services(
+        lambda services: services.admin.set_stage(
+            name,
+            Stage(stage.upper()),
+            actor=actor(),
+            reason=reason,
+            force=force,
+            expected_version=expected_version,
+        )
+    )
+    click.echo(describe(state))
+
+
+@flags.command("percentage")
+@click.argument("name")
+@click.argument("percentage", type=float)
+@click.option("--reason", default=None)
+@click.option("--expected-version", type=int, default=None)
+def flags_percentage(
+    name: str, percentage: float, reason: str | None, expected_version: int | None
+) -> None:
+    """Set the PARTIAL rollout percentage of NAME (0 to 100)."""
+    state = with_services(
+        lambda services: services.admin.set_percentage(
+            name,
+            percentage,
+            actor=actor(),
+            reason=reason,
+            expected_version=expected_version,
+        )
+    )
+    click.echo(describe(state))
+
+
+@flags.command("override")
+@click.argument("name")
+@click.argument("user_id", type=click.IntRange(min=1))
+@click.argument("setting", type=click.Choice(["on", "off", "clear"]))
+def flags_override(name: str, user_id: int, setting: str) -> None:
+    """Send USER_ID to v4 (on) or v3 (off) for NAME, or remove the override (clear)."""
+    enabled = {"on": True, "off": False, "clear": None}[setting]
+    state = with_services(
+        lambda services: services.admin.set_user_override(name, user_id, enabled, actor=actor())
+    )
+    click.echo(describe(state))
+
+
+@flags.command("rollback")
+@click.argument("name", required=False)
+@click.option("--reason", required=True)
+def flags_rollback(name: str | None, reason: str) -> None:
+    """Back to v3: NAME, or every flag, to DISABLED at 0 % (COMPLETE ones stay)."""
+    try:
+        rules.check_reason(reason)  # the admin checks it too; this refuses before connecting
+    except FlagError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    states = with_services(
+        lambda services: services.admin.rollback(name, actor=actor(), reason=reason)
+    )
+    click.echo("\n".join(describe(s) for s in states) or "nothing to roll back")

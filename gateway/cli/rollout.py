@@ -1,0 +1,137 @@
+"""`jewgo rollout`: start a gradual rollout, watch it, pause, resume or stop it.
+
+The options of `start` default to RolloutConfig's defaults, and the moves are those of
+flags.rules.TRANSITIONS: one command each, carried out by the admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig
+from jewgo.flags.rules import TRANSITIONS, Move
+from jewgo.gateway.cli.runtime import actor, with_services
+from jewgo.gateway.wiring import Services
+
+MOVE_HELP = {
+    Move.PAUSE: "Hold NAME's rollout where it is.",
+    Move.RESUME: "Let NAME's paused rollout go on.",
+    Move.STOP: "End NAME's rollout; the flag stays where it is.",
+}
+
+
+def describe(rollout: Rollout) -> str:
+    upcoming = rollout.next_step_at.isoformat(timespec="seconds") if rollout.next_step_at else "-"
+    return (
+        f"{rollout.flag:<24} {rollout.state.value:<11} {rollout.current_percentage:>6g}%  "
+        f"next step {upcoming}\n    {rollout.last_decision or ''}"
+    )
+
+
+@click.group()
+def rollout() -> None:
+    """Gradual rollouts run by the controller: start, status, pause, resume, stop."""
+
+
+_DEFAULT = DEFAULT_CONFIG
+
+
+@rollout.command("start")
+@click.argument("name")
+@click.option(
+    "--initial",
+    "initial_percentage",
+    type=float,
+    default=_DEFAULT.initial_percentage,
+    show_default=True,
+)
+@click.option(
+    "--increment",
+    "increment_percentage",
+    type=float,
+    default=_DEFAULT.increment_percentage,
+    show_default=True,
+)
+@click.option(
+    "--max", "max_percentage", type=float, default=_DEFAULT.max_percentage, show_default=True
+)
+@click.option(
+    "--interval",
+    "increment_interval_seconds",
+    type=int,
+    default=_DEFAULT.increment_interval_seconds,
+    show_default=True,
+    help="Seconds between steps.",
+)
+@click.option(
+    "--window",
+    "monitoring_period_seconds",
+    type=int,
+    default=_DEFAULT.monitoring_period_seconds,
+    show_default=True,
+    help="Seconds of metrics each decision looks at.",
+)
+@click.option(
+    "--rollback-above",
+    "auto_rollback_threshold_percent",
+    type=float,
+    default=_DEFAULT.auto_rollback_threshold_percent,
+    show_default=True,
+    help="v4 error rate (%) that rolls back.",
+)
+@click.option("--min-requests", type=int, default=_DEFAULT.min_requests, show_default=True)
+@click.option(
+    "--auto-rollback/--no-auto-rollback",
+    "enable_auto_rollback",
+    default=_DEFAULT.enable_auto_rollback,
+)
+@click.option(
+    "--auto-increment/--no-auto-increment",
+    "enable_auto_increment",
+    default=_DEFAULT.enable_auto_increment,
+)
+@click.option(
+    "--max-latency-ratio", type=float, default=_DEFAULT.max_latency_ratio, show_default=True
+)
+@click.option(
+    "--max-shadow-mismatch",
+    "max_shadow_mismatch_percent",
+    type=float,
+    default=_DEFAULT.max_shadow_mismatch_percent,
+    show_default=True,
+)
+def rollout_start(name: str, **config: object) -> None:
+    """Start a rollout of NAME: PARTIAL at the initial percentage, then step by step."""
+    settings = RolloutConfig(**config)  # type: ignore[arg-type]
+    started = with_services(
+        lambda services: services.admin.start_rollout(name, settings, actor=actor())
+    )
+    click.echo(describe(started))
+
+
+@rollout.command("status")
+def rollout_status() -> None:
+    """The newest rollout of every flag that has had one."""
+
+    async def run(services: Services) -> list[str]:
+        return [describe(r) for r in (await services.admin.rollouts()).values()]
+
+    click.echo("\n".join(with_services(run)) or "no rollouts")
+
+
+def _move_command(move: Move) -> Callable[[str], None]:
+    def command(name: str) -> None:
+        moved = with_services(
+            lambda services: services.admin.move_rollout(name, move, actor=actor())
+        )
+        click.echo(describe(moved))
+
+    return command
+
+
+for _move in TRANSITIONS:
+    rollout.command(_move.value, help=MOVE_HELP[_move])(
+        click.argument("name")(_move_command(_move))
+    )

@@ -1,0 +1,80 @@
+"""The flag and rollout commands in process, on SQLite and PostgreSQL: built from the
+server's composition root, changing flags through the admin, needing no JWT secret."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+from click.testing import CliRunner, Result
+
+from jewgo.gateway.cli import main
+from tests.support import Database
+
+
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """The CLI configures logging onto CliRunner's streams; later tests need theirs back."""
+    config, root = structlog.get_config(), logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    structlog.configure(**config)
+    root.handlers[:], root.level = handlers, level
+
+
+@pytest.fixture
+def jewgo(fresh_db: Database, tmp_path: Path) -> Iterator[Callable[..., Result]]:
+    env = {
+        "DATABASE_URL": fresh_db.url,
+        "DATA_DIR": str(tmp_path),
+        "REDIS_URL": None,
+        "JWT_SECRET": None,
+        "FAULTS": "not a drill",  # what the flag commands never read
+        "LOG_LEVEL": "WARNING",
+    }
+
+    def run(*args: str) -> Result:
+        return CliRunner(env=env).invoke(main, list(args), catch_exceptions=False)
+
+    yield run
+    assert not (tmp_path / "jwt-secret").exists()
+
+
+def test_a_rollout_by_the_command_line(jewgo: Callable[..., Result]) -> None:
+    started = jewgo("rollout", "start", "api_v4_reviews", "--initial", "20", "--interval", "60")
+    assert started.exit_code == 0, started.output
+    assert started.stdout.startswith("api_v4_reviews           RUNNING         20%  next step ")
+    assert started.stdout.endswith("\n    rollout started at 20%\n")
+    listing = jewgo("flags", "list").stdout
+    assert "api_v4_reviews           PARTIAL       20%  v2    cli:" in listing
+    again = jewgo("rollout", "start", "api_v4_reviews")
+    assert again.exit_code == 1
+    assert again.stderr == (
+        "Error: CONFLICT: api_v4_reviews already has a rollout RUNNING or PAUSED\n"
+    )
+    for move, state in (("pause", "PAUSED"), ("resume", "RUNNING"), ("stop", "STOPPED")):
+        moved = jewgo("rollout", move, "api_v4_reviews")
+        assert moved.exit_code == 0, moved.output
+        assert f" {state} " in moved.stdout and f"{state.lower()} by cli:" in moved.stdout
+    refused = jewgo("rollout", "resume", "api_v4_reviews")
+    assert refused.stderr == "Error: BAD_USER_INPUT: the rollout of api_v4_reviews is STOPPED\n"
+    assert "api_v4_reviews           STOPPED" in jewgo("rollout", "status").stdout
+
+
+def test_flag_changes_by_the_command_line_follow_the_rules(
+    jewgo: Callable[..., Result],
+) -> None:
+    assert jewgo("flags", "stage", "api_v4_users", "COMPLETE").exit_code == 0
+    refused = jewgo("flags", "stage", "api_v4_users", "FULL")
+    assert refused.stderr == (
+        "Error: BAD_USER_INPUT: api_v4_users is COMPLETE; leaving COMPLETE needs force: true\n"
+    )
+    unknown = jewgo("flags", "override", "api_v4_users", "999999", "on")
+    assert unknown.stderr == "Error: BAD_USER_INPUT: No user with id 999999\n"
+    blank = jewgo("flags", "rollback", "--reason", " ")
+    assert blank.stderr == "Error: BAD_USER_INPUT: a rollback needs a reason\n"
+    rolled = jewgo("flags", "rollback", "--reason", "drill")
+    assert rolled.exit_code == 0 and "api_v4_users" not in rolled.stdout

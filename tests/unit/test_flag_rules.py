@@ -1,0 +1,177 @@
+"""The rules of a change, as tables: what the admin lets through and what it refuses."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from jewgo.flags import rules
+from jewgo.flags.errors import FlagError, InvalidChange, UnknownFlag, VersionConflict
+from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig, RolloutState
+from jewgo.flags.rules import TRANSITIONS, Move
+from jewgo.flags.snapshot import FlagState
+from jewgo.flags.stages import FLAG_NAMES, Stage
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+FLAG = FlagState("api_v4_reviews", "d", Stage.PARTIAL, 20.0, 7, NOW, "user:1")
+CONFIG = RolloutConfig(initial_percentage=20, increment_interval_seconds=60)
+NEXT = NOW + timedelta(minutes=3)
+ROLLOUT = Rollout(
+    id=4, flag="api_v4_reviews", state=RolloutState.RUNNING, current_percentage=20.0,
+    config=CONFIG, started_at=NOW - timedelta(hours=1), updated_at=NOW - timedelta(minutes=1),
+    next_step_at=NEXT, last_decision="advanced", started_by="user:1", version=3,
+)  # fmt: skip
+R, P, S = RolloutState.RUNNING, RolloutState.PAUSED, RolloutState.STOPPED
+C, B = RolloutState.COMPLETED, RolloutState.ROLLED_BACK
+
+
+def refusal(check: object, *args: object, **kwargs: object) -> type[FlagError] | None:
+    assert callable(check)
+    try:
+        check(*args, **kwargs)
+    except FlagError as exc:
+        return type(exc)
+    return None
+
+
+@pytest.mark.parametrize("name", FLAG_NAMES)
+def test_every_flag_is_known(name: str) -> None:
+    assert refusal(rules.check_known, name) is None
+
+
+@pytest.mark.parametrize("name", ["api_v5", "", "API_V4_ENABLED", "api_v4_enabled "])
+def test_any_other_name_is_not_found(name: str) -> None:
+    assert refusal(rules.check_known, name) is UnknownFlag
+
+
+@pytest.mark.parametrize(
+    ("expected", "error"), [(None, None), (7, None), (6, VersionConflict), (8, VersionConflict)]
+)
+def test_expected_version(expected: int | None, error: type[FlagError] | None) -> None:
+    assert refusal(rules.check_version, FLAG, expected) is error
+
+
+# Leaving COMPLETE needs force; every other move of stage is free.
+@pytest.mark.parametrize(
+    ("before", "after", "force", "error"),
+    [(b, a, force, InvalidChange if b is Stage.COMPLETE and a is not b and not force else None)
+     for b in Stage for a in Stage for force in (False, True)],
+)  # fmt: skip
+def test_stages(before: Stage, after: Stage, force: bool, error: type[FlagError] | None) -> None:
+    assert refusal(rules.check_stage, replace(FLAG, stage=before), after, force=force) is error
+
+
+@pytest.mark.parametrize(
+    ("percentage", "error"),
+    [(0, None), (0.01, None), (50, None), (100, None), (-0.01, InvalidChange),
+     (100.01, InvalidChange), (float("nan"), InvalidChange), (float("inf"), InvalidChange),
+     (float("-inf"), InvalidChange)],
+)  # fmt: skip
+def test_percentages(percentage: float, error: type[FlagError] | None) -> None:
+    assert refusal(rules.check_percentage, percentage) is error
+
+
+@pytest.mark.parametrize(
+    ("role", "error"), [("USER", None), ("ADMIN", None), (None, InvalidChange)]
+)
+def test_an_override_needs_an_existing_user(role: str | None, error: type[FlagError]) -> None:
+    assert refusal(rules.check_user, 17, role) is error
+
+
+def test_an_unknown_user_is_named() -> None:
+    with pytest.raises(InvalidChange, match=r"^No user with id 17$"):
+        rules.check_user(17, None)
+
+
+@pytest.mark.parametrize(
+    ("reason", "error"), [("", InvalidChange), ("  \t", InvalidChange), ("error spike", None)]
+)
+def test_a_rollback_needs_a_reason(reason: str, error: type[FlagError] | None) -> None:
+    assert refusal(rules.check_reason, reason) is error
+
+
+@pytest.mark.parametrize(("stage", "moves"), [(s, s is not Stage.COMPLETE) for s in Stage])
+def test_a_rollback_leaves_complete_flags_alone(stage: Stage, moves: bool) -> None:
+    assert rules.rolls_back(replace(FLAG, stage=stage)) is moves
+
+
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [(DEFAULT_CONFIG, None), (CONFIG, None),
+     (replace(CONFIG, increment_percentage=0), InvalidChange),
+     (replace(CONFIG, initial_percentage=60, max_percentage=50), InvalidChange)],
+)  # fmt: skip
+def test_rollout_configs(config: RolloutConfig, error: type[FlagError] | None) -> None:
+    assert refusal(rules.check_config, config) is error
+
+
+def test_an_invalid_config_names_each_field() -> None:
+    with pytest.raises(InvalidChange) as caught:
+        rules.check_config(RolloutConfig(initial_percentage=120, min_requests=-1))
+    assert caught.value.message == (
+        "Invalid rollout config: initialPercentage: must not exceed maxPercentage; "
+        "minRequests: must not be negative"
+    )
+
+
+# A rollout starts unless its flag is COMPLETE or it already has one RUNNING or PAUSED.
+@pytest.mark.parametrize(
+    ("stage", "newest", "error"),
+    [(s, n, InvalidChange if s is Stage.COMPLETE else
+      VersionConflict if n in (R, P) else None)
+     for s in Stage for n in (None, R, P, S, C, B)],
+)  # fmt: skip
+def test_starting_a_rollout(
+    stage: Stage, newest: RolloutState | None, error: type[FlagError] | None
+) -> None:
+    rollout = replace(ROLLOUT, state=newest) if newest is not None else None
+    assert refusal(rules.check_start, replace(FLAG, stage=stage), rollout) is error
+
+
+def test_a_started_rollout_runs_from_the_initial_percentage() -> None:
+    started = rules.started("api_v4_users", CONFIG, actor="user:1", now=NOW)
+    assert started == Rollout(
+        id=0, flag="api_v4_users", state=R, current_percentage=20.0, config=CONFIG,
+        started_at=NOW, updated_at=NOW, next_step_at=NOW + timedelta(seconds=60),
+        last_decision="rollout started at 20%", started_by="user:1", version=1,
+    )  # fmt: skip
+
+
+# The transition table, whole: every move from every state.
+@pytest.mark.parametrize(
+    ("move", "before", "after"),
+    [(Move.PAUSE, R, P), (Move.PAUSE, P, None), (Move.PAUSE, S, None), (Move.PAUSE, C, None),
+     (Move.PAUSE, B, None),
+     (Move.RESUME, P, R), (Move.RESUME, R, None), (Move.RESUME, S, None), (Move.RESUME, C, None),
+     (Move.RESUME, B, None),
+     (Move.STOP, R, S), (Move.STOP, P, S), (Move.STOP, S, None), (Move.STOP, C, None),
+     (Move.STOP, B, None)],
+)  # fmt: skip
+def test_moves(move: Move, before: RolloutState, after: RolloutState | None) -> None:
+    rollout = replace(ROLLOUT, state=before)
+    if after is None:
+        with pytest.raises(InvalidChange, match=f"the rollout of api_v4_reviews is {before}"):
+            rules.moved(rollout, move, actor="user:2", now=NOW)
+        return
+    done = rules.moved(rollout, move, actor="user:2", now=NOW)
+    assert (done.state, done.last_decision) == (after, f"{after.value.lower()} by user:2")
+    assert (done.updated_at, done.version) == (NOW, rollout.version + 1)
+    assert (done.current_percentage, done.config, done.id) == (20.0, CONFIG, 4)
+
+
+def test_the_table_covers_every_move() -> None:
+    assert set(TRANSITIONS) == set(Move)
+
+
+@pytest.mark.parametrize(
+    ("move", "before", "next_step"),
+    [(Move.PAUSE, R, NEXT), (Move.RESUME, P, NOW + timedelta(seconds=60)),
+     (Move.STOP, R, None), (Move.STOP, P, None)],
+)  # fmt: skip
+def test_where_a_move_leaves_the_next_step(
+    move: Move, before: RolloutState, next_step: datetime | None
+) -> None:
+    rollout = replace(ROLLOUT, state=before)
+    assert rules.moved(rollout, move, actor="a", now=NOW).next_step_at == next_step

@@ -37,6 +37,7 @@ state_table = cast(Table, FlagStateRow.__table__)
 
 @dataclass(frozen=True, slots=True)
 class FlagEvent:
+    id: int
     at: datetime
     actor: str
     action: str
@@ -224,6 +225,7 @@ class FlagStore:
             rows = (await conn.execute(statement)).mappings().all()
         return [
             FlagEvent(
+                id=int(row["id"]),
                 at=utc(row["at"]),
                 actor=row["actor"],
                 action=row["action"],

@@ -31,6 +31,7 @@ class FlagUserOverride:
 
 @strawberry.type
 class FlagEvent:
+    id: strawberry.ID = strawberry.field(description="Stable: the event's place in the log.")
     at: datetime
     actor: str
     action: str
@@ -43,6 +44,7 @@ class FlagEvent:
     @classmethod
     def of(cls, event: StoredEvent) -> FlagEvent:
         return cls(
+            id=strawberry.ID(f"FlagEvent:{event.id}"),
             at=event.at,
             actor=event.actor,
             action=event.action,
@@ -56,6 +58,9 @@ class FlagEvent:
 
 @strawberry.type
 class FeatureFlag:
+    id: strawberry.ID = strawberry.field(
+        description="Stable: the flag's name, so client caches can normalise a flag."
+    )
     name: str
     description: str
     stage: Stage
@@ -109,6 +114,7 @@ class FeatureFlag:
         env = snapshot.env.get(state.name)
         overrides = snapshot.overrides.get(state.name, {})
         return cls(
+            id=strawberry.ID(state.name),
             name=state.name,
             description=state.description,
             stage=state.stage,

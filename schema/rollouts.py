@@ -75,6 +75,7 @@ class RolloutConfigInput:
 
 @strawberry.type
 class Rollout:
+    id: strawberry.ID = strawberry.field(description="Stable for the life of the rollout.")
     flag: str
     state: RolloutState
     current_percentage: float
@@ -88,6 +89,7 @@ class Rollout:
     @classmethod
     def of(cls, rollout: model.Rollout) -> Rollout:
         return cls(
+            id=strawberry.ID(f"Rollout:{rollout.id}"),
             flag=rollout.flag,
             state=rollout.state,
             current_percentage=rollout.current_percentage,

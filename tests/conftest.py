@@ -247,15 +247,26 @@ JEWGO = str(Path(sys.executable).parent / "jewgo")
 
 
 @pytest.fixture(scope="module")
+def frontend_port() -> int:
+    """Where a test serves a page of another origin (`http://localhost:<it>`), which the
+    live gateway's CORS_ORIGINS lets in."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
 async def live_gateway(
-    templates: Templates, tmp_path_factory: pytest.TempPathFactory
+    templates: Templates, tmp_path_factory: pytest.TempPathFactory, frontend_port: int
 ) -> AsyncIterator[Server]:
     """A `jewgo serve` process on a seeded SQLite database of its own, for clients that
     speak HTTP for real (npm packages, browsers)."""
     root = tmp_path_factory.mktemp("live")
     database = await clone("sqlite", templates, root)
     port = free_port()
-    env = base_env(DATABASE_URL=database.url, DATA_DIR=str(root))
+    env = base_env(
+        DATABASE_URL=database.url,
+        DATA_DIR=str(root),
+        CORS_ORIGINS=f"http://localhost:{frontend_port}",
+    )
     with serving([JEWGO, "serve", "--port", str(port), "--no-migrate"], env, root, port) as server:
         yield server
     await database.close()

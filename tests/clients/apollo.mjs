@@ -45,12 +45,15 @@ const PAGE = gql`query Page($after: String) {
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }`;
-const first = await client.query({ query: PAGE });
-let after = first.data.restaurants.pageInfo.endCursor;
+// A list that grows, as an infinite scroll's: fetchMore merges each page into the field.
+const feed = client.watchQuery({ query: PAGE });
+const subscription = feed.subscribe(() => {});
+let after = (await feed.refetch()).data.restaurants.pageInfo.endCursor;
 for (let page = 0; page < 3; page += 1) {
-  const more = await client.query({ query: PAGE, variables: { after } });
+  const more = await feed.fetchMore({ variables: { after } });
   after = more.data.restaurants.pageInfo.endCursor;
 }
+subscription.unsubscribe();
 // relayStylePagination merged every page under one field of the cache.
 const merged = client.readQuery({ query: PAGE });
 const ids = merged.restaurants.edges.map((e) => e.node.id);

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _ORIGIN = re.compile(
     r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
 )
+_DRIVERS = ("postgresql+asyncpg://", "sqlite+aiosqlite://")
 # Off in production unless set explicitly (GRAPHIQL=true, INTROSPECTION=true).
 _DEVELOPMENT_ONLY = ("graphiql", "introspection")
 
@@ -135,6 +136,16 @@ class Settings(BaseSettings):
     metrics_bucket_seconds: int = Field(default=5, ge=1)
     metrics_retention_seconds: int = Field(default=3 * 3600, ge=60)
     metrics_flush_seconds: float = Field(default=1.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(_DRIVERS):
+            raise ValueError(
+                "must name an async driver: postgresql+asyncpg://user@host/db or "
+                "sqlite+aiosqlite:///path/to/file.db"
+            )
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -5,6 +5,7 @@ db, seed,   data.py     the database, its seed data, a token for a user, the sch
 token, schema
 flags       flags.py    list flags, change stages, percentages and overrides, roll back
 rollout     rollout.py  start, watch, pause, resume and stop gradual rollouts
+operations  operations.py  the operation registry; Apollo manifests in and out
 
 The flag and rollout commands are built from the server's composition root
 (gateway.wiring.bootstrap) and change flags through its admin (flags.admin).
@@ -14,10 +15,11 @@ from __future__ import annotations
 
 import click
 
-from jewgo.gateway.cli import data, flags, rollout, serve
+from jewgo.gateway.cli import data, flags, operations, rollout, serve
 
 
 @click.group()
+@click.version_option(package_name="jewgo-gateway", message="jewgo %(version)s")
 def main() -> None:
     """JewGo gateway: the GraphQL API of the kosher-restaurant directory."""
 
@@ -30,5 +32,6 @@ for command in (
     data.schema,
     flags.flags,
     rollout.rollout,
+    operations.operations,
 ):
     main.add_command(command)

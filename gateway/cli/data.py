@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from jewgo.db import migrate, seed
 from jewgo.db.models import UserRow
 from jewgo.gateway.auth import MissingSecret, Tokens, resolve_secret
+from jewgo.gateway.cli import failures
 from jewgo.gateway.cli.runtime import settings as read_settings
 from jewgo.gateway.cli.runtime import with_engine
 
@@ -72,7 +73,7 @@ def token(email: str) -> None:
             )
             return result.scalar_one_or_none()
 
-    user_id = with_engine(settings, find)
+    user_id = with_engine(settings, find, existing=True)
     if user_id is None:
         raise click.ClickException(f"no user with email {email}")
     try:
@@ -97,4 +98,4 @@ def schema_export(output: Path | None) -> None:
     if output is None:
         sys.stdout.write(sdl)
     else:
-        output.write_text(sdl)
+        failures.write(output, sdl)

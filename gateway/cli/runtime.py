@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
 from jewgo.flags.errors import FlagError
+from jewgo.gateway.cli import failures
 from jewgo.gateway.logs import configure
 from jewgo.gateway.settings import Settings, SettingsError, load_settings
 from jewgo.gateway.wiring import Services, bootstrap
@@ -37,9 +38,14 @@ def actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def with_engine(found: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+def with_engine(
+    found: Settings, work: Callable[[AsyncEngine], Awaitable[T]], *, existing: bool = False
+) -> T:
     """`work` with an engine of its own; for the commands that need a database and no more
-    (they run on a database not migrated yet, where the flags cannot load)."""
+    (they run on a database not migrated yet, where the flags cannot load). `existing`:
+    the command reads the database, so it must be there already."""
+    if existing:
+        failures.existing_database(found)
 
     async def run() -> T:
         engine = create_engine(found.database)
@@ -48,7 +54,8 @@ def with_engine(found: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) ->
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    with failures.database_errors(found):
+        return asyncio.run(run())
 
 
 def for_commands(found: Settings) -> Settings:
@@ -71,6 +78,7 @@ def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
     """`work` with the gateway's services, flags loaded; its changes are announced to the
     fleet over Redis by the admin. A refused change exits with its code and message."""
     found = settings()
+    failures.existing_database(found)
 
     async def run() -> T:
         services = bootstrap(for_commands(found), os.environ)
@@ -82,4 +90,5 @@ def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
         finally:
             await services.close()
 
-    return asyncio.run(run())
+    with failures.database_errors(found):
+        return asyncio.run(run())

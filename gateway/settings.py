@@ -55,6 +55,18 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Proxies whose X-Forwarded-For/-Proto are trusted (comma-separated "
+        "addresses or networks, `*` for any); none by default.",
+    )
+    http_max_header_bytes: int = Field(default=32768, ge=4096, le=1_048_576)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    http_keep_alive_seconds: float = Field(default=5.0, gt=0, le=300)
+    max_connections: int = Field(
+        default=1000, ge=10, description="Open connections and requests per worker; then 503."
+    )
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="/metrics and /ready on a port of their own."
     )

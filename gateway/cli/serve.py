@@ -62,6 +62,16 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> No
         metrics_dir = tempfile.mkdtemp(prefix="jewgo-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         atexit.register(shutil.rmtree, metrics_dir, ignore_errors=True)
+    # The protocol of every worker reads its limits from here (see gateway.protocol).
+    os.environ["HTTP_MAX_HEADER_BYTES"] = str(settings.http_max_header_bytes)
+    os.environ["HTTP_HEADER_TIMEOUT_SECONDS"] = str(settings.http_header_timeout_seconds)
+    os.environ["HTTP_BODY_TIMEOUT_SECONDS"] = str(settings.http_body_timeout_seconds)
+    if host is not None:  # the internal listener (METRICS_PORT) binds the same interface
+        os.environ["HOST"] = host
+    descriptors(settings.max_connections)
+    from jewgo.gateway.protocol import GuardedProtocol
+
+    trusted = settings.forwarded_allow_ips.strip()
     uvicorn.run(
         "jewgo.gateway.app:app_from_environment",
         factory=True,
@@ -71,4 +81,22 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> No
         log_config=None,
         access_log=False,
         lifespan="on",
+        http=GuardedProtocol,
+        timeout_keep_alive=int(settings.http_keep_alive_seconds),
+        limit_concurrency=settings.max_connections,
+        # uvicorn trusts X-Forwarded-For from 127.0.0.1 by default: only named proxies here.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
     )
+
+
+def descriptors(connections: int) -> None:
+    """Open-file limit up to what MAX_CONNECTIONS needs (and the hard limit allows), so the
+    concurrency limit answers 503 before the process runs out of descriptors."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections * 2 + 256
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))

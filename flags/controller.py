@@ -1,87 +1,29 @@
 """The rollout controller: one per fleet, holding a lease, judging every RUNNING rollout
 every few seconds over its monitoring window.
 
-The lease is a Redis key with an expiry that the holder renews; when the holder dies,
-the key expires and another instance takes over. Without Redis, each process is its own
-controller (its steps are still guarded by version checks in the database). Time comes
-from an injected clock, so tests run a whole rollout in seconds.
+The lease (flags.lease) is an advisory lock in PostgreSQL: exactly one instance leads
+while the database is up, and when the leader dies another takes over at its next tick.
+On the embedded database the one process leads. Steps are guarded by version checks in
+the database all the same. Time comes from an injected clock, so tests run a whole
+rollout in seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 import structlog
-from redis.asyncio import Redis
 
 from jewgo.flags.clock import Clock, utc_now
 from jewgo.flags.errors import FlagError
+from jewgo.flags.lease import Lease
 from jewgo.flags.metrics import Cell, WindowMetrics, domains_of, flag_series, versions_of
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.rollouts import Action, Health, Rollout, evaluate
 
 log = structlog.get_logger("jewgo.rollouts")
-
-
-class Lease(Protocol):
-    async def hold(self) -> bool:
-        """Take or renew the lease; whether this process holds it now."""
-        ...
-
-    async def release(self) -> None: ...
-
-
-class LocalLease:
-    """Without Redis: this process is the controller."""
-
-    async def hold(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        return None
-
-
-_RENEW = """
-if redis.call('get', KEYS[1]) == ARGV[1] then
-  return redis.call('pexpire', KEYS[1], ARGV[2])
-end
-return 0
-"""
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
-
-
-class RedisLease:
-    def __init__(self, redis: Redis, key: str, ttl_seconds: float, timeout: float = 0.5) -> None:
-        self._redis = redis
-        self._key = key
-        self._ttl_ms = int(ttl_seconds * 1000)
-        self._timeout = timeout
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-    async def hold(self) -> bool:
-        try:
-            async with asyncio.timeout(self._timeout):
-                if await self._redis.set(self._key, self.holder, nx=True, px=self._ttl_ms):
-                    return True
-                renewed = await self._redis.eval(_RENEW, 1, self._key, self.holder, self._ttl_ms)
-                return bool(renewed)
-        except Exception as exc:  # no Redis, no lease: nobody steps until it is back
-            log.warning("rollout lease unavailable", error=type(exc).__name__)
-            return False
-
-    async def release(self) -> None:
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(self._timeout):
-                await self._redis.eval(_RELEASE, 1, self._key, self.holder)
 
 
 class HealthSource:
@@ -127,6 +69,11 @@ class RolloutController:
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self.leading = False
+
+    @property
+    def standing(self) -> str:
+        """Whether this instance leads, and why not when it does not."""
+        return self._lease.standing
 
     async def tick(self) -> list[Rollout]:
         """Judge every RUNNING rollout once; the rollouts as they are afterwards."""

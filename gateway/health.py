@@ -102,13 +102,7 @@ class Readiness:
             await self._database(),
             await self._cache_component(redis),
             self._flag_snapshot(),
-            Component(
-                "rollouts",
-                "ok",
-                "this instance leads the rollout controller"
-                if self._controller.leading
-                else "standby (another instance holds the controller lease)",
-            ),
+            Component("rollouts", "ok", self._controller.standing),
         ]
         return [*found, redis] if redis is not None else found
 

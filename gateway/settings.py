@@ -135,9 +135,6 @@ class Settings(BaseSettings):
     rollout_interval_seconds: float = Field(
         default=5.0, gt=0, description="How often the controller judges running rollouts."
     )
-    rollout_lease_seconds: float = Field(
-        default=15.0, gt=0, description="How long the controller's lease outlives its holder."
-    )
     faults: str | None = Field(
         default=None, description="Drills: domain.version:error=R,latency_ms=M;..."
     )

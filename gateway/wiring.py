@@ -19,7 +19,8 @@ from jewgo.db.engine import create_engine
 from jewgo.flags import env as flag_env
 from jewgo.flags import faults as drills
 from jewgo.flags.admin import FlagAdmin
-from jewgo.flags.controller import HealthSource, LocalLease, RedisLease, RolloutController
+from jewgo.flags.controller import HealthSource, RolloutController
+from jewgo.flags.lease import Lease, LocalLease, PostgresLease
 from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.store import FlagStore
@@ -143,10 +144,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         log.warning("FAULT DRILL ACTIVE: injecting failures", faults=settings.faults)
     rollouts = RolloutStore(store)
     admin = FlagAdmin(store, rollouts, changed=flags.changed, user_role=user_role_query(engine))
-    lease = (
-        RedisLease(redis, f"{namespace}:rollout-controller", settings.rollout_lease_seconds)
-        if redis is not None
-        else LocalLease()
+    lease: Lease = (
+        LocalLease()
+        if settings.embedded
+        else PostgresLease(engine, f"{namespace}:rollout-controller")
     )
     controller = RolloutController(
         rollouts,

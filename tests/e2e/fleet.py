@@ -29,7 +29,6 @@ READ = "query($f: RestaurantFilter) { restaurants(first: 5, filter: $f) { totalC
 FAST = {
     "API_V4_ENABLED": "true",
     "ROLLOUT_INTERVAL_SECONDS": "0.3",
-    "ROLLOUT_LEASE_SECONDS": "1.5",
     "METRICS_BUCKET_SECONDS": "1",
     "METRICS_FLUSH_SECONDS": "0.2",
     "FLAG_POLL_SECONDS": "1",

@@ -6,21 +6,23 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
 from jewgo.flags.admin import FlagAdmin
-from jewgo.flags.controller import LocalLease, RedisLease, RolloutController
+from jewgo.flags.controller import RolloutController
 from jewgo.flags.errors import InvalidChange, VersionConflict
+from jewgo.flags.lease import LocalLease, PostgresLease
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.rollouts import Health, RolloutConfig, RolloutState
 from jewgo.flags.stages import Stage
 from jewgo.flags.store import FlagStore
 from jewgo.flags.users import user_role_query
+from tests.conftest import Templates, clone
 from tests.support import Database
 
 FLAG = "api_v4_reviews"
@@ -190,20 +192,33 @@ async def test_the_config_is_kept_with_the_rollout(world: World) -> None:
     assert json.loads(event.details["config"])["min_requests"] == 50
 
 
-async def test_one_lease_holder_at_a_time_and_a_successor_after_expiry(
-    redis_url: str, namespace: str
+async def test_one_lease_holder_at_a_time_and_a_successor_when_the_holder_is_gone(
+    templates: Templates, tmp_path: Path, namespace: str
 ) -> None:
-    import asyncio
-
-    client = Redis.from_url(redis_url)
-    first = RedisLease(client, f"{namespace}:lease", ttl_seconds=0.4)
-    second = RedisLease(client, f"{namespace}:lease", ttl_seconds=0.4)
-    assert await first.hold() is True
-    assert await second.hold() is False
-    assert await first.hold() is True  # renewed
-    await asyncio.sleep(0.6)  # the first holder is gone
-    assert await second.hold() is True
-    assert await first.hold() is False
-    await second.release()
-    assert await first.hold() is True
-    await client.aclose()
+    # PostgreSQL's advisory lock; the embedded SQLite database has one process, which leads.
+    database = await clone("postgres", templates, tmp_path)
+    engine = create_engine(database.url)
+    first = PostgresLease(engine, f"{namespace}:lease")
+    second = PostgresLease(engine, f"{namespace}:lease")
+    try:
+        assert await first.hold() is True
+        assert await second.hold() is False
+        assert "standby" in second.standing
+        assert await first.hold() is True  # kept while its session lives
+        async with engine.connect() as conn:  # the holder's connection is cut off
+            await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+                )
+            )
+        assert await first.hold() is False  # it notices at its next tick ...
+        assert await second.hold() is True  # ... and the other takes over at once
+        assert await first.hold() is False
+        await second.release()
+        assert await first.hold() is True
+    finally:
+        await first.release()
+        await second.release()
+        await engine.dispose()
+        await database.close()

@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from jewgo.gateway import health, internal
+from jewgo.gateway.graphiql import LocalGraphiQL
 from jewgo.gateway.logs import configure
 from jewgo.gateway.metrics import metrics_endpoint
 from jewgo.gateway.middleware import BodyLimit, RequestIds
@@ -63,6 +64,10 @@ def create_app(
                 await listener.stop()
             await services.close()
 
+    # GraphiQL's page and assets from this process, so it works with no internet.
+    graphiql = (
+        LocalGraphiQL() if settings.graphiql and settings.graphiql_assets == "local" else None
+    )
     view = GatewayView(
         services.schema,
         identifier=services.identifier,
@@ -72,10 +77,12 @@ def create_app(
         max_batch_size=settings.max_batch_size,
         max_json_depth=settings.max_json_depth,
         graphql_ide="graphiql" if settings.graphiql else None,
+        graphiql_page=graphiql.page if graphiql is not None else None,
     )
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
+            *(graphiql.routes if graphiql is not None else []),
             Route("/health", health.health),
             *(operators if listener is None else []),
         ],

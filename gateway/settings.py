@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
 
     graphiql: bool = True
+    graphiql_assets: Literal["local", "cdn"] = Field(
+        default="local",
+        description="Where GraphiQL's page loads its assets from: the gateway, or a CDN.",
+    )
     introspection: bool = True
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_query_depth: int = Field(default=10, ge=1)
@@ -115,6 +119,11 @@ class Settings(BaseSettings):
     @classmethod
     def _any_case(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("graphiql_assets", mode="before")
+    @classmethod
+    def _lower_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @model_validator(mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
@@ -60,9 +61,11 @@ class GatewayView(GraphQL[Context, None]):
         accounting: Accounting,
         max_batch_size: int,
         max_json_depth: int = 32,
+        graphiql_page: Callable[[], Response] | None = None,
         **options: Any,
     ) -> None:
         super().__init__(schema, **options)
+        self._graphiql_page = graphiql_page
         self._identifier = identifier
         self._flags = flags
         self._contexts = contexts
@@ -137,6 +140,12 @@ class GatewayView(GraphQL[Context, None]):
             statements=statements,
             operation=operation,
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our GraphiQL page (local assets) when given, else Strawberry's (a CDN's)."""
+        if self._graphiql_page is not None:
+            return self._graphiql_page()
+        return await super().render_graphql_ide(request)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         db = RequestDatabase(self._contexts.engine)

@@ -1,0 +1,106 @@
+"""GraphiQL with no internet: the gateway serves its page and every asset the page loads."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import strawberry
+
+from jewgo.gateway.graphiql import CACHE_CONTROL, PREFIX, VENDOR, read_manifest
+from tests.conftest import Templates, clone
+from tests.support import Database, GraphQL, gateway_client
+
+HTML = {"Accept": "text/html"}
+# Every src and href of the page, and its integrity attribute where it has one.
+_LINK = re.compile(r'(?:src|href)="([^"]+)"(?:\s+integrity="([^"]+)")?')
+STRAWBERRY_PAGE = Path(strawberry.__file__).parent / "static" / "graphiql.html"
+
+
+def sri(body: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode("ascii")
+
+
+def linked(page: str) -> list[tuple[str, str]]:
+    """(URL, integrity) of everything the page loads but inline data (its icon)."""
+    return [pair for pair in _LINK.findall(page) if not pair[0].startswith("data:")]
+
+
+@pytest.fixture
+async def sqlite_db(templates: Templates, tmp_path: Path) -> AsyncIterator[Database]:
+    database = await clone("sqlite", templates, tmp_path)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def client(sqlite_db: Database, data_dir: Path) -> AsyncIterator[GraphQL]:
+    async with gateway_client(sqlite_db, data_dir, {}) as client:
+        yield client
+
+
+async def test_the_page_loads_every_asset_from_the_gateway(client: GraphQL) -> None:
+    page = await client.http.get("/graphql", headers=HTML)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assets = linked(page.text)
+    assert len(assets) == 6, assets
+    for url, integrity in assets:
+        assert url.startswith(PREFIX + "/") and integrity, url
+        served = await client.http.get(url)
+        assert served.status_code == 200, url
+        expected = "text/javascript" if url.endswith(".js") else "text/css"
+        assert served.headers["content-type"] == f"{expected}; charset=utf-8"
+        assert served.headers["cache-control"] == CACHE_CONTROL
+        assert served.headers["x-content-type-options"] == "nosniff"
+        assert sri(served.content) == integrity, url
+
+
+async def test_only_the_vendored_files_are_served(client: GraphQL) -> None:
+    for path in (
+        "manifest.json",
+        "react@18.2.0/umd/nothing.js",
+        "../graphiql.html",
+        "%2e%2e/%2e%2e/settings.py",
+    ):
+        assert (await client.http.get(f"{PREFIX}/{path}")).status_code == 404, path
+    head = await client.http.head(f"{PREFIX}/react@18.2.0/umd/react.production.min.js")
+    assert head.status_code == 200 and int(head.headers["content-length"]) > 1000
+
+
+def test_the_vendored_files_are_strawberrys_cdn_files_byte_for_byte() -> None:
+    """Same versions and bytes as Strawberry's page loads, so GraphiQL behaves the same."""
+    theirs = {
+        url.split("unpkg.com/", 1)[1]: integrity
+        for url, integrity in linked(STRAWBERRY_PAGE.read_text(encoding="utf-8"))
+        if "unpkg.com/" in url and "js-cookie" not in url  # a CSRF cookie we never set
+    }
+    vendored = read_manifest(VENDOR)
+    assert vendored is not None, "the assets are not vendored (make, or assets/vendor.py)"
+    ours = {asset.path: sri((VENDOR / asset.path).read_bytes()) for asset in vendored.values()}
+    same = {path: theirs[path] for path in theirs if path in ours}
+    if not same:
+        pytest.skip(f"Strawberry's page loads other versions now: {sorted(theirs)}")
+    assert {path: ours[path] for path in same} == same
+    assert len(same) == len(theirs), f"Strawberry's page loads versions we do not: {theirs}"
+
+
+async def test_the_cdn_setting_keeps_strawberrys_page(sqlite_db: Database, data_dir: Path) -> None:
+    async with gateway_client(sqlite_db, data_dir, {}, graphiql_assets="cdn") as client:
+        page = await client.http.get("/graphql", headers=HTML)
+        assert page.status_code == 200 and "https://unpkg.com/graphiql@" in page.text
+        asset = await client.http.get(f"{PREFIX}/graphiql@3.8.3/graphiql.min.js")
+        assert asset.status_code == 404
+
+
+async def test_graphiql_off_serves_neither_page_nor_assets(
+    sqlite_db: Database, data_dir: Path
+) -> None:
+    async with gateway_client(sqlite_db, data_dir, {}, graphiql=False) as client:
+        assert (await client.http.get("/graphql", headers=HTML)).status_code == 404
+        asset = await client.http.get(f"{PREFIX}/graphiql@3.8.3/graphiql.min.js")
+        assert asset.status_code == 404

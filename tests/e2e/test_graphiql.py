@@ -1,23 +1,32 @@
-"""GraphiQL with no internet: the gateway serves its page and every asset the page loads."""
+"""GraphiQL with no internet: the gateway serves its page and every asset the page loads,
+and the page runs a query in headless Chromium with everything off loopback blocked."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import strawberry
+from playwright.async_api import expect
 
 from jewgo.gateway.graphiql import CACHE_CONTROL, PREFIX, VENDOR, read_manifest
+from tests.browser import OfflinePage
 from tests.conftest import Templates, clone
-from tests.support import Database, GraphQL, gateway_client
+from tests.support import Database, GraphQL, Server, base_env, free_port, gateway_client, serving
 
+QUERY = "{ restaurants(first: 2) { edges { node { name } } } }"
 HTML = {"Accept": "text/html"}
+REQUEST_ID = "graphiql-offline-check"
 # Every src and href of the page, and its integrity attribute where it has one.
 _LINK = re.compile(r'(?:src|href)="([^"]+)"(?:\s+integrity="([^"]+)")?')
+SCREENSHOT = os.environ.get("GRAPHIQL_SCREENSHOT")  # a PNG path, to look at the page
 STRAWBERRY_PAGE = Path(strawberry.__file__).parent / "static" / "graphiql.html"
 
 
@@ -104,3 +113,65 @@ async def test_graphiql_off_serves_neither_page_nor_assets(
         assert (await client.http.get("/graphql", headers=HTML)).status_code == 404
         asset = await client.http.get(f"{PREFIX}/graphiql@3.8.3/graphiql.min.js")
         assert asset.status_code == 404
+
+
+@pytest.fixture
+def gateway(sqlite_db: Database, tmp_path: Path) -> Iterator[Server]:
+    """`jewgo serve` on a loopback port, on a seeded SQLite database of the test's own."""
+    port = free_port()
+    jewgo = str(Path(sys.executable).parent / "jewgo")
+    env = base_env(DATABASE_URL=sqlite_db.url)
+    with serving([jewgo, "serve", "--port", str(port)], env, tmp_path, port) as server:
+        yield server
+
+
+@pytest.mark.slow
+async def test_graphiql_runs_a_query_in_a_browser_without_internet(
+    gateway: Server, offline_page: OfflinePage
+) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as http:
+        reply = (await http.post("/graphql", json={"query": QUERY})).json()
+    names = [edge["node"]["name"] for edge in reply["data"]["restaurants"]["edges"]]
+    page = offline_page.page
+
+    await page.goto(f"{gateway.url}/graphql", wait_until="load")
+    editor = page.locator(".graphiql-query-editor .CodeMirror")
+    await expect(editor).to_be_visible(timeout=15_000)
+    # The features of Strawberry's page: the explorer plugin and the headers editor.
+    await page.get_by_role("button", name="Show GraphiQL Explorer").click()
+    # The explorer lists the schema's root fields (its introspection went through).
+    await expect(page.locator(".graphiql-plugin")).to_contain_text("restaurants")
+    await page.get_by_role("button", name="Headers").click()
+    tools = page.get_by_role("region", name="Headers")
+    headers = tools.locator(".graphiql-editor:not(.hidden) .CodeMirror")  # not Variables
+    await headers.click()
+    # Inserted as text, not keystrokes: the editors would close each brace typed.
+    await page.keyboard.insert_text(f'{{"X-Request-Id": "{REQUEST_ID}"}}')
+
+    await editor.click()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.insert_text(QUERY)
+    await page.keyboard.press("Control+Enter")
+
+    result = page.locator(".graphiql-response")
+    for name in names:
+        await expect(result).to_contain_text(name, timeout=10_000)
+    await expect(result).to_contain_text(REQUEST_ID)  # the header went with the query
+    assert offline_page.blocked == [], "GraphiQL reached for the internet"
+    assert offline_page.errors == []
+    assert all(url.startswith(gateway.url) for url in offline_page.requested)
+    assert any(PREFIX in url for url in offline_page.requested)
+    if SCREENSHOT:
+        await page.screenshot(path=SCREENSHOT)
+
+
+@pytest.mark.slow
+async def test_the_offline_page_blocks_and_records_whatever_leaves_loopback(
+    offline_page: OfflinePage,
+) -> None:
+    """The check above can fail: Strawberry's own page, offline, reaches for its CDN."""
+    page = offline_page.page
+    await page.set_content(STRAWBERRY_PAGE.read_text(encoding="utf-8"), wait_until="load")
+    assert offline_page.blocked and all("unpkg.com" in url for url in offline_page.blocked)
+    await expect(page.locator("#graphiql")).to_have_text("Loading...")
+    assert offline_page.errors  # its scripts never came, so `Cookies` is undefined

@@ -133,6 +133,7 @@ async def test_graphiql_runs_a_query_in_a_browser_without_internet(
     async with httpx.AsyncClient(base_url=gateway.url, timeout=10) as http:
         reply = (await http.post("/graphql", json={"query": QUERY})).json()
     names = [edge["node"]["name"] for edge in reply["data"]["restaurants"]["edges"]]
+    assert len(names) == 2
     page = offline_page.page
 
     await page.goto(f"{gateway.url}/graphql", wait_until="load")

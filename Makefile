@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+VENDORED := gateway/static/vendor/manifest.json
 
 .PHONY: run test quick lint typecheck bench clean
 
@@ -9,11 +10,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# GraphiQL's assets: `npm ci` with the committed lock file into assets/node_modules/, the
+# files the page loads copied into gateway/static/vendor/ (both git-ignored). The package
+# build runs the same step when they are missing (setup.py), so `pip install .` needs no make.
+$(VENDORED): assets/package.json assets/package-lock.json assets/.npmrc assets/vendor.py
+	$(PYTHON) assets/vendor.py --force
+
+$(VENV)/.installed: pyproject.toml setup.py | $(BIN)/python $(VENDORED)
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml setup.py | $(BIN)/python $(VENDORED)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
@@ -25,10 +32,10 @@ $(CLIENTS)/node_modules/.package-lock.json: $(CLIENTS)/package-lock.json
 		npm ci --prefix $(CLIENTS) --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the tests of npm clients will not run"; fi
 
-run: $(VENV)/.installed
+run: $(VENDORED) $(VENV)/.installed
 	$(BIN)/jewgo serve
 
-test: $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
+test: $(VENDORED) $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -36,7 +43,7 @@ test: $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
 
 # While editing: unit, integration and the end-to-end tests on SQLite, without the tests
 # that start server processes or need PostgreSQL (`make test` runs everything).
-quick: $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
+quick: $(VENDORED) $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest -q -m "not slow and not postgres"
 
 # Benchmarks against the local PostgreSQL and Redis; rewrites bench/RESULTS.md.
@@ -52,3 +59,4 @@ typecheck: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf assets/node_modules gateway/static/vendor

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from jewgo.gateway import cors, health, internal
 from jewgo.gateway.cors import Cors
+from jewgo.gateway.graphiql import LocalGraphiQL
 from jewgo.gateway.logs import configure
 from jewgo.gateway.metrics import metrics_endpoint
 from jewgo.gateway.middleware import BodyLimit, RequestIds
@@ -65,6 +66,10 @@ def create_app(
                 await listener.stop()
             await services.close()
 
+    # GraphiQL's page and assets from this process, so it works with no internet.
+    graphiql = (
+        LocalGraphiQL() if settings.graphiql and settings.graphiql_assets == "local" else None
+    )
     view = GatewayView(
         services.schema,
         identifier=services.identifier,
@@ -82,10 +87,12 @@ def create_app(
             "statistics": settings.cache_ttl_statistics_seconds,
         },
         graphql_ide="graphiql" if settings.graphiql else None,
+        graphiql_page=graphiql.page if graphiql is not None else None,
     )
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
+            *(graphiql.routes if graphiql is not None else []),
             Route("/health", health.health),
             *(operators if listener is None else []),
         ],

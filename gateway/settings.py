@@ -98,6 +98,10 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often runs are added to the operation registry."
     )
     graphiql: bool = True
+    graphiql_assets: Literal["local", "cdn"] = Field(
+        default="local",
+        description="Where GraphiQL's page loads its assets from: the gateway, or a CDN.",
+    )
     introspection: bool = True
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_query_depth: int = Field(default=10, ge=1)
@@ -160,6 +164,11 @@ class Settings(BaseSettings):
     @classmethod
     def _any_case(cls, value: Any) -> Any:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("graphiql_assets", mode="before")
+    @classmethod
+    def _lower_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @model_validator(mode="before")
     @classmethod

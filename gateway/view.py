@@ -10,7 +10,7 @@ and cleans up.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import strawberry
@@ -55,10 +55,12 @@ class GatewayView(GraphQL[Context, None]):
         max_json_depth: int = 32,
         cdn_max_age: int = 60,
         ttls: Mapping[str, float] | None = None,
+        graphiql_page: Callable[[], Response] | None = None,
         **options: Any,
     ) -> None:
         """`ttls`: seconds each domain's v4 cache entries live (bounds a CDN's max-age)."""
         super().__init__(schema, **options)
+        self._graphiql_page = graphiql_page
         self._identifier = identifier
         self._flags = flags
         self._contexts = contexts
@@ -147,6 +149,12 @@ class GatewayView(GraphQL[Context, None]):
         if run is None:
             return None
         return Operation(run.sent.query, run.sent.variables, run.data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our GraphiQL page (local assets) when given, else Strawberry's (a CDN's)."""
+        if self._graphiql_page is not None:
+            return self._graphiql_page()
+        return await super().render_graphql_ide(request)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         db = RequestDatabase(self._contexts.engine)

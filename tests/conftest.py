@@ -37,6 +37,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 DB_PREFIX = "jewgo_test_"
+# Headless Chromium fixtures (`browser`, `offline_page`), for any tier that needs a browser.
+pytest_plugins = ("tests.browser",)
 
 V4_EVERYWHERE = {
     "API_V4_ENABLED": "true",

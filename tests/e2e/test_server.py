@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -43,9 +44,29 @@ def env_for(installed: Path, **values: str) -> dict[str, str]:
     return base_env(PYTHONPATH=str(installed), PYTHONSAFEPATH="1", **values)
 
 
+def vendored(installed: Path) -> Path:
+    return installed / "jewgo" / "gateway" / "static" / "vendor"
+
+
+def assert_serves_graphiql_assets(url: str, page: str, installed: Path) -> None:
+    """Every asset GraphiQL's page loads comes from the gateway, as the wheel ships it."""
+    assert "unpkg.com" not in page
+    manifest = json.loads((vendored(installed) / "manifest.json").read_text(encoding="utf-8"))
+    for asset in manifest["assets"].values():
+        link = f"/graphql/assets/{asset['path']}"
+        assert f'src="{link}"' in page or f'href="{link}"' in page, link
+        served = httpx.get(url + link, timeout=10)
+        assert served.status_code == 200, link
+        assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert served.content == (vendored(installed) / asset["path"]).read_bytes()
+
+
 def test_the_wheel_ships_migrations_and_seed_data(installed: Path) -> None:
     assert (installed / "jewgo" / "db" / "migrations" / "versions" / "0001_directory.py").exists()
     assert (installed / "jewgo" / "db" / "seed_data" / "directory.json").exists()
+    # GraphiQL's page and its npm-vendored assets (made at build time, never committed).
+    assert (installed / "jewgo" / "gateway" / "static" / "graphiql.html").exists()
+    assert (vendored(installed) / "graphiql@3.8.3" / "graphiql.min.js").exists()
     where = subprocess.run(
         [
             sys.executable,
@@ -73,6 +94,7 @@ def test_first_start_migrates_seeds_and_serves(installed: Path, tmp_path: Path) 
 
         page = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"}, timeout=10)
         assert page.status_code == 200 and "graphiql" in page.text.lower()
+        assert_serves_graphiql_assets(server.url, page.text, installed)
         ready = httpx.get(f"{server.url}/ready", timeout=10)
         assert ready.status_code == 200 and ready.json()["status"] == "ok"
 

@@ -22,6 +22,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
 
+def connection_lost(error: BaseException) -> bool:
+    """Whether `error` is the database connection going away under a statement (the server
+    restarted or terminated the backend), as opposed to the statement failing."""
+    if isinstance(error, DBAPIError):
+        return bool(error.connection_invalidated)
+    # A connection the driver already knew was closed, met outside SQLAlchemy's wrapping.
+    return type(error).__name__ in ("ConnectionDoesNotExistError", "InterfaceError") and (
+        "closed" in str(error).lower()
+    )
+
+
 class Executor(Protocol):
     async def execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None

@@ -37,6 +37,8 @@ class Operation:
 def outcome_of(codes: list[str]) -> str:
     if INTERNAL in codes:
         return "internal_error"
+    if "SERVICE_UNAVAILABLE" in codes:
+        return "unavailable"
     return "user_error" if any(code in USER_CODES for code in codes) else "ok"
 
 

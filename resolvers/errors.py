@@ -6,7 +6,8 @@ DomainError
 ├── Unauthenticated   UNAUTHENTICATED (no valid identity where one is needed)
 ├── Forbidden         FORBIDDEN       (an identity without the right)
 ├── Conflict          CONFLICT        (duplicate, or a stale version)
-└── RateLimited       RATE_LIMITED    (too many requests from one client)
+├── RateLimited       RATE_LIMITED    (too many requests from one client)
+└── Unavailable       SERVICE_UNAVAILABLE (the database connection was lost: retry)
 
 Anything else raised below the schema is an internal error and is masked.
 """
@@ -65,3 +66,12 @@ def already_reviewed() -> Conflict:
 def restaurant_gone() -> InvalidInput:
     """The restaurant of a new review was deleted while the review was being written."""
     return InvalidInput("The restaurant no longer exists", {"restaurantId": "no such restaurant"})
+
+
+class Unavailable(DomainError):
+    """The database went away under the request (a restart, a terminated backend): nobody's
+    mistake and neither version's fault. Reads already retried once; a write may or may not
+    have committed before the connection was lost, so the client retries it (a duplicate
+    review is then a CONFLICT, not a second row)."""
+
+    code = "SERVICE_UNAVAILABLE"

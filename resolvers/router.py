@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from jewgo.db.session import connection_lost
 from jewgo.resolvers.domain import Domain, Version
-from jewgo.resolvers.errors import DomainError
+from jewgo.resolvers.errors import DomainError, Unavailable
 from jewgo.resolvers.ports import Backend, RestaurantsPort, ReviewsPort, StatisticsPort, UsersPort
 
 Chooser = Callable[[Domain], Version]
@@ -27,11 +28,15 @@ class Use:
     calls: int = 0
     user_error: bool = False
     internal_error: bool = False
+    # The database connection was lost: neither the caller's fault nor the version's.
+    unavailable: bool = False
 
     @property
     def outcome(self) -> str:
         if self.internal_error:
             return "internal_error"
+        if self.unavailable:
+            return "unavailable"
         return "user_error" if self.user_error else "ok"
 
     @property
@@ -65,7 +70,12 @@ class _Recorded:
                 use.user_error = True
                 exc.served_by = use.version.value
                 raise
-            except Exception:
+            except Exception as exc:
+                if connection_lost(exc):
+                    use.unavailable = True
+                    raise Unavailable(
+                        "The database connection was lost during the request; try again"
+                    ) from exc
                 use.internal_error = True
                 raise
             finally:

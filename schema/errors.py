@@ -27,6 +27,9 @@ USER_CODES = frozenset(
         "CONFLICT",
         "QUERY_TOO_COMPLEX",
         "RATE_LIMITED",
+        # Not the caller's either, but not an error of the implementation: the database
+        # went away under the request, and the client retries.
+        "SERVICE_UNAVAILABLE",
     }
 )
 INTERNAL = "INTERNAL_SERVER_ERROR"

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from jewgo.db import migrate, seed
 from jewgo.db.models import UserRow
 from jewgo.gateway.auth import MissingSecret, Tokens, resolve_secret
-from jewgo.gateway.cli import failures
+from jewgo.gateway.cli.failures import write
 from jewgo.gateway.cli.runtime import settings as read_settings
 from jewgo.gateway.cli.runtime import with_engine
 
@@ -98,4 +98,4 @@ def schema_export(output: Path | None) -> None:
     if output is None:
         sys.stdout.write(sdl)
     else:
-        failures.write(output, sdl)
+        write(output, sdl)

@@ -11,7 +11,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.gateway import manifest
-from jewgo.gateway.cli import failures
+from jewgo.gateway.cli.failures import write
 from jewgo.gateway.cli.runtime import settings as read_settings
 from jewgo.gateway.cli.runtime import with_engine
 from jewgo.gateway.registry import OperationRegistry, RegisteredOperation
@@ -60,7 +60,7 @@ def operations_export(output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
-        failures.write(output, text)
+        write(output, text)
 
 
 @operations.command("import")

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
 from jewgo.flags.errors import FlagError
-from jewgo.gateway.cli import failures
+from jewgo.gateway.cli.failures import database_errors, existing_database
 from jewgo.gateway.logs import configure
 from jewgo.gateway.settings import Settings, SettingsError, load_settings
 from jewgo.gateway.wiring import Services, bootstrap
@@ -45,7 +45,7 @@ def with_engine(
     (they run on a database not migrated yet, where the flags cannot load). `existing`:
     the command reads the database, so it must be there already."""
     if existing:
-        failures.existing_database(found)
+        existing_database(found)
 
     async def run() -> T:
         engine = create_engine(found.database)
@@ -54,7 +54,7 @@ def with_engine(
         finally:
             await engine.dispose()
 
-    with failures.database_errors(found):
+    with database_errors(found):
         return asyncio.run(run())
 
 
@@ -78,7 +78,7 @@ def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
     """`work` with the gateway's services, flags loaded; its changes are announced to the
     fleet over Redis by the admin. A refused change exits with its code and message."""
     found = settings()
-    failures.existing_database(found)
+    existing_database(found)
 
     async def run() -> T:
         services = bootstrap(for_commands(found), os.environ)
@@ -90,5 +90,5 @@ def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
         finally:
             await services.close()
 
-    with failures.database_errors(found):
+    with database_errors(found):
         return asyncio.run(run())

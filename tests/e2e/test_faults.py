@@ -133,3 +133,38 @@ async def _reviews_of(gql: GraphQL, restaurant: int) -> int:
     )
     count: int = reply.ok()["restaurant"]["reviews"]["totalCount"]
     return count
+
+
+CREATE = """mutation($input: CreateReviewInput!) { createReview(input: $input) { id } }"""
+
+
+async def test_writes_while_postgres_kills_connections_are_retryable_not_internal(
+    postgres_db: Database, data_dir: Path, version: str
+) -> None:
+    """A write whose connection dies is SERVICE_UNAVAILABLE (retry it), and no version is
+    blamed for it: the window counts no internal error."""
+    async with gateway_client(postgres_db, data_dir, environ_for(version), version) as gql:
+        replies: list[Reply] = []
+        killed: list[int] = []
+
+        async def writer(user: int) -> None:
+            for restaurant in range(1, 41):
+                review = {"restaurantId": str(restaurant + user * 40), "rating": 4,
+                          "content": "Fine food, fast service."}  # fmt: skip
+                replies.append(await gql(CREATE, {"input": review}, as_user=user))
+
+        async def killer() -> None:
+            for _ in range(8):
+
+                async def busy() -> bool:
+                    return len(replies) >= 10 * (len(killed) + 1)
+
+                await eventually(busy)
+                killed.append(await kill_connections(postgres_db))
+
+        await asyncio.gather(*(writer(user) for user in (5, 6, 7)), killer())
+        codes = {code for reply in replies for code in reply.codes}
+        assert codes <= {"SERVICE_UNAVAILABLE", "CONFLICT"}, codes
+        assert sum(killed) > 0
+        window = gql.services.metrics.local_window(300)
+        assert all(cell.errors == 0 for cell in window.values()), window

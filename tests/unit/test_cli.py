@@ -23,5 +23,7 @@ def test_there_is_a_rollout_command_for_each_move_and_no_other() -> None:
     assert set(rollout.commands) == {"start", "status"} | {move.value for move in TRANSITIONS}
 
 
-def test_main_has_the_seven_command_groups() -> None:
-    assert set(main.commands) == {"serve", "db", "seed", "token", "schema", "flags", "rollout"}
+def test_main_has_its_command_groups() -> None:
+    assert set(main.commands) == {
+        "serve", "db", "seed", "token", "schema", "flags", "rollout", "operations",
+    }  # fmt: skip

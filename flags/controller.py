@@ -19,9 +19,17 @@ import structlog
 from jewgo.flags.clock import Clock, utc_now
 from jewgo.flags.errors import FlagError
 from jewgo.flags.lease import Lease
-from jewgo.flags.metrics import Cell, WindowMetrics, domains_of, flag_series, versions_of
+from jewgo.flags.metrics import (
+    SHARED_ERRORS,
+    Cell,
+    WindowMetrics,
+    domains_of,
+    flag_series,
+    versions_of,
+)
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.rollouts import Action, Health, Rollout, evaluate
+from jewgo.flags.weighting import slots_of
 
 log = structlog.get_logger("jewgo.rollouts")
 
@@ -47,6 +55,10 @@ class HealthSource:
             v3_p95_ms=v3.percentile_ms(0.95),
             shadow_comparisons=shadow.calls,
             shadow_mismatches=shadow.extra.get("mismatch", 0),
+            v4_slots=tuple(
+                (index, calls, errors) for index, (calls, errors) in slots_of(v4.extra).items()
+            ),
+            v4_shared_errors=v4.extra.get(SHARED_ERRORS, 0),
         )
 
 

@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 import structlog
 from redis.asyncio import Redis
 
+from jewgo.flags import weighting
 from jewgo.flags.stages import DOMAIN_FLAGS
 
 log = structlog.get_logger("jewgo.metrics")
 
+# v4 errors that v3 gave too for the same operation (counted apart: not v4's regression).
+SHARED_ERRORS = "shared_error"
 # Latency histogram of the window: 0.5 ms x 1.25^i, about +-12 % resolution to ~60 s.
 BOUNDS_MS: tuple[float, ...] = tuple(0.5 * 1.25**i for i in range(53))
 
@@ -90,6 +93,8 @@ class Observation:
     version: str
     seconds: float
     internal_error: bool
+    # Who called (a user, or an address): weighs the guard's error rate per caller.
+    caller: str | None = None
 
 
 class WindowMetrics:
@@ -123,6 +128,11 @@ class WindowMetrics:
         slot = bisect.bisect_left(BOUNDS_MS, observation.seconds * 1000)
         delta = Cell(calls=1, errors=int(observation.internal_error))
         delta.histogram[slot] = 1
+        if observation.caller is not None:
+            caller = weighting.slot(observation.caller)
+            delta.extra[weighting.calls_field(caller)] = 1
+            if observation.internal_error:
+                delta.extra[weighting.errors_field(caller)] = 1
         self.add((observation.domain, observation.version), delta)
 
     def add(self, series: Series, delta: Cell) -> None:

@@ -168,7 +168,7 @@ class RolloutStore:
             current = await self._flags.locked(conn, flag.name)
             if current.version != flag.version:
                 raise VersionConflict(f"{flag.name} changed meanwhile")
-            figures = health.figures()
+            figures = health.figures(rollout.config.max_caller_share_percent)
             if verdict.action is Action.ROLL_BACK:
                 await self._flags.write(
                     conn, current, actor=CONTROLLER, action="ROLLOUT_ROLLBACK",

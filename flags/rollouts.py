@@ -23,6 +23,7 @@ from typing import Any
 
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import Stage
+from jewgo.flags.weighting import Weighted, weigh
 
 
 class RolloutState(StrEnum):
@@ -49,6 +50,10 @@ class RolloutConfig:
     enable_auto_increment: bool = True
     max_latency_ratio: float = 1.5
     max_shadow_mismatch_percent: float = 0.1
+    # No caller (a user, or an address) weighs more than this share of the error rate.
+    max_caller_share_percent: float = 1.0
+    # A rollback needs v4 errors from at least this many distinct callers.
+    min_error_callers: int = 5
 
     def problems(self) -> dict[str, str]:
         """Each invalid field (named as in the contract) with what is wrong with it."""
@@ -76,6 +81,11 @@ class RolloutConfig:
             found["minRequests"] = "must not be negative"
         if not (math.isfinite(self.max_latency_ratio) and self.max_latency_ratio >= 1):
             found["maxLatencyRatio"] = "must be at least 1"
+        if not (math.isfinite(self.max_caller_share_percent) and
+                0 < self.max_caller_share_percent <= 100):  # fmt: skip
+            found["maxCallerSharePercent"] = "must be greater than 0 and at most 100"
+        if not 1 <= self.min_error_callers <= 10_000:
+            found["minErrorCallers"] = "must be from 1 to 10000"
         return found
 
     def to_json(self) -> str:
@@ -119,10 +129,22 @@ class Health:
     v3_p95_ms: float | None = None
     shadow_comparisons: int = 0
     shadow_mismatches: int = 0
+    # v4's calls and errors per caller slot (flags.weighting), for the weighted rate.
+    v4_slots: tuple[tuple[int, int, int], ...] = ()
+    # v4 errors that v3 gave too for the same operation: not v4's regression, not counted.
+    v4_shared_errors: int = 0
 
     @property
     def v4_error_rate(self) -> float:
         return self.v4_errors / self.v4_calls * 100 if self.v4_calls else 0.0
+
+    def weighted(self, share_percent: float) -> Weighted | None:
+        """v4's error rate with no caller weighing more than `share_percent` of it; None
+        when the window knows no callers (then the raw rate is all there is)."""
+        if not self.v4_slots:
+            return None
+        slots = {index: (calls, errors) for index, calls, errors in self.v4_slots}
+        return weigh(slots, share_percent / 100)
 
     @property
     def shadow_mismatch_rate(self) -> float:
@@ -132,9 +154,17 @@ class Health:
             else 0.0
         )
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self, share_percent: float | None = None) -> dict[str, Any]:
         """For the audit log."""
-        return {
+        weighted = self.weighted(share_percent) if share_percent is not None else None
+        callers: dict[str, Any] = {}
+        if weighted is not None:
+            callers = {
+                "v4WeightedErrorRatePercent": round(weighted.rate_percent, 3),
+                "v4Callers": weighted.callers,
+                "v4ErrorCallers": weighted.error_callers,
+            }
+        return callers | {
             "windowSeconds": self.window_seconds,
             "v4Calls": self.v4_calls,
             "v4Errors": self.v4_errors,
@@ -145,6 +175,7 @@ class Health:
             "v3P95Ms": self.v3_p95_ms,
             "shadowComparisons": self.shadow_comparisons,
             "shadowMismatches": self.shadow_mismatches,
+            "v4SharedErrors": self.v4_shared_errors,
         }
 
     def summary(self) -> str:
@@ -181,16 +212,26 @@ def evaluate(rollout: Rollout, flag: FlagState, health: Health, now: datetime) -
             f"stopped: {flag.name} was changed by hand "
             f"(now {flag.stage.value} at {flag.percentage:g}%, by {flag.updated_by})",
         )
-    if (
+    weighted = health.weighted(config.max_caller_share_percent)
+    rate = weighted.rate_percent if weighted is not None else health.v4_error_rate
+    failing = (
         config.enable_auto_rollback
         and health.v4_calls >= config.min_requests
         and health.v4_calls > 0
-        and health.v4_error_rate > config.auto_rollback_threshold_percent
-    ):
+        and rate > config.auto_rollback_threshold_percent
+    )
+    if failing and (weighted is None or weighted.error_callers >= config.min_error_callers):
+        callers = f", from {weighted.error_callers} callers" if weighted is not None else ""
         return Verdict(
             Action.ROLL_BACK,
-            f"rolled back: v4 error rate {health.v4_error_rate:.2f}% above "
-            f"{config.auto_rollback_threshold_percent:g}% ({health.summary()})",
+            f"rolled back: v4 error rate {rate:.2f}% above "
+            f"{config.auto_rollback_threshold_percent:g}%{callers} ({health.summary()})",
+        )
+    if failing and weighted is not None:  # above the threshold, but from too few callers
+        return Verdict(
+            Action.HOLD,
+            f"holding: v4 errors from only {weighted.error_callers} callers "
+            f"({config.min_error_callers} needed to roll back) ({health.summary()})",
         )
     if not config.enable_auto_increment:
         return Verdict(Action.HOLD, f"holding: auto-increment is off ({health.summary()})")

@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 
 from jewgo.flags.metrics import Observation, WindowMetrics
+from jewgo.gateway.confirmation import ErrorConfirmation
 from jewgo.gateway.metrics import (
     REQUEST_SECONDS,
     REQUESTS,
@@ -43,9 +44,15 @@ def outcome_of(codes: list[str]) -> str:
 
 
 class Accounting:
-    def __init__(self, metrics: WindowMetrics, shadow: Shadow | None = None) -> None:
+    def __init__(
+        self,
+        metrics: WindowMetrics,
+        shadow: Shadow | None = None,
+        confirmation: ErrorConfirmation | None = None,
+    ) -> None:
         self._metrics = metrics
         self._shadow = shadow
+        self._confirmation = confirmation
 
     def request(
         self,
@@ -60,7 +67,27 @@ class Accounting:
         metrics = self._metrics
         for domain, use in context.uses.items():
             version = use.version.value
-            metrics.record(Observation(domain.value, version, use.seconds, use.internal_error))
+            # A v4 error of a read is v4's only if v3 does not fail the same read too.
+            pending = (
+                use.internal_error
+                and version == "v4"
+                and self._confirmation is not None
+                and operation is not None
+                and operation.query is not None
+                and context.operation_type == "query"
+                and self._confirmation.confirm(
+                    context, domain, operation.query, operation.variables
+                )
+            )
+            metrics.record(
+                Observation(
+                    domain.value,
+                    version,
+                    use.seconds,
+                    use.internal_error and not pending,
+                    caller=context.caller,
+                )
+            )
             RESOLVER_CALLS.labels(domain.value, version, use.outcome).inc()
             RESOLVER_SECONDS.labels(domain.value, version).observe(use.seconds)
         codes = sorted(set(context.error_codes))

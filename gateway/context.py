@@ -62,6 +62,7 @@ class ContextFactory:
         viewer: Viewer | None,
         decisions: RequestDecisions,
         refusal: DomainError | None = None,
+        caller: str | None = None,
     ) -> Context:
         return Context(
             request_id=request_id,
@@ -76,6 +77,7 @@ class ContextFactory:
             operations=self.operations,
             max_page_size=self.max_page_size,
             refusal=refusal,
+            caller=caller,
         )
 
     def directory(self, db: RequestDatabase, decisions: RequestDecisions) -> VersionRouter:

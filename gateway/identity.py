@@ -56,6 +56,9 @@ class Identity:
     refusal: DomainError | None = None
     # Seconds until the caller's rate window turns, when it is over its share.
     retry_after: int | None = None
+    # Who calls, as the rate limit and the rollout guard count callers: a signed-in user,
+    # else the address (X-Client-Id is the caller's to invent).
+    caller: str | None = None
 
 
 class Identifier:
@@ -111,4 +114,5 @@ class Identifier:
             key=stickiness_key(known, headers.get("x-client-id"), address),
             salt=salt,
         )
-        return Identity(viewer, subject, forced, refusal, retry_after)
+        caller = f"user:{known}" if known is not None else f"address:{address}"
+        return Identity(viewer, subject, forced, refusal, retry_after, caller)

@@ -136,6 +136,9 @@ class Settings(BaseSettings):
         default=0.05, ge=0, le=1, description="Share of eligible reads compared with v4."
     )
     shadow_concurrency: int = Field(default=2, ge=1)
+    confirm_concurrency: int = Field(
+        default=4, ge=0, description="v4 read errors re-run on v3 at once (0: never)."
+    )
     rollout_interval_seconds: float = Field(
         default=5.0, gt=0, description="How often the controller judges running rollouts."
     )

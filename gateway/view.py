@@ -186,6 +186,7 @@ class GatewayView(GraphQL[Context, None]):
             viewer=identity.viewer,
             decisions=request.state.decisions,
             refusal=identity.refusal,
+            caller=identity.caller,
         )
 
     async def execute_operation(

@@ -29,6 +29,7 @@ from jewgo.flags.users import user_role_query
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import Breaker, TieredCache
+from jewgo.gateway.confirmation import ErrorConfirmation
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
@@ -66,6 +67,7 @@ class Services:
     identifier: Identifier
     contexts: ContextFactory
     shadow: Shadow
+    confirmation: ErrorConfirmation
     accounting: Accounting
     registry: OperationRegistry
     persisted: PersistedQueries
@@ -78,6 +80,7 @@ class Services:
 
     async def close(self) -> None:
         await self.shadow.drain()
+        await self.confirmation.drain()
         await self.controller.stop()
         await self.metrics.stop()
         await self.flags.stop()
@@ -204,6 +207,9 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         sample_rate=settings.shadow_sample_rate,
         concurrency=settings.shadow_concurrency,
     )
+    confirmation = ErrorConfirmation(
+        schema, contexts, metrics, concurrency=settings.confirm_concurrency
+    )
     limiter = RateLimiter(
         settings.rate_limit_per_minute,
         redis,
@@ -238,5 +244,6 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         identifier=Identifier(tokens, limiter),
         contexts=contexts,
         shadow=shadow,
-        accounting=Accounting(metrics, shadow),
+        confirmation=confirmation,
+        accounting=Accounting(metrics, shadow, confirmation),
     )

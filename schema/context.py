@@ -77,6 +77,8 @@ class Context:
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.
     refusal: DomainError | None = None
+    # Who calls, as the rollout guard weighs callers: `user:<id>`, else `address:<ip>`.
+    caller: str | None = None
     # Filled during execution and read by the request log.
     error_codes: list[str] = field(default_factory=list)
     operation_name: str | None = None

@@ -31,6 +31,12 @@ class RolloutConfig:
     max_shadow_mismatch_percent: float = strawberry.field(
         description="No step while more shadow comparisons than this differ."
     )
+    max_caller_share_percent: float = strawberry.field(
+        description="No caller weighs more than this share of the error rate."
+    )
+    min_error_callers: int = strawberry.field(
+        description="A rollback needs v4 errors from at least this many distinct callers."
+    )
 
     @classmethod
     def of(cls, config: model.RolloutConfig) -> RolloutConfig:
@@ -59,6 +65,15 @@ class RolloutConfigInput:
         default=_DEFAULT.max_shadow_mismatch_percent,
         description="No step while more shadow comparisons than this differ.",
     )
+    max_caller_share_percent: float | None = strawberry.field(
+        default=_DEFAULT.max_caller_share_percent,
+        description="No caller (a user, or an address) weighs more than this share of "
+        "the error rate the rollback is judged by.",
+    )
+    min_error_callers: int | None = strawberry.field(
+        default=_DEFAULT.min_error_callers,
+        description="A rollback needs v4 errors from at least this many distinct callers.",
+    )
 
     def to_model(self) -> model.RolloutConfig:
         # An explicit null means the default, as an omitted field does.
@@ -67,7 +82,12 @@ class RolloutConfigInput:
             for name, value in vars(self).items()
             if value is not None and value is not strawberry.UNSET
         }
-        for name in ("initial_percentage", "increment_percentage", "max_percentage"):
+        for name in (
+            "initial_percentage",
+            "increment_percentage",
+            "max_percentage",
+            "max_caller_share_percent",
+        ):
             if name in given:
                 given[name] = float(given[name])
         return model.RolloutConfig(**given)

@@ -102,6 +102,21 @@ _DEFAULT = DEFAULT_CONFIG
     default=_DEFAULT.max_shadow_mismatch_percent,
     show_default=True,
 )
+@click.option(
+    "--max-caller-share",
+    "max_caller_share_percent",
+    type=float,
+    default=_DEFAULT.max_caller_share_percent,
+    show_default=True,
+    help="Most any one caller weighs in the error rate (%).",
+)
+@click.option(
+    "--min-error-callers",
+    type=int,
+    default=_DEFAULT.min_error_callers,
+    show_default=True,
+    help="Distinct callers with v4 errors a rollback needs.",
+)
 def rollout_start(name: str, **config: object) -> None:
     """Start a rollout of NAME: PARTIAL at the initial percentage, then step by step."""
     settings = RolloutConfig(**config)  # type: ignore[arg-type]

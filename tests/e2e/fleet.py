@@ -33,6 +33,9 @@ FAST = {
     "METRICS_FLUSH_SECONDS": "0.2",
     "FLAG_POLL_SECONDS": "1",
     "SHADOW_SAMPLE_RATE": "0",
+    # Behind a proxy, as a fleet is: the guard weighs callers by their address, which the
+    # proxy (here, the test on loopback) forwards.
+    "FORWARDED_ALLOW_IPS": "127.0.0.1",
 }
 
 
@@ -67,7 +70,8 @@ async def admin(client: httpx.AsyncClient, query: str, **variables: Any) -> Any:
 
 
 class Traffic:
-    """Anonymous readers with varied client ids, as long as the block runs."""
+    """Anonymous readers with varied client ids and addresses (forwarded by the proxy the
+    test plays), as long as the block runs."""
 
     def __init__(self, urls: list[str], rate: float = 60.0) -> None:
         self._urls = urls
@@ -83,7 +87,10 @@ class Traffic:
                 client = rng.choice(clients)
                 state = rng.choice(["NY", "NJ", "CA", "FL", None])
                 variables = {"f": {"state": state}} if state else {}
-                who = {"X-Client-Id": f"c{rng.randrange(10**6)}"}
+                who = {
+                    "X-Client-Id": f"c{rng.randrange(10**6)}",
+                    "X-Forwarded-For": f"10.{rng.randrange(256)}.{rng.randrange(256)}.7",
+                }
                 try:
                     self.replies.append(await graphql(client, READ, variables, who))
                 except httpx.TransportError:  # a server the test killed

@@ -168,3 +168,36 @@ async def test_writes_while_postgres_kills_connections_are_retryable_not_interna
         assert sum(killed) > 0
         window = gql.services.metrics.local_window(300)
         assert all(cell.errors == 0 for cell in window.values()), window
+
+
+@pytest.mark.parametrize(
+    ("faults", "v4_errors", "shared"),
+    [
+        ("restaurants.v4:error=1;restaurants.v3:error=1", 0, 5),  # v3 fails it too
+        ("restaurants.v4:error=1", 5, 0),  # only v4 fails: v4's regression
+    ],
+)
+async def test_a_v4_error_that_v3_gives_too_is_not_v4s(
+    postgres_db: Database, data_dir: Path, faults: str, v4_errors: int, shared: int
+) -> None:
+    async with gateway_client(
+        postgres_db, data_dir, environ_for("v4"), faults=faults, confirm_concurrency=10
+    ) as gql:
+        for n in range(5):
+            reply = await gql(READ, {"id": str(n + 1)})
+            assert reply.codes == ["INTERNAL_SERVER_ERROR"]
+        await gql.services.confirmation.drain()
+        cell = gql.services.metrics.local_window(300)[("restaurants", "v4")]
+    assert (cell.calls, cell.errors, cell.extra.get("shared_error", 0)) == (5, v4_errors, shared)
+
+
+async def test_a_repeated_failing_read_is_confirmed_once(
+    postgres_db: Database, data_dir: Path
+) -> None:
+    faults = "restaurants.v4:error=1;restaurants.v3:error=1"
+    async with gateway_client(postgres_db, data_dir, environ_for("v4"), faults=faults) as gql:
+        for _ in range(40):  # the attack's shape: one input, again and again
+            assert (await gql(READ, {"id": "1"})).codes == ["INTERNAL_SERVER_ERROR"]
+        await gql.services.confirmation.drain()
+        cell = gql.services.metrics.local_window(300)[("restaurants", "v4")]
+    assert (cell.calls, cell.errors, cell.extra.get("shared_error", 0)) == (40, 0, 40)

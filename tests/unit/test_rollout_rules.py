@@ -37,6 +37,14 @@ HEALTHY = Health(
 )  # fmt: skip
 
 
+# (slot, calls, errors): 200 healthy callers, plus 3 failing everything they send.
+HEALTHY_CALLERS = tuple((slot % 128, 2, 0) for slot in range(100))
+FLOOD_OF_THREE = (*HEALTHY_CALLERS[3:], (0, 100, 100), (1, 100, 100), (2, 100, 100))
+# Errors above 5 % (weighted) but from 3 callers only: fewer than minErrorCallers (5).
+CONCENTRATED = ((0, 50, 50), (1, 50, 50), (2, 50, 50), (3, 50, 0), (4, 50, 0))
+SPREAD = tuple((slot, 5, 1) for slot in range(100))  # 20 % for everyone
+
+
 @pytest.mark.parametrize(
     ("rollout", "flag", "health", "action", "words"),
     [
@@ -64,6 +72,19 @@ HEALTHY = Health(
          FLAG, HEALTHY, Action.ADVANCE, "advanced to 50%"),
         (replace(ROLLOUT, current_percentage=50.0, config=replace(CONFIG, max_percentage=50)),
          replace(FLAG, percentage=50.0), HEALTHY, Action.HOLD, "maximum of 50%"),
+        # Weighed by caller: three callers flooding errors neither roll back ...
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_errors=300, v4_slots=FLOOD_OF_THREE),
+         Action.ADVANCE, "advanced to 60%"),
+        # ... nor do errors above the threshold from fewer callers than the rule asks for,
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_errors=300, v4_slots=CONCENTRATED), Action.HOLD,
+         "errors from only 3 callers"),
+        # ... while a fault spread over many callers does,
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_errors=100, v4_slots=SPREAD), Action.ROLL_BACK,
+         "from 100 callers"),
+        # ... and a flood of successes cannot drown it.
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_calls=100_500, v4_errors=100,
+                                v4_slots=(*SPREAD, (100, 100_000, 0))),
+         Action.ROLL_BACK, "above 5%"),
     ],
 )  # fmt: skip
 def test_rules(

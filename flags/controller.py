@@ -138,6 +138,6 @@ class RolloutController:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self.leading:
-            await self._lease.release()
+        # Held or not, the lease lets go of what it holds (its connection, at least).
+        await self._lease.release()
         self.leading = False

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from jewgo.db.geo import distance_km
 
@@ -63,6 +64,12 @@ def create_engine(
         )
     event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
     return engine
+
+
+def dedicated_engine(url: str) -> AsyncEngine:
+    """An engine of single connections outside any pool, for a task that holds one for
+    long (the controller's lease): it must not take a connection from the requests'."""
+    return create_async_engine(url, poolclass=NullPool, hide_parameters=True)
 
 
 def _prepare_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -139,5 +139,5 @@ class RolloutController:
                 await self._task
             self._task = None
         # Held or not, the lease lets go of what it holds (its connection, at least).
-        await self._lease.release()
+        await self._lease.close()
         self.leading = False

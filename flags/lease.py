@@ -29,6 +29,10 @@ class Lease(Protocol):
 
     async def release(self) -> None: ...
 
+    async def close(self) -> None:
+        """Release, and free what the lease holds for good (at shutdown)."""
+        ...
+
     @property
     def standing(self) -> str:
         """Why this process leads or does not, in words (readiness)."""
@@ -46,6 +50,9 @@ class LocalLease:
     async def release(self) -> None:
         return None
 
+    async def close(self) -> None:
+        return None
+
 
 def lock_key(name: str) -> int:
     """A stable signed 64-bit key for `name` (PostgreSQL's advisory lock keys are bigint)."""
@@ -55,8 +62,11 @@ def lock_key(name: str) -> int:
 
 class PostgresLease:
     def __init__(self, engine: AsyncEngine, name: str, *, timeout: float = 2.0) -> None:
+        """`engine`: one of its own (db.engine.dedicated_engine), not the requests' pool,
+        which the held connection would shrink by one for good."""
         # Autocommit: the lock belongs to the session, not to a transaction left open.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._owned = engine
         self._key = lock_key(name)
         self._timeout = timeout
         self._connection: AsyncConnection | None = None
@@ -106,3 +116,7 @@ class PostgresLease:
                 await connection.close()
         self._held = False
         self.standing = "released"
+
+    async def close(self) -> None:
+        await self.release()
+        await self._owned.dispose()

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 
-from jewgo.db.engine import create_engine
+from jewgo.db.engine import create_engine, dedicated_engine
 from jewgo.flags import env as flag_env
 from jewgo.flags import faults as drills
 from jewgo.flags.admin import FlagAdmin
@@ -150,7 +150,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     lease: Lease = (
         LocalLease()
         if settings.embedded
-        else PostgresLease(engine, f"{namespace}:rollout-controller")
+        else PostgresLease(dedicated_engine(settings.database), f"{namespace}:rollout-controller")
     )
     controller = RolloutController(
         rollouts,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,33 @@ async def test_aliases_are_limited(gql: GraphQL, aliases: int, allowed: bool) ->
     assert (reply.codes == []) is allowed
     if not allowed:
         assert reply.codes == ["QUERY_TOO_COMPLEX"]
+
+
+def fragment_chain(links: int, leaf: str) -> str:
+    """The attack on the depth limit: fragments each spreading the next twice."""
+    parts = ['query { review(id: "1") { ...F0 } }']
+    for n in range(links):
+        inner = f"...F{n + 1} ...F{n + 1}" if n + 1 < links else leaf
+        parts.append(f"fragment F{n} on Review {{ id {inner} }}")
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(("leaf", "codes"), [("id", []), ("x: id", ["QUERY_TOO_COMPLEX"])])
+async def test_a_chain_of_fragments_is_measured_without_walking_every_path(
+    gql: GraphQL, leaf: str, codes: list[str]
+) -> None:
+    query = fragment_chain(22, leaf)
+    assert len(query) < 1000
+    started = time.process_time()
+    reply = await gql(query)
+    # 2^22 paths once took 10 s of CPU; a measure per fragment takes milliseconds. (The
+    # unit tests count the work; this bound only has to survive a noisy machine.)
+    assert time.process_time() - started < 1.0
+    assert reply.codes == codes
+    if not codes:
+        assert set(reply.ok()) == {"review"}
+    else:
+        assert "2097152 aliases" in reply.errors[0]["message"]
 
 
 async def test_a_document_with_too_many_tokens_is_refused_unparsed(gql: GraphQL) -> None:

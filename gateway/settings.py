@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=2000, ge=10)
     max_batch_size: int = Field(default=10, ge=1, description="Operations in one batch.")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    query_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="What parsed and validated query texts may retain per process, in bytes.",
+    )
+    query_cache_max_length: int = Field(
+        default=16 * 1024, ge=0, description="The longest query text (characters) kept parsed."
+    )
     rate_limit_per_minute: int = Field(
         default=3000, ge=0, description="Requests per client per minute; 0 turns it off."
     )

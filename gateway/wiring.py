@@ -35,6 +35,7 @@ from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
 from jewgo.schema import build_schema
+from jewgo.schema.documents import Documents
 from jewgo.schema.limits import QueryLimits
 
 log = structlog.get_logger("jewgo.wiring")
@@ -140,13 +141,18 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         interval_seconds=settings.rollout_interval_seconds,
     )
     tokens = Tokens(resolve_secret(settings), settings.jwt_ttl_seconds)
+    documents = Documents(
+        budget_bytes=settings.query_cache_bytes, max_length=settings.query_cache_max_length
+    )
     schema = build_schema(
         extensions=() if settings.introspection else (DisableIntrospection,),
         limits=lambda: QueryLimits(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
+            documents=documents,
         ),
+        documents=documents,
         # Strawberry's own cap stays out of the way; the view enforces max_batch_size.
         config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
     )

@@ -2,7 +2,7 @@
 (QUERY_TOO_COMPLEX), before any resolver runs, and before validation.
 
 - tokens: counted on the query text before it is parsed (a huge document is never
-  parsed); cached per text, as parsing is.
+  parsed); remembered per short text, as parsing is (`schema.documents`).
 - depth: the deepest nesting of fields, following fragments; introspection's own
   nesting (`__schema`, `__type`) is not counted, so GraphiQL keeps working.
 - aliases: every aliased field as the operations expand it: a fragment's aliases count
@@ -15,7 +15,6 @@ order, and a spread adds its fragment's measure (`schema.fragments`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -27,31 +26,13 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    Source,
-    TokenKind,
 )
-from graphql.language.lexer import Lexer
 from strawberry.extensions import SchemaExtension
 
+from jewgo.schema.documents import Documents
 from jewgo.schema.fragments import in_dependency_order
 
 CODE = "QUERY_TOO_COMPLEX"
-
-
-@lru_cache(maxsize=1024)
-def token_count(query: str, ceiling: int) -> int:
-    """Tokens in `query`, counting no further than `ceiling` + 1; a lexing error stops
-    the count (the parser reports it properly)."""
-    lexer = Lexer(Source(query))
-    count = 0
-    try:
-        while lexer.advance().kind is not TokenKind.EOF:
-            count += 1
-            if count > ceiling:
-                break
-    except GraphQLError:
-        pass
-    return count
 
 
 class Shape(NamedTuple):
@@ -105,14 +86,22 @@ _measured: WeakKeyDictionary[DocumentNode, Shape] = WeakKeyDictionary()
 
 
 class QueryLimits(SchemaExtension):
-    def __init__(self, *, max_depth: int, max_aliases: int, max_tokens: int) -> None:
+    def __init__(
+        self,
+        *,
+        max_depth: int,
+        max_aliases: int,
+        max_tokens: int,
+        documents: Documents,
+    ) -> None:
         self.max_depth = max_depth
         self.max_aliases = max_aliases
         self.max_tokens = max_tokens
+        self.documents = documents
 
     def on_parse(self) -> Iterator[None]:
         query = self.execution_context.query
-        if query is not None and token_count(query, self.max_tokens) > self.max_tokens:
+        if query is not None and self.documents.tokens(query, self.max_tokens) > self.max_tokens:
             raise GraphQLError(
                 f"The query has more than {self.max_tokens} tokens", extensions={"code": CODE}
             )

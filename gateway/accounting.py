@@ -12,6 +12,8 @@ import structlog
 
 from jewgo.flags.metrics import Observation, WindowMetrics
 from jewgo.gateway.metrics import (
+    QUERY_COST,
+    QUERY_COST_OVER_LIMIT,
     REQUEST_SECONDS,
     REQUESTS,
     RESOLVER_CALLS,
@@ -65,6 +67,11 @@ class Accounting:
         REQUESTS.labels(context.operation_type or "unknown", outcome_of(codes)).inc()
         REQUEST_SECONDS.observe(seconds)
         SQL_STATEMENTS.observe(statements)
+        cost = context.cost
+        if cost is not None:
+            QUERY_COST.observe(cost.estimated)
+            if cost.estimated > cost.limit:
+                QUERY_COST_OVER_LIMIT.labels(cost.mode).inc()
         if self._shadow is not None and operation is not None:
             self._shadow.consider(context, operation.query, operation.variables, operation.data)
         log.info(
@@ -78,4 +85,5 @@ class Accounting:
             errors=codes,
             status=status,
             sql_statements=statements,
+            cost=cost.estimated if cost is not None else None,
         )

@@ -54,6 +54,7 @@ def create_app(
         flags=services.flags,
         contexts=services.contexts,
         accounting=services.accounting,
+        demand=services.demand,
         max_batch_size=settings.max_batch_size,
         graphql_ide="graphiql" if settings.graphiql else None,
     )

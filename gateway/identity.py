@@ -56,6 +56,8 @@ class Identity:
     refusal: DomainError | None = None
     # Seconds until the caller's rate window turns, when it is over its share.
     retry_after: int | None = None
+    # The rate limits' key: the user id of a correctly signed token, else the address.
+    client: str | None = None
 
 
 class Identifier:
@@ -86,10 +88,10 @@ class Identifier:
         viewer: Viewer | None = None
         forced: Variant | None = None
         retry_after: int | None = None
+        # A bad token is counted by address: it is refused below anyway.
+        client = f"user:{user_id}" if user_id is not None else f"address:{address}"
         try:
             if self._limiter.enabled:
-                # A bad token is counted by address: it is refused below anyway.
-                client = f"user:{user_id}" if user_id is not None else f"address:{address}"
                 allowed, retry_after = await self._limiter.allow(client)
                 if not allowed:
                     raise RateLimited(f"Too many requests; try again in {retry_after} s")
@@ -111,4 +113,4 @@ class Identifier:
             key=stickiness_key(known, headers.get("x-client-id"), address),
             salt=salt,
         )
-        return Identity(viewer, subject, forced, refusal, retry_after)
+        return Identity(viewer, subject, forced, refusal, retry_after, client)

@@ -57,8 +57,21 @@ class Settings(BaseSettings):
     query_cache_max_length: int = Field(
         default=16 * 1024, ge=0, description="The longest query text (characters) kept parsed."
     )
+    max_query_cost: int = Field(
+        default=10_000,
+        ge=1,
+        description="The largest estimated cost of a request (a batch: all its operations).",
+    )
+    query_cost_mode: Literal["enforce", "measure"] = Field(
+        default="enforce", description="measure: estimate, log and report; refuse nothing."
+    )
     rate_limit_per_minute: int = Field(
         default=3000, ge=0, description="Requests per client per minute; 0 turns it off."
+    )
+    rate_limit_cost_per_minute: int = Field(
+        default=100_000,
+        ge=0,
+        description="Estimated cost per client per minute (enforce mode); 0 turns it off.",
     )
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
@@ -99,6 +112,15 @@ class Settings(BaseSettings):
     metrics_flush_seconds: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
+    def _a_request_within_the_cost_limit_fits_the_budget(self) -> Settings:
+        if 0 < self.cost_budget_per_minute < self.max_query_cost:
+            raise ValueError(
+                "RATE_LIMIT_COST_PER_MINUTE must be 0 or at least MAX_QUERY_COST: a request "
+                "the cost limit lets through could never be afforded"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_is_explicit(self) -> Settings:
         if self.environment == "production":
             secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
@@ -114,6 +136,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'jewgo.db'}"
+
+    @property
+    def cost_budget_per_minute(self) -> int:
+        """The cost budget in force. RATE_LIMIT_PER_MINUTE=0 turns per-client rate limiting
+        off altogether, as it did before there was a cost budget."""
+        return self.rate_limit_cost_per_minute if self.rate_limit_per_minute > 0 else 0
 
     @property
     def embedded(self) -> bool:

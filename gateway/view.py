@@ -1,8 +1,9 @@
 """The GraphQL endpoint: Strawberry's ASGI view, with a door for each concern.
 
 Per request: `Identifier` says who calls, `RequestDecisions` what the flags decide,
-`ContextFactory` builds the context, and `Accounting` records the outcome once. The view
-itself only refuses malformed HTTP GraphQL-shaped and cleans up.
+`ContextFactory` builds the context, `Demand` weighs the operations' cost before any
+runs, and `Accounting` records the outcome once. The view itself only refuses malformed
+HTTP GraphQL-shaped and cleans up.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.sync import Flags
 from jewgo.gateway.accounting import Accounting, Operation
 from jewgo.gateway.context import ContextFactory
+from jewgo.gateway.demand import Demand, asks_for_cost
 from jewgo.gateway.identity import Identifier
 from jewgo.gateway.middleware import BodyTooLarge
 from jewgo.schema.context import Context
@@ -48,6 +50,7 @@ class GatewayView(GraphQL[Context, None]):
         flags: Flags,
         contexts: ContextFactory,
         accounting: Accounting,
+        demand: Demand,
         max_batch_size: int,
         **options: Any,
     ) -> None:
@@ -56,6 +59,7 @@ class GatewayView(GraphQL[Context, None]):
         self._flags = flags
         self._contexts = contexts
         self._accounting = accounting
+        self._demand = demand
         self._max_batch_size = max_batch_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -137,6 +141,7 @@ class GatewayView(GraphQL[Context, None]):
         if identity.retry_after is not None:
             response.status_code = 429
             response.headers["Retry-After"] = str(identity.retry_after)
+        request.state.client = identity.client
         context = self._contexts.build(
             db,
             request_id=request_id,
@@ -157,6 +162,13 @@ class GatewayView(GraphQL[Context, None]):
         sub_response: Any,
     ) -> Any:
         request.state.operation = request_data  # for the shadow, after the response
+        operations = request_data if isinstance(request_data, list) else [request_data]
+        retry_after = await self._demand.admit(
+            context, operations, client=request.state.client, report=asks_for_cost(request.headers)
+        )
+        if retry_after is not None:  # the cost budget is spent: refused like too many requests
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = str(retry_after)
         return await super().execute_operation(
             request=request,
             request_adapter=request_adapter,

@@ -27,6 +27,7 @@ from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import TieredCache
 from jewgo.gateway.context import ContextFactory
+from jewgo.gateway.demand import Demand
 from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
 from jewgo.gateway.ratelimit import RateLimiter
@@ -35,6 +36,8 @@ from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
 from jewgo.schema import build_schema
+from jewgo.schema.cost import CostModel
+from jewgo.schema.cost_report import CostReport
 from jewgo.schema.documents import Documents
 from jewgo.schema.limits import QueryLimits
 
@@ -62,6 +65,7 @@ class Services:
     contexts: ContextFactory
     shadow: Shadow
     accounting: Accounting
+    demand: Demand
 
     async def start(self) -> None:
         await self.flags.start()
@@ -144,8 +148,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     documents = Documents(
         budget_bytes=settings.query_cache_bytes, max_length=settings.query_cache_max_length
     )
+    introspection = () if settings.introspection else (DisableIntrospection,)
     schema = build_schema(
-        extensions=() if settings.introspection else (DisableIntrospection,),
+        # `costs` is read when a request builds its extensions, after the schema exists.
+        extensions=(*introspection, lambda: CostReport(costs)),
         limits=lambda: QueryLimits(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
@@ -156,6 +162,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         # Strawberry's own cap stays out of the way; the view enforces max_batch_size.
         config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
     )
+    costs = CostModel(schema._schema, max_page_size=settings.max_page_size)
     changes = CacheInvalidator(cache, settings.max_page_size)
     readiness = Readiness(
         engine,
@@ -197,6 +204,21 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         namespace=namespace,
         timeout=settings.redis_timeout_seconds,
     )
+    budget = RateLimiter(
+        settings.cost_budget_per_minute,
+        redis,
+        namespace=namespace,
+        kind="rl-cost",
+        timeout=settings.redis_timeout_seconds,
+    )
+    demand = Demand(
+        documents,
+        costs,
+        budget,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_query_cost,
+        mode=settings.query_cost_mode,
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -214,4 +236,5 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         contexts=contexts,
         shadow=shadow,
         accounting=Accounting(metrics, shadow),
+        demand=demand,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias
 
 import strawberry
+from graphql import DocumentNode
 
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
@@ -30,6 +31,17 @@ class ComponentStatus(Protocol):
     def detail(self) -> str | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class RequestCost:
+    """The request's static cost, as the gateway weighed it before anything ran."""
+
+    estimated: int  # every operation of the request: a batch's summed
+    limit: int  # MAX_QUERY_COST
+    mode: str  # QUERY_COST_MODE: "enforce" or "measure"
+    operations: int
+    report: bool  # the caller asked for `extensions.cost`
+
+
 @dataclass
 class Context:
     request_id: str
@@ -48,6 +60,10 @@ class Context:
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.
     refusal: DomainError | None = None
+    # Documents the gateway parsed (for the cost estimate), by text, which have passed the
+    # token limit: none is parsed twice. Set with `cost` before execution.
+    documents: dict[str, DocumentNode] = field(default_factory=dict)
+    cost: RequestCost | None = None
     # Filled during execution and read by the request log.
     error_codes: list[str] = field(default_factory=list)
     operation_name: str | None = None

@@ -9,7 +9,8 @@
   once for each time it is spread.
 
 Every measure is linear in the document: each fragment is measured once, in dependency
-order, and a spread adds its fragment's measure (`schema.fragments`).
+order, and a spread adds its fragment's measure (`schema.fragments`). A request's cost
+spans its batch, so the gateway weighs it before execution (`gateway.demand`).
 """
 
 from __future__ import annotations
@@ -100,8 +101,12 @@ class QueryLimits(SchemaExtension):
         self.documents = documents
 
     def on_parse(self) -> Iterator[None]:
-        query = self.execution_context.query
-        if query is not None and self.documents.tokens(query, self.max_tokens) > self.max_tokens:
+        execution = self.execution_context
+        query = execution.query
+        # What the gateway parsed for this request has passed this count already.
+        counted = query in getattr(execution.context, "documents", {})
+        tokens = self.documents.tokens(query, self.max_tokens) if query and not counted else 0
+        if tokens > self.max_tokens:
             raise GraphQLError(
                 f"The query has more than {self.max_tokens} tokens", extensions={"code": CODE}
             )

@@ -5,11 +5,14 @@ document however its fragments spread."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from graphql import GraphQLObjectType, parse
 
+from jewgo.gateway.settings import Settings
 from jewgo.schema import schema
 from jewgo.schema.cost import CEILING, OWN_STATEMENT, CostModel
 
@@ -122,3 +125,15 @@ def test_every_field_said_to_run_a_statement_exists() -> None:
         found = schema._schema.get_type(type_name)
         assert isinstance(found, GraphQLObjectType) and field in found.fields, name
 
+
+def readme_queries() -> list[str]:
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    return re.findall(r"```graphql\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_readmes_queries_fit_the_default_limit_and_its_example_is_right() -> None:
+    queries = readme_queries()
+    assert len(queries) >= 3
+    costs = [cost(query) for query in queries]
+    assert max(costs) <= Settings().max_query_cost
+    assert costs[0] == 48  # the figure the README works out

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from graphql import DocumentNode
+from pydantic import ValidationError
 from strawberry.http import GraphQLRequestData
 
 from jewgo.gateway.demand import Demand, Mode, QueryTooCostly, asks_for_cost
 from jewgo.gateway.ratelimit import RateLimiter
+from jewgo.gateway.settings import Settings
 from jewgo.resolvers.errors import DomainError, RateLimited, Unauthenticated
 from jewgo.schema import schema
 from jewgo.schema.context import RequestCost
@@ -131,3 +133,24 @@ async def test_each_text_is_parsed_once_and_handed_on() -> None:
 def test_the_cost_is_reported_when_the_header_asks(value: str, asked: bool) -> None:
     assert asks_for_cost({"x-query-cost": value}) is asked
     assert asks_for_cost({}) is False
+
+
+@pytest.mark.parametrize(
+    ("values", "budget"),
+    [
+        ({}, 100_000),
+        ({"rate_limit_cost_per_minute": 0}, 0),
+        ({"rate_limit_per_minute": 0}, 0),  # off altogether, as before the cost budget
+        ({"rate_limit_cost_per_minute": 500, "max_query_cost": 500}, 500),
+        ({"rate_limit_cost_per_minute": 499, "max_query_cost": 500}, None),
+        ({"rate_limit_cost_per_minute": 10, "rate_limit_per_minute": 0}, 0),
+    ],
+)
+def test_the_cost_budget_can_always_afford_a_request_within_the_limit(
+    values: dict[str, Any], budget: int | None
+) -> None:
+    if budget is None:
+        with pytest.raises(ValidationError, match="at least MAX_QUERY_COST"):
+            Settings(**values)
+    else:
+        assert Settings(**values).cost_budget_per_minute == budget

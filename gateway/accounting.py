@@ -4,7 +4,7 @@ and the request's log line."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +13,15 @@ import structlog
 from jewgo.flags.metrics import Observation, WindowMetrics
 from jewgo.gateway.confirmation import ErrorConfirmation
 from jewgo.gateway.metrics import (
+    QUERY_COST,
+    QUERY_COST_OVER_LIMIT,
     REQUEST_SECONDS,
     REQUESTS,
     RESOLVER_CALLS,
     RESOLVER_SECONDS,
     SQL_STATEMENTS,
 )
+from jewgo.gateway.runs import Executed
 from jewgo.gateway.shadow import Shadow
 from jewgo.schema.context import Context
 from jewgo.schema.errors import INTERNAL, USER_CODES
@@ -33,6 +36,10 @@ class Operation:
     query: str | None
     variables: Mapping[str, Any] | None
     data: Any
+
+
+def _operation(run: Executed) -> Operation:
+    return Operation(run.sent.query, run.sent.variables, run.data)
 
 
 def outcome_of(codes: list[str]) -> str:
@@ -53,6 +60,35 @@ class Accounting:
         self._metrics = metrics
         self._shadow = shadow
         self._confirmation = confirmation
+
+    def http_request(
+        self,
+        context: Context,
+        executed: Sequence[Executed],
+        status: int,
+        seconds: float,
+        statements: int,
+    ) -> None:
+        """Once per HTTP request: its one operation measured by the whole request, or each
+        operation of a batch on its own."""
+        if len(executed) <= 1:
+            run = executed[0] if executed else None
+            self.request(
+                context if run is None else run.context,
+                status=status,
+                seconds=seconds,
+                statements=statements,
+                operation=None if run is None else _operation(run),
+            )
+            return
+        for run in executed:
+            self.request(
+                run.context,
+                status=status,
+                seconds=run.seconds,
+                statements=run.statements,
+                operation=_operation(run),
+            )
 
     def request(
         self,
@@ -94,6 +130,11 @@ class Accounting:
         REQUESTS.labels(context.operation_type or "unknown", outcome_of(codes)).inc()
         REQUEST_SECONDS.observe(seconds)
         SQL_STATEMENTS.observe(statements)
+        cost = context.cost
+        if cost is not None:
+            QUERY_COST.observe(cost.estimated)
+            if cost.estimated > cost.limit:
+                QUERY_COST_OVER_LIMIT.labels(cost.mode).inc()
         if self._shadow is not None and operation is not None:
             self._shadow.consider(context, operation.query, operation.variables, operation.data)
         log.info(
@@ -107,4 +148,5 @@ class Accounting:
             errors=codes,
             status=status,
             sql_statements=statements,
+            cost=cost.estimated if cost is not None else None,
         )

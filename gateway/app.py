@@ -77,6 +77,7 @@ def create_app(
         contexts=services.contexts,
         accounting=services.accounting,
         runner=OperationRunner(services.persisted, services.registry),
+        demand=services.demand,
         max_batch_size=settings.max_batch_size,
         max_json_depth=settings.max_json_depth,
         cdn_max_age=settings.cdn_max_age_seconds,

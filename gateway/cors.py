@@ -25,6 +25,7 @@ ALLOWED_HEADERS = (
     "apollographql-client-version",
     "apollo-require-preflight",
     "If-None-Match",
+    "X-Query-Cost",
 )
 EXPOSED_HEADERS = ("X-Request-Id", "Retry-After", "ETag")
 

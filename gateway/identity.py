@@ -59,6 +59,8 @@ class Identity:
     # Who calls, as the rate limit and the rollout guard count callers: a signed-in user,
     # else the address (X-Client-Id is the caller's to invent).
     caller: str | None = None
+    # The rate limits' key: the user id of a correctly signed token, else the address.
+    client: str | None = None
 
 
 class Identifier:
@@ -89,10 +91,10 @@ class Identifier:
         viewer: Viewer | None = None
         forced: Variant | None = None
         retry_after: int | None = None
+        # A bad token is counted by address: it is refused below anyway.
+        client = f"user:{user_id}" if user_id is not None else f"address:{address}"
         try:
             if self._limiter.enabled:
-                # A bad token is counted by address: it is refused below anyway.
-                client = f"user:{user_id}" if user_id is not None else f"address:{address}"
                 allowed, retry_after = await self._limiter.allow(client)
                 if not allowed:
                     raise RateLimited(f"Too many requests; try again in {retry_after} s")
@@ -115,4 +117,4 @@ class Identifier:
             salt=salt,
         )
         caller = f"user:{known}" if known is not None else f"address:{address}"
-        return Identity(viewer, subject, forced, refusal, retry_after, caller)
+        return Identity(viewer, subject, forced, refusal, retry_after, caller, client)

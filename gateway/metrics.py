@@ -44,6 +44,16 @@ SQL_STATEMENTS = Histogram(
     "SQL statements a GraphQL request ran",
     buckets=(0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256),
 )
+QUERY_COST = Histogram(
+    "jewgo_query_cost_estimated",
+    "Estimated cost of a GraphQL request (a batch: all its operations)",
+    buckets=(0, 1, 10, 30, 100, 300, 1000, 3000, 10_000, 30_000, 100_000, 1_000_000),
+)
+QUERY_COST_OVER_LIMIT = Counter(
+    "jewgo_query_cost_over_limit_total",
+    "Requests estimated over MAX_QUERY_COST, by mode (enforce: refused; measure: run)",
+    ["mode"],
+)
 SHADOW_RESULTS = Counter(
     "jewgo_shadow_comparisons_total",
     "Shadow comparisons by flag and result (match, mismatch, candidate_error, shed)",

@@ -1,5 +1,7 @@
-"""Per-client rate limit: at most RATE_LIMIT_PER_MINUTE requests a minute per client,
-counted fleet-wide in Redis when configured (and in this process while Redis is away).
+"""Per-client rate limits: a budget per client per fixed minute, counted fleet-wide in
+Redis when configured (and in this process while Redis is away). The gateway keeps two:
+RATE_LIMIT_PER_MINUTE requests (each spends 1 on arrival), and RATE_LIMIT_COST_PER_MINUTE
+units of estimated cost (each request spends its estimate before it runs: `gateway.demand`).
 
 A client is its user id when the request carries a token with one (checked only for a
 valid signature here; the database check comes after), else its address. X-Client-Id is
@@ -28,6 +30,7 @@ class RateLimiter:
         redis: Redis | None = None,
         *,
         namespace: str = "jewgo",
+        kind: str = "rl",
         timeout: float = 0.25,
         retry_seconds: float = 5.0,
         clock: Callable[[], float] = time.time,
@@ -38,7 +41,7 @@ class RateLimiter:
         `retry` starts the cache's recovery when the breaker is due to try Redis again."""
         self.limit = limit_per_minute
         self._redis = redis
-        self._prefix = f"{namespace}:rl"
+        self._prefix = f"{namespace}:{kind}"
         self._timeout = timeout
         self._clock = clock
         self._local: dict[tuple[int, str], int] = {}
@@ -52,15 +55,21 @@ class RateLimiter:
     async def allow(self, client: str) -> tuple[bool, int]:
         """Whether this request of `client` is within the limit, and seconds until the
         window turns (for Retry-After)."""
+        return await self.spend(client, 1)
+
+    async def spend(self, client: str, units: int) -> tuple[bool, int]:
+        """Spends `units` of `client`'s budget: whether it is still within the limit, and
+        seconds until the window turns. What is spent stays spent, refused or not, as a
+        request refused on arrival stays counted."""
         now = self._clock()
         window = int(now // WINDOW_SECONDS)
         retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now))
-        count = await self._count_in_redis(window, client, now)
+        count = await self._count_in_redis(window, client, now, units)
         if count is None:
-            count = self._count_here(window, client)
+            count = self._count_here(window, client, units)
         return count <= self.limit, retry_after
 
-    async def _count_in_redis(self, window: int, client: str, now: float) -> int | None:
+    async def _count_in_redis(self, window: int, client: str, now: float, units: int) -> int | None:
         if self._redis is None:
             return None
         if self._breaker.is_open:
@@ -73,7 +82,7 @@ class RateLimiter:
         try:
             async with asyncio.timeout(self._timeout):
                 pipe = self._redis.pipeline(transaction=False)
-                pipe.incr(key)
+                pipe.incrby(key, units)
                 pipe.expire(key, WINDOW_SECONDS * 2)
                 count, _ = await pipe.execute()
             if self._breaker.is_open:  # our own half-open try succeeded
@@ -86,9 +95,9 @@ class RateLimiter:
             )
             return None
 
-    def _count_here(self, window: int, client: str) -> int:
+    def _count_here(self, window: int, client: str, units: int) -> int:
         if len(self._local) > 100_000 or any(w < window for w, _ in list(self._local)[:1]):
             self._local = {k: v for k, v in self._local.items() if k[0] >= window}
         key = (window, client)
-        self._local[key] = self._local.get(key, 0) + 1
+        self._local[key] = self._local.get(key, 0) + units
         return self._local[key]

@@ -5,6 +5,11 @@ Counting a run must cost the request nothing: `seen()` only adds to a buffer in 
 and a background task adds the buffer to the database every REGISTRY_FLUSH_SECONDS, one
 upsert per document. A document imported from a manifest is known at once (the
 safelist needs it), with a count of 0 until it runs.
+
+Nothing a caller sends may grow it without bound: documents longer than
+REGISTRY_MAX_DOCUMENT_CHARACTERS are not recorded, the buffer holds at most
+PENDING_BYTES of documents between flushes, and the table takes new documents only
+while it has fewer than REGISTRY_MAX_OPERATIONS (those known still count their runs).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +31,7 @@ from jewgo.db.models import OperationRow
 from jewgo.db.timestamps import utc
 
 log = structlog.get_logger("jewgo.registry")
+PENDING_BYTES = 4 * 1024 * 1024
 operations = cast(Table, OperationRow.__table__)
 TYPES = ("query", "mutation", "subscription")
 
@@ -76,20 +82,31 @@ class OperationRegistry:
         engine: AsyncEngine,
         *,
         flush_seconds: float = 5.0,
+        max_document_characters: int = 16_384,
+        max_operations: int = 10_000,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
         self._flush_seconds = flush_seconds
+        self._max_characters = max_document_characters
+        self._max_operations = max_operations
         self._clock = clock
         self._pending: dict[str, _Seen] = {}
+        self._pending_bytes = 0
         self._task: asyncio.Task[None] | None = None
 
-    def seen(self, document: str, name: str | None, kind: str, *, times: int = 1) -> str:
-        """Count a run of `document` (buffered); its hash."""
+    def seen(self, document: str, name: str | None, kind: str, *, times: int = 1) -> str | None:
+        """Count a run of `document` (buffered); its hash, or None when not recorded (too
+        long, or the buffer full until the next flush)."""
+        if len(document) > self._max_characters:
+            return None
         digest = document_hash(document)
         now = self._clock()
         entry = self._pending.get(digest)
         if entry is None:
+            if self._pending_bytes + len(document) > PENDING_BYTES:
+                return None
+            self._pending_bytes += len(document)
             entry = self._pending[digest] = _Seen(name, kind, document, now, now)
         entry.count += times
         entry.last = now
@@ -114,6 +131,16 @@ class OperationRegistry:
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
+        self._pending_bytes = 0
+        try:
+            pending = await self._within_room(pending)
+        except Exception as exc:  # the database is away: try again at the next flush
+            self._pending, self._pending_bytes = (
+                pending,
+                sum(len(p.document) for p in pending.values()),
+            )
+            log.warning("operation registry flush failed", error=type(exc).__name__)
+            return
         rows = [
             {
                 "hash": digest,
@@ -137,6 +164,24 @@ class OperationRegistry:
                     again.count += seen.count
                     again.first = min(again.first, seen.first)
             log.warning("operation registry flush failed", error=type(exc).__name__)
+
+    async def _within_room(self, pending: dict[str, _Seen]) -> dict[str, _Seen]:
+        """`pending` without the new documents the table has no room for."""
+        known = {op.hash for op in await self.many(sorted(pending))}
+        new = [digest for digest in pending if digest not in known]
+        if not new:
+            return pending
+        async with self._engine.connect() as conn:
+            stored = int(
+                (await conn.execute(select(func.count()).select_from(operations))).scalar_one()
+            )
+        room = max(0, self._max_operations - stored)
+        if room < len(new):
+            log.warning("operation registry full; new documents not recorded",
+                        stored=stored, refused=len(new) - room)  # fmt: skip
+        for digest in new[room:]:
+            del pending[digest]
+        return pending
 
     async def add(self, entries: Sequence[tuple[str, str | None, str]]) -> int:
         """Register (document, name, type) entries now, as an import does; how many were

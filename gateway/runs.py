@@ -38,6 +38,8 @@ class Executed:
     seconds: float = 0.0
     statements: int = 0
     data: Any = None
+    # Why a batch's operation cannot run (its persisted query refused): its own result.
+    failure: PersistedQueryError | HTTPException | None = None
 
 
 class OperationRunner:
@@ -45,30 +47,44 @@ class OperationRunner:
         self._persisted = persisted
         self._registry = registry
 
-    async def one(self, run: Executed, execute: Execute, viewer: Viewer | None) -> ExecutionResult:
-        """A lone operation: refusals propagate (the whole request is refused)."""
+    async def resolve(self, run: Executed, viewer: Viewer | None) -> None:
+        """A lone operation's document, through the persisted-query protocol; a refusal
+        propagates (the whole request is refused)."""
+        try:
+            run.sent = await self._persisted.resolve(run.sent, viewer)
+        except PersistedQueryError as exc:
+            if exc.malformed:
+                raise HTTPException(400, exc.message) from exc
+            raise ProtocolAnswer(exc) from exc
+
+    async def resolve_batch(self, runs: Sequence[Executed], viewer: Viewer | None) -> None:
+        """Each batch operation's document; a refusal is kept as that operation's failure."""
+        for run in runs:
+            try:
+                run.sent = await self._persisted.resolve(run.sent, viewer)
+            except PersistedQueryError as exc:
+                run.failure = exc
+
+    async def one(self, run: Executed, execute: Execute) -> ExecutionResult:
+        """A lone operation, resolved already: refusals propagate."""
         started = time.perf_counter()
         try:
-            run.sent = await self._resolve(run.sent, viewer)
             return await execute(run.context, run.sent)
         finally:
             run.seconds = time.perf_counter() - started
             await self._record(run)
 
-    async def batch(
-        self, runs: Sequence[Executed], execute: Execute, viewer: Viewer | None
-    ) -> list[ExecutionResult]:
-        return list(await asyncio.gather(*(self._batched(r, execute, viewer) for r in runs)))
+    async def batch(self, runs: Sequence[Executed], execute: Execute) -> list[ExecutionResult]:
+        return list(await asyncio.gather(*(self._batched(r, execute) for r in runs)))
 
-    async def _batched(
-        self, run: Executed, execute: Execute, viewer: Viewer | None
-    ) -> ExecutionResult:
+    async def _batched(self, run: Executed, execute: Execute) -> ExecutionResult:
         # Each operation of a batch runs in a task of its own, with its own counter.
         counted = [0]
         counting = STATEMENTS.set(counted)
         started = time.perf_counter()
         try:
-            run.sent = await self._persisted.resolve(run.sent, viewer)
+            if run.failure is not None:
+                raise run.failure
             return await execute(run.context, run.sent)
         except (HTTPException, PersistedQueryError) as exc:
             message, code = (
@@ -85,14 +101,6 @@ class OperationRunner:
             run.statements = counted[0]
             STATEMENTS.reset(counting)
             await self._record(run)
-
-    async def _resolve(self, sent: GraphQLRequestData, viewer: Viewer | None) -> GraphQLRequestData:
-        try:
-            return await self._persisted.resolve(sent, viewer)
-        except PersistedQueryError as exc:
-            if exc.malformed:
-                raise HTTPException(400, exc.message) from exc
-            raise ProtocolAnswer(exc) from exc
 
     async def _record(self, run: Executed) -> None:
         """A valid document that ran goes into the operation registry (buffered)."""

@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         le=86400,
         description="Longest max-age of an anonymous GET of a persisted query.",
     )
+    registry_max_document_characters: int = Field(
+        default=16_384, ge=256, description="Longer documents are not recorded in the registry."
+    )
+    registry_max_operations: int = Field(
+        default=10_000, ge=10, description="Distinct documents the registry takes at most."
+    )
     registry_flush_seconds: float = Field(
         default=5.0, gt=0, description="How often runs are added to the operation registry."
     )
@@ -112,8 +118,29 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(
         default=32, ge=4, le=512, description="Nesting of request JSON (variables included)."
     )
+    query_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="What parsed and validated query texts may retain per process, in bytes.",
+    )
+    query_cache_max_length: int = Field(
+        default=16 * 1024, ge=0, description="The longest query text (characters) kept parsed."
+    )
+    max_query_cost: int = Field(
+        default=10_000,
+        ge=1,
+        description="The largest estimated cost of a request (a batch: all its operations).",
+    )
+    query_cost_mode: Literal["enforce", "measure"] = Field(
+        default="enforce", description="measure: estimate, log and report; refuse nothing."
+    )
     rate_limit_per_minute: int = Field(
         default=3000, ge=0, description="Requests per client per minute; 0 turns it off."
+    )
+    rate_limit_cost_per_minute: int = Field(
+        default=100_000,
+        ge=0,
+        description="Estimated cost per client per minute (enforce mode); 0 turns it off.",
     )
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=10, ge=0)
@@ -187,6 +214,15 @@ class Settings(BaseSettings):
         return data
 
     @model_validator(mode="after")
+    def _a_request_within_the_cost_limit_fits_the_budget(self) -> Settings:
+        if 0 < self.cost_budget_per_minute < self.max_query_cost:
+            raise ValueError(
+                "RATE_LIMIT_COST_PER_MINUTE must be 0 or at least MAX_QUERY_COST: a request "
+                "the cost limit lets through could never be afforded"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _safe(self) -> Settings:
         secret = self.jwt_secret.get_secret_value() if self.jwt_secret is not None else None
         if secret is not None and not secret.strip():
@@ -227,6 +263,12 @@ class Settings(BaseSettings):
     @property
     def origins(self) -> list[str]:
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def cost_budget_per_minute(self) -> int:
+        """The cost budget in force. RATE_LIMIT_PER_MINUTE=0 turns per-client rate limiting
+        off altogether, as it did before there was a cost budget."""
+        return self.rate_limit_cost_per_minute if self.rate_limit_per_minute > 0 else 0
 
     @property
     def embedded(self) -> bool:

@@ -29,8 +29,9 @@ from jewgo.db.session import RequestDatabase
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.sync import Flags
 from jewgo.gateway import bodies, cdn, media
-from jewgo.gateway.accounting import Accounting, Operation
+from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.context import ContextFactory
+from jewgo.gateway.demand import Demand, asks_for_cost
 from jewgo.gateway.identity import Identifier, Identity
 from jewgo.gateway.middleware import BodyTooLarge
 from jewgo.gateway.refusals import ProtocolAnswer, TooManyOperations, refused
@@ -51,6 +52,7 @@ class GatewayView(GraphQL[Context, None]):
         contexts: ContextFactory,
         accounting: Accounting,
         runner: OperationRunner,
+        demand: Demand,
         max_batch_size: int,
         max_json_depth: int = 32,
         cdn_max_age: int = 60,
@@ -66,6 +68,7 @@ class GatewayView(GraphQL[Context, None]):
         self._contexts = contexts
         self._accounting = accounting
         self._runner = runner
+        self._demand = demand
         self._max_batch_size = max_batch_size
         self._max_json_depth = max_json_depth
         self._cdn_max_age = cdn_max_age
@@ -125,30 +128,7 @@ class GatewayView(GraphQL[Context, None]):
         if request.method == "GET" and not executed and not context.error_codes:
             return  # GraphiQL's page, not an operation
         status = response.status_code if response is not None else 500
-        if len(executed) <= 1:  # one operation: the whole HTTP request is its measure
-            run = executed[0] if executed else None
-            self._accounting.request(
-                context if run is None else run.context,
-                status=status,
-                seconds=seconds,
-                statements=statements,
-                operation=self._operation(run),
-            )
-            return
-        for run in executed:  # a batch: each operation on its own
-            self._accounting.request(
-                run.context,
-                status=status,
-                seconds=run.seconds,
-                statements=run.statements,
-                operation=self._operation(run),
-            )
-
-    @staticmethod
-    def _operation(run: Executed | None) -> Operation | None:
-        if run is None:
-            return None
-        return Operation(run.sent.query, run.sent.variables, run.data)
+        self._accounting.http_request(context, executed, status, seconds, statements)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Our GraphiQL page (local assets) when given, else Strawberry's (a CDN's)."""
@@ -199,7 +179,8 @@ class GatewayView(GraphQL[Context, None]):
         sub_response: Any,
     ) -> Any:
         request.state.results = {}
-        viewer = request.state.identity.viewer
+        identity: Identity = request.state.identity
+        report = asks_for_cost(request.headers)
 
         async def execute(context: Context, sent: GraphQLRequestData) -> ExecutionResult:
             result = await self.execute_single(
@@ -216,17 +197,44 @@ class GatewayView(GraphQL[Context, None]):
         if not isinstance(request_data, list):
             run = Executed(context, request_data)
             request.state.executed.append(run)
-            return await self._runner.one(run, execute, viewer)
+            await self._runner.resolve(run, identity.viewer)
+            await self._weigh(context, [run.sent], identity, report, sub_response)
+            return await self._runner.one(run, execute)
         request_id = request.state.request_id
         runs = [
             Executed(self._context(request, f"{request_id}:{n}"), sent)
             for n, sent in enumerate(request_data, start=1)
         ]
         request.state.executed.extend(runs)
-        results = await self._runner.batch(runs, execute, viewer)
+        await self._runner.resolve_batch(runs, identity.viewer)
+        # A batch is weighed whole: its cost is all its operations', refused or admitted
+        # together; each operation then carries the verdict and the parsed documents.
+        known = [run.sent for run in runs if run.failure is None]
+        await self._weigh(context, known, identity, report, sub_response)
+        for run in runs:
+            run.context.refusal = run.context.refusal or context.refusal
+            run.context.documents = context.documents
+            run.context.cost = context.cost
+        results = await self._runner.batch(runs, execute)
         for run, result in zip(runs, results, strict=True):
             request.state.results[id(result)] = run.context
         return results
+
+    async def _weigh(
+        self,
+        context: Context,
+        operations: list[GraphQLRequestData],
+        identity: Identity,
+        report: bool,
+        sub_response: Any,
+    ) -> None:
+        """The request's cost, before anything runs (gateway.demand)."""
+        retry_after = await self._demand.admit(
+            context, operations, client=identity.client, report=report
+        )
+        if retry_after is not None:  # the cost budget is spent: refused like too many requests
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = str(retry_after)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """GraphiQL for a browser's GET of the bare endpoint; a GET that names an operation

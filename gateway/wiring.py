@@ -31,6 +31,7 @@ from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import Breaker, TieredCache
 from jewgo.gateway.confirmation import ErrorConfirmation
 from jewgo.gateway.context import ContextFactory
+from jewgo.gateway.demand import Demand
 from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
 from jewgo.gateway.persisted import Mode, PersistedQueries
@@ -41,6 +42,9 @@ from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
 from jewgo.schema import build_schema
+from jewgo.schema.cost import CostModel
+from jewgo.schema.cost_report import CostReport
+from jewgo.schema.documents import Documents
 from jewgo.schema.limits import QueryLimits
 
 log = structlog.get_logger("jewgo.wiring")
@@ -71,6 +75,7 @@ class Services:
     accounting: Accounting
     registry: OperationRegistry
     persisted: PersistedQueries
+    demand: Demand
 
     async def start(self) -> None:
         await self.registry.start()
@@ -160,16 +165,24 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         interval_seconds=settings.rollout_interval_seconds,
     )
     tokens = Tokens(resolve_secret(settings), settings.jwt_ttl_seconds)
+    documents = Documents(
+        budget_bytes=settings.query_cache_bytes, max_length=settings.query_cache_max_length
+    )
+    introspection = () if settings.introspection else (DisableIntrospection,)
     schema = build_schema(
-        extensions=() if settings.introspection else (DisableIntrospection,),
+        # `costs` is read when a request builds its extensions, after the schema exists.
+        extensions=(*introspection, lambda: CostReport(costs)),
         limits=lambda: QueryLimits(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
             max_tokens=settings.max_tokens,
+            documents=documents,
         ),
+        documents=documents,
         # Strawberry's own cap stays out of the way; the view enforces max_batch_size.
         config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
     )
+    costs = CostModel(schema._schema, max_page_size=settings.max_page_size)
     changes = CacheInvalidator(cache, settings.max_page_size)
     readiness = Readiness(
         engine,
@@ -180,7 +193,12 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         flag_poll_seconds=settings.flag_poll_seconds,
         redis_timeout_seconds=settings.redis_timeout_seconds,
     )
-    registry = OperationRegistry(engine, flush_seconds=settings.registry_flush_seconds)
+    registry = OperationRegistry(
+        engine,
+        flush_seconds=settings.registry_flush_seconds,
+        max_document_characters=settings.registry_max_document_characters,
+        max_operations=settings.registry_max_operations,
+    )
     contexts = ContextFactory(
         engine=engine,
         cache=cache,
@@ -218,6 +236,23 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         breaker=breaker,
         retry=cache.start_recovery,
     )
+    budget = RateLimiter(
+        settings.cost_budget_per_minute,
+        redis,
+        namespace=namespace,
+        kind="rl-cost",
+        timeout=settings.redis_timeout_seconds,
+        breaker=breaker,
+        retry=cache.start_recovery,
+    )
+    demand = Demand(
+        documents,
+        costs,
+        budget,
+        max_tokens=settings.max_tokens,
+        max_cost=settings.max_query_cost,
+        mode=settings.query_cost_mode,
+    )
     return Services(
         registry=registry,
         persisted=PersistedQueries(
@@ -246,4 +281,5 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         shadow=shadow,
         confirmation=confirmation,
         accounting=Accounting(metrics, shadow, confirmation),
+        demand=demand,
     )

@@ -11,14 +11,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from jewgo.schema.documents import DocumentCaching, Documents
 from jewgo.schema.errors import ErrorCodes
 from jewgo.schema.guard import OperationChoice, RequestGuard
 from jewgo.schema.migration import MigrationMutation, MigrationQuery
@@ -47,18 +44,19 @@ def build_schema(
     *,
     extensions: Sequence[ExtensionFactory] = (),
     limits: ExtensionFactory | None = None,
-    cache_size: int = 1024,
+    documents: Documents | None = None,
     **config: Any,
 ) -> strawberry.Schema:
     """The gateway's schema. Extensions are classes or factories, never shared instances;
-    `limits` comes first, so that a document too big is refused before it is parsed."""
+    `limits` comes first, so that a document too big is refused before it is parsed.
+    `documents` caches parsing and validation (give the one `limits` counts tokens with)."""
+    cache = documents if documents is not None else Documents()
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             *([limits] if limits is not None else []),
-            lambda: ParserCache(maxsize=cache_size),
-            lambda: ValidationCache(maxsize=cache_size),
+            lambda: DocumentCaching(cache),
             RequestGuard,
             OperationChoice,
             TextSafety,

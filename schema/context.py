@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol, TypeAlias
 
 import strawberry
+from graphql import DocumentNode
 
 from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.decide import Subject
@@ -58,6 +59,17 @@ class ComponentStatus(Protocol):
     def detail(self) -> str | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class RequestCost:
+    """The request's static cost, as the gateway weighed it before anything ran."""
+
+    estimated: int  # every operation of the request: a batch's summed
+    limit: int  # MAX_QUERY_COST
+    mode: str  # QUERY_COST_MODE: "enforce" or "measure"
+    operations: int
+    report: bool  # the caller asked for `extensions.cost`
+
+
 @dataclass
 class Context:
     request_id: str
@@ -79,6 +91,10 @@ class Context:
     refusal: DomainError | None = None
     # Who calls, as the rollout guard weighs callers: `user:<id>`, else `address:<ip>`.
     caller: str | None = None
+    # Documents the gateway parsed (for the cost estimate), by text, which have passed the
+    # token limit: none is parsed twice. Set with `cost` before execution.
+    documents: dict[str, DocumentNode] = field(default_factory=dict)
+    cost: RequestCost | None = None
     # Filled during execution and read by the request log.
     error_codes: list[str] = field(default_factory=list)
     operation_name: str | None = None

@@ -1,111 +1,112 @@
 """The QueryLimits extension: refuses operations too big to be worth running
-(QUERY_TOO_COMPLEX), before any resolver runs.
+(QUERY_TOO_COMPLEX), before any resolver runs, and before validation.
 
 - tokens: counted on the query text before it is parsed (a huge document is never
-  parsed); cached per text, as parsing is.
+  parsed); remembered per short text, as parsing is (`schema.documents`).
 - depth: the deepest nesting of fields, following fragments; introspection's own
   nesting (`__schema`, `__type`) is not counted, so GraphiQL keeps working.
-- aliases: every aliased field, fragments included.
+- aliases: every aliased field as the operations expand it: a fragment's aliases count
+  once for each time it is spread.
+
+Every measure is linear in the document: each fragment is measured once, in dependency
+order, and a spread adds its fragment's measure (`schema.fragments`). A request's cost
+spans its batch, so the gateway weighs it before execution (`gateway.demand`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
+from typing import NamedTuple
 from weakref import WeakKeyDictionary
 
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    Source,
-    TokenKind,
 )
-from graphql.language.lexer import Lexer
 from strawberry.extensions import SchemaExtension
+
+from jewgo.schema.documents import Documents
+from jewgo.schema.fragments import in_dependency_order
 
 CODE = "QUERY_TOO_COMPLEX"
 
 
-@lru_cache(maxsize=1024)
-def token_count(query: str, ceiling: int) -> int:
-    """Tokens in `query`, counting no further than `ceiling` + 1; a lexing error stops
-    the count (the parser reports it properly)."""
-    lexer = Lexer(Source(query))
-    count = 0
-    try:
-        while lexer.advance().kind is not TokenKind.EOF:
-            count += 1
-            if count > ceiling:
-                break
-    except GraphQLError:
-        pass
-    return count
+class Shape(NamedTuple):
+    depth: int
+    aliases: int
+    # Selections looked at to measure it: at most the selections in the document.
+    visited: int
 
 
-def _depth(
-    selection: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    visiting: frozenset[str],
-) -> int:
-    deepest = 0
-    for node in selection.selections if selection is not None else ():
-        if isinstance(node, FieldNode):
-            if node.name.value.startswith("__"):
-                continue
-            deepest = max(deepest, 1 + _depth(node.selection_set, fragments, visiting))
-        elif isinstance(node, InlineFragmentNode):
-            deepest = max(deepest, _depth(node.selection_set, fragments, visiting))
-        elif isinstance(node, FragmentSpreadNode):
-            name = node.name.value
-            if name in fragments and name not in visiting:  # cycles are invalid anyway
-                spread = fragments[name].selection_set
-                deepest = max(deepest, _depth(spread, fragments, visiting | {name}))
-    return deepest
+class _Measure:
+    def __init__(self) -> None:
+        self.fragments: dict[str, tuple[int, int]] = {}
+        self.visited = 0
 
-
-def measure(document: DocumentNode) -> tuple[int, int]:
-    """(depth, aliases) of a document."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    depth = max(
-        (
-            _depth(d.selection_set, fragments, frozenset())
-            for d in document.definitions
-            if isinstance(d, OperationDefinitionNode)
-        ),
-        default=0,
-    )
-    aliases = 0
-    stack = [d.selection_set for d in document.definitions if hasattr(d, "selection_set")]
-    while stack:
-        selection = stack.pop()
+    def selection(self, selection: SelectionSetNode | None) -> tuple[int, int]:
+        """(depth, aliases) of a selection set, its fragments looked up."""
+        deepest = aliases = 0
         for node in selection.selections if selection is not None else ():
-            if isinstance(node, FieldNode) and node.alias is not None:
-                aliases += 1
-            if isinstance(node, FieldNode | InlineFragmentNode):
-                stack.append(node.selection_set)
-    return depth, aliases
+            self.visited += 1
+            if isinstance(node, FieldNode):
+                depth, inner = self.selection(node.selection_set)
+                aliases += inner + (node.alias is not None)
+                if not node.name.value.startswith("__"):
+                    deepest = max(deepest, 1 + depth)
+                continue
+            if isinstance(node, InlineFragmentNode):
+                depth, inner = self.selection(node.selection_set)
+            elif isinstance(node, FragmentSpreadNode):
+                # Unknown or on a cycle: empty here, and refused by validation.
+                depth, inner = self.fragments.get(node.name.value, (0, 0))
+            else:
+                continue
+            deepest, aliases = max(deepest, depth), aliases + inner
+        return deepest, aliases
 
 
-_measured: WeakKeyDictionary[DocumentNode, tuple[int, int]] = WeakKeyDictionary()
+def measure(document: DocumentNode) -> Shape:
+    """The depth of the deepest operation of a document, and the aliases of them all."""
+    walk = _Measure()
+    for fragment in in_dependency_order(document):
+        walk.fragments[fragment.name.value] = walk.selection(fragment.selection_set)
+    depth = aliases = 0
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            deepest, inner = walk.selection(definition.selection_set)
+            depth, aliases = max(depth, deepest), aliases + inner
+    return Shape(depth, aliases, walk.visited)
+
+
+_measured: WeakKeyDictionary[DocumentNode, Shape] = WeakKeyDictionary()
 
 
 class QueryLimits(SchemaExtension):
-    def __init__(self, *, max_depth: int, max_aliases: int, max_tokens: int) -> None:
+    def __init__(
+        self,
+        *,
+        max_depth: int,
+        max_aliases: int,
+        max_tokens: int,
+        documents: Documents,
+    ) -> None:
         self.max_depth = max_depth
         self.max_aliases = max_aliases
         self.max_tokens = max_tokens
+        self.documents = documents
 
     def on_parse(self) -> Iterator[None]:
-        query = self.execution_context.query
-        if query is not None and token_count(query, self.max_tokens) > self.max_tokens:
+        execution = self.execution_context
+        query = execution.query
+        # What the gateway parsed for this request has passed this count already.
+        counted = query in getattr(execution.context, "documents", {})
+        tokens = self.documents.tokens(query, self.max_tokens) if query and not counted else 0
+        if tokens > self.max_tokens:
             raise GraphQLError(
                 f"The query has more than {self.max_tokens} tokens", extensions={"code": CODE}
             )
@@ -117,15 +118,15 @@ class QueryLimits(SchemaExtension):
             found = _measured.get(document)
             if found is None:
                 found = _measured[document] = measure(document)
-            depth, aliases = found
-            if depth > self.max_depth:
+            if found.depth > self.max_depth:
                 raise GraphQLError(
-                    f"The query is {depth} fields deep; at most {self.max_depth} are allowed",
+                    f"The query is {found.depth} fields deep; at most {self.max_depth} are allowed",
                     extensions={"code": CODE},
                 )
-            if aliases > self.max_aliases:
+            if found.aliases > self.max_aliases:
                 raise GraphQLError(
-                    f"The query has {aliases} aliases; at most {self.max_aliases} are allowed",
+                    f"The query has {found.aliases} aliases; at most {self.max_aliases} are "
+                    "allowed",
                     extensions={"code": CODE},
                 )
         yield

@@ -48,6 +48,7 @@ from graphql import (
 )
 
 from jewgo.schema.fragments import in_dependency_order
+from jewgo.schema.text import MAX_INTEGER_DIGITS
 
 OWN_STATEMENT = frozenset(
     {
@@ -147,6 +148,10 @@ class _Walk:
 
     def value(self, node: ValueNode) -> Any:
         if isinstance(node, IntValueNode):
+            # Past MAX_INTEGER_DIGITS a literal is refused anyway (TextSafety), and Python
+            # would refuse to convert one of 4,300 digits: count it as the largest page.
+            if len(node.value.lstrip("-")) > MAX_INTEGER_DIGITS:
+                return None
             return int(node.value)
         if isinstance(node, VariableNode):
             name = node.name.value

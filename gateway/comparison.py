@@ -61,14 +61,22 @@ def describe(path: Path) -> str:
 def _fields(
     selection: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
 ) -> list[FieldNode]:
+    """The fields of `selection`, through fragments, in no particular order (fields of one
+    response key are the same field: validation merges them); each fragment entered once,
+    so that a chain of fragments each spreading the next twice stays linear."""
     found: list[FieldNode] = []
-    for node in selection.selections if selection is not None else ():
+    entered: set[str] = set()
+    pending = list(selection.selections) if selection is not None else []
+    while pending:
+        node = pending.pop()
         if isinstance(node, FieldNode):
             found.append(node)
         elif isinstance(node, InlineFragmentNode):
-            found += _fields(node.selection_set, fragments)
-        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
-            found += _fields(fragments[node.name.value].selection_set, fragments)
+            pending += node.selection_set.selections
+        elif isinstance(node, FragmentSpreadNode) and node.name.value not in entered:
+            entered.add(node.name.value)
+            if node.name.value in fragments:
+                pending += fragments[node.name.value].selection_set.selections
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 from graphql import parse
@@ -74,3 +75,18 @@ def test_a_path_names_its_schema_field_through_aliases_and_fragments() -> None:
     deep = ("list", "edges", 0, "node", "reviews", "edges", 1, "node", "writer", "name")
     assert field_at(schema._schema, document, None, deep) == "PublicUser.name"
     assert field_at(schema._schema, document, "Other", ("list",)) is None
+
+
+def test_a_path_through_a_chain_of_fragments_is_found_in_linear_time() -> None:
+    # Each of 40 fragments spreads the next twice: 2**40 spreads if each were entered.
+    chain = " ".join(
+        f"fragment F{i} on Restaurant {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40)
+    )
+    document = parse(
+        "query { restaurants { edges { node { ...F0 } } } } "
+        + chain + " fragment F40 on Restaurant { score: averageRating }"
+    )  # fmt: skip
+    started = time.perf_counter()
+    path = ("restaurants", "edges", 0, "node", "score")
+    assert field_at(schema._schema, document, None, path) == "Restaurant.averageRating"
+    assert time.perf_counter() - started < 0.5

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
-from graphql import parse
 
 from jewgo.flags.faults import Fault, Faults, FaultsError, InjectedFault
 from jewgo.flags.faults import parse as parse_faults
-from jewgo.gateway.comparison import field_at, first_difference
-from jewgo.schema import schema
+from jewgo.gateway.comparison import first_difference
 
 
 def test_faults_are_read_per_domain_and_version() -> None:
@@ -62,31 +59,3 @@ def test_the_first_difference_is_found(
     expected: object, actual: object, path: tuple[object, ...] | None
 ) -> None:
     assert first_difference(expected, actual) == path
-
-
-def test_a_path_names_its_schema_field_through_aliases_and_fragments() -> None:
-    document = parse(
-        """query Page { list: restaurants { edges { node { ...Parts
-             reviews { edges { node { writer: author { name } } } } } } } }
-           fragment Parts on Restaurant { score: averageRating }"""
-    )
-    at = field_at(schema._schema, document, "Page", ("list", "edges", 3, "node", "score"))
-    assert at == "Restaurant.averageRating"
-    deep = ("list", "edges", 0, "node", "reviews", "edges", 1, "node", "writer", "name")
-    assert field_at(schema._schema, document, None, deep) == "PublicUser.name"
-    assert field_at(schema._schema, document, "Other", ("list",)) is None
-
-
-def test_a_path_through_a_chain_of_fragments_is_found_in_linear_time() -> None:
-    # Each of 40 fragments spreads the next twice: 2**40 spreads if each were entered.
-    chain = " ".join(
-        f"fragment F{i} on Restaurant {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40)
-    )
-    document = parse(
-        "query { restaurants { edges { node { ...F0 } } } } "
-        + chain + " fragment F40 on Restaurant { score: averageRating }"
-    )  # fmt: skip
-    started = time.perf_counter()
-    path = ("restaurants", "edges", 0, "node", "score")
-    assert field_at(schema._schema, document, None, path) == "Restaurant.averageRating"
-    assert time.perf_counter() - started < 0.5

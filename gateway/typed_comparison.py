@@ -14,8 +14,9 @@ declaration):
   its own), and a request id is never in `data` at all.
 
 Anything the walk cannot type (an unknown field, an abstract type) is compared as JSON,
-exactly (floats within the tolerance). The first difference found is reported with its
-path and its schema field (`Restaurant.averageRating`).
+exactly (floats within the tolerance). Each differing field is reported (its first
+difference, with its path and its schema field, e.g. `Restaurant.averageRating`), so that
+a noisy field does not hide a real difference in another.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ UNCOMPARED = frozenset(
     }
 )
 TOLERANCE = 1e-9
+MAX_FIELDS = 20  # differing fields reported of one comparison
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,19 @@ class TypedComparison:
         self._root = schema.query_type
 
     def first_difference(self, expected: Any, actual: Any) -> Difference | None:
+        found = self.differences(expected, actual)
+        return found[0] if found else None
+
+    def differences(self, expected: Any, actual: Any) -> list[Difference]:
+        """The first difference of each differing field (at most MAX_FIELDS fields), in
+        response order: a noisy field does not hide a real difference behind it."""
+        found: dict[str | None, Difference] = {}
         if self._operation is None or self._root is None:
-            found = first_difference(expected, actual)
-            return None if found is None else Difference(found, None)
-        return self._object(expected, actual, self._root, self._selection(self._operation), ())
+            path = first_difference(expected, actual)
+            return [] if path is None else [Difference(path, None)]
+        selection = self._selection(self._operation)
+        self._object(expected, actual, self._root, selection, (), found)
+        return list(found.values())
 
     def _selection(self, node: OperationDefinitionNode | FieldNode) -> dict[str, FieldNode]:
         fields = fields_of(node.selection_set, self._fragments)
@@ -98,31 +109,29 @@ class TypedComparison:
         parent: GraphQLObjectType,
         selection: Mapping[str, FieldNode],
         path: Path,
-    ) -> Difference | None:
+        found: dict[str | None, Difference],
+    ) -> None:
         if not (isinstance(expected, dict) and isinstance(actual, dict)):
-            return None if expected == actual else Difference(path, parent.name)
+            if expected != actual:
+                _note(found, Difference(path, parent.name))
+            return
         for key in sorted(expected.keys() | actual.keys()):
             if key not in expected or key not in actual:
                 missing = selection.get(key)
                 named = f"{parent.name}.{missing.name.value}" if missing is not None else None
-                return Difference((*path, key), named)
-        for key in expected:
+                _note(found, Difference((*path, key), named))
+        for key in [k for k in expected if k in actual]:  # in response order
             node = selection.get(key)
             definition = parent.fields.get(node.name.value) if node is not None else None
             if node is None or definition is None:  # __typename, or nothing to type by
-                found = first_difference(expected[key], actual[key], (*path, key))
-                if found is not None:
-                    return Difference(found, None)
+                untyped = first_difference(expected[key], actual[key], (*path, key))
+                if untyped is not None:
+                    _note(found, Difference(untyped, None))
                 continue
             name = f"{parent.name}.{node.name.value}"
-            if name in UNCOMPARED:
-                continue
-            found_typed = self._value(
-                expected[key], actual[key], definition.type, node, name, (*path, key)
-            )
-            if found_typed is not None:
-                return found_typed
-        return None
+            if name not in UNCOMPARED and len(found) < MAX_FIELDS:
+                self._value(expected[key], actual[key], definition.type, node, name,
+                            (*path, key), found)  # fmt: skip
 
     def _value(
         self,
@@ -132,19 +141,22 @@ class TypedComparison:
         node: FieldNode,
         name: str,
         path: Path,
-    ) -> Difference | None:
+        found: dict[str | None, Difference],
+    ) -> None:
         if isinstance(kind, GraphQLNonNull):
             kind = kind.of_type
         if expected is None or actual is None:
-            return None if expected is actual else Difference(path, name)
-        if isinstance(kind, GraphQLList):
-            return self._list(expected, actual, kind.of_type, node, name, path)
-        if isinstance(kind, GraphQLObjectType):
-            return self._object(expected, actual, kind, self._selection(node), path)
-        if isinstance(kind, GraphQLScalarType):
-            return None if _same_scalar(kind.name, expected, actual) else Difference(path, name)
-        untyped = first_difference(expected, actual, path)  # enums; abstract types
-        return None if untyped is None else Difference(untyped, name)
+            if expected is not actual:
+                _note(found, Difference(path, name))
+        elif isinstance(kind, GraphQLList):
+            self._list(expected, actual, kind.of_type, node, name, path, found)
+        elif isinstance(kind, GraphQLObjectType):
+            self._object(expected, actual, kind, self._selection(node), path, found)
+        elif isinstance(kind, GraphQLScalarType):
+            if not _same_scalar(kind.name, expected, actual):
+                _note(found, Difference(path, name))
+        elif (untyped := first_difference(expected, actual, path)) is not None:
+            _note(found, Difference(untyped, name))  # enums; abstract types
 
     def _list(
         self,
@@ -154,18 +166,24 @@ class TypedComparison:
         node: FieldNode,
         name: str,
         path: Path,
-    ) -> Difference | None:
+        found: dict[str | None, Difference],
+    ) -> None:
         if not (isinstance(expected, list) and isinstance(actual, list)):
-            return Difference(path, name)
-        if name in UNORDERED:
-            return None if _multiset(expected) == _multiset(actual) else Difference(path, name)
-        for index, (a, b) in enumerate(zip(expected, actual, strict=False)):
-            found = self._value(a, b, item, node, name, (*path, index))
-            if found is not None:
-                return found
-        if len(expected) != len(actual):
-            return Difference((*path, min(len(expected), len(actual))), name)
-        return None
+            _note(found, Difference(path, name))
+        elif name in UNORDERED:
+            if _multiset(expected) != _multiset(actual):
+                _note(found, Difference(path, name))
+        else:
+            for index, (a, b) in enumerate(zip(expected, actual, strict=False)):
+                self._value(a, b, item, node, name, (*path, index), found)
+            if len(expected) != len(actual):
+                _note(found, Difference((*path, min(len(expected), len(actual))), name))
+
+
+def _note(found: dict[str | None, Difference], difference: Difference) -> None:
+    """The first difference of each field is kept; later ones of the same field are not."""
+    if len(found) < MAX_FIELDS:
+        found.setdefault(difference.field, difference)
 
 
 def _same_scalar(scalar: str, expected: Any, actual: Any) -> bool:

@@ -38,7 +38,7 @@ from jewgo.flags.stages import DOMAIN_FLAGS, Stage, Variant
 from jewgo.gateway.comparison import describe
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
-from jewgo.gateway.typed_comparison import Difference, TypedComparison
+from jewgo.gateway.typed_comparison import Difference, TypedComparison, without_ignored
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.schema.context import Context
 
@@ -150,9 +150,10 @@ class Shadow:
             again = None
             if self._random.random() < self._noise_rate:
                 again = await self._noise(job, comparison, primary_versions)
-            differences = comparison.differences(job.data, candidate)
+            found = comparison.differences(job.data, candidate)
+            differences = without_ignored(found, job.primary.snapshot.ignores.get(job.flag, {}))
             if not differences:
-                self._record(job, "match")
+                self._record(job, "match", ignored=len(found))
                 return
             if again is None:
                 again, _ = await self._run(job, primary_versions)
@@ -186,8 +187,12 @@ class Shadow:
         differences: Sequence[Difference] = (),
         expected: Any = None,
         actual: Any = None,
+        *,
+        ignored: int = 0,
     ) -> None:
         extra = {result: 1}
+        if ignored:
+            extra["ignored"] = 1  # a comparison whose only differences an admin ignores
         if differences and all(d.field is None for d in differences):
             extra[UNNAMED] = 1
         for difference in differences:

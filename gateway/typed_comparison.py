@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -178,6 +178,23 @@ class TypedComparison:
                 self._value(a, b, item, node, name, (*path, index), found)
             if len(expected) != len(actual):
                 _note(found, Difference((*path, min(len(expected), len(actual))), name))
+
+
+def without_ignored(
+    differences: Sequence[Difference], ignored: Collection[str]
+) -> list[Difference]:
+    """The differences left once an admin's ignores are applied: a target is a schema field
+    (`Restaurant.website`) or a path prefix (`restaurants.edges.node`, without indexes)."""
+    if not ignored:
+        return list(differences)
+
+    def kept(difference: Difference) -> bool:
+        if difference.field in ignored:
+            return False
+        dotted = ".".join(part for part in difference.path if isinstance(part, str))
+        return not any(dotted == t or dotted.startswith(t + ".") for t in ignored)
+
+    return [d for d in differences if kept(d)]
 
 
 def _note(found: dict[str | None, Difference], difference: Difference) -> None:

@@ -74,6 +74,10 @@ class ShadowMetrics:
     noise_comparisons: int = strawberry.field(
         description="Comparisons that also ran v3 twice (SHADOW_NOISE_RATE)."
     )
+    ignored: int = strawberry.field(
+        description="Comparisons that differed only in fields an admin ignores "
+        "(counted as matches)."
+    )
     mismatches_beyond_noise: int = strawberry.field(
         description="The mismatches of fields beyond their noise (and of no known field): "
         "what the rollout's shadow guard counts."
@@ -89,6 +93,7 @@ class ShadowMetrics:
             recent_mismatches=recent,
             by_field=[FieldMismatches.of(found) for found in figures(cell, noise)],
             noise_comparisons=cell.extra.get(NOISE_RUNS, 0),
+            ignored=cell.extra.get("ignored", 0),
             mismatches_beyond_noise=mismatches_beyond_noise(cell, noise),
         )
 

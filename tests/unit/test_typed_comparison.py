@@ -148,3 +148,16 @@ def test_non_null_wrappers_are_seen_through() -> None:
     assert compare(query, {"restaurant": {"name": "A"}}, {"restaurant": {"name": "B"}}) == (
         Difference(("restaurant", "name"), "Restaurant.name")
     )
+
+
+def test_ignores_drop_a_field_or_everything_under_a_path() -> None:
+    from jewgo.gateway.typed_comparison import without_ignored
+
+    website = Difference(("restaurants", "edges", 0, "node", "website"), "Restaurant.website")
+    rating = Difference(("restaurants", "edges", 1, "node", "rating"), "Restaurant.averageRating")
+    both = [website, rating]
+    assert without_ignored(both, {}) == both
+    assert without_ignored(both, {"Restaurant.website"}) == [rating]
+    assert without_ignored(both, {"restaurants.edges.node.rating"}) == [website]
+    assert without_ignored(both, {"restaurants"}) == []
+    assert without_ignored(both, {"restaurants.edge"}) == both  # a prefix of whole names

@@ -223,6 +223,21 @@ class RolloutRow(Base):
     )
 
 
+class OperationSampleRow(Base):
+    """Variables an operation of the registry was run with, and the caller's role (never a
+    token, never who): a few per operation, for `jewgo replay`."""
+
+    __tablename__ = "operation_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(Text)
+    variables: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_operation_samples_hash", "hash"),)
+
+
 class OperationRow(Base):
     """The operation registry: every document the gateway has run or been given, by the
     SHA-256 of its text (the persisted-query id), with how often and when it was seen."""

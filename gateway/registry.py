@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.models import OperationRow
 from jewgo.db.timestamps import utc
+from jewgo.gateway.samples import VariableSamples
 
 log = structlog.get_logger("jewgo.registry")
 PENDING_BYTES = 4 * 1024 * 1024
@@ -94,6 +95,7 @@ class OperationRegistry:
         self._pending: dict[str, _Seen] = {}
         self._pending_bytes = 0
         self._task: asyncio.Task[None] | None = None
+        self.samples = VariableSamples(engine)
 
     def seen(self, document: str, name: str | None, kind: str, *, times: int = 1) -> str | None:
         """Count a run of `document` (buffered); its hash, or None when not recorded (too
@@ -127,7 +129,14 @@ class OperationRegistry:
         )
 
     async def flush(self) -> None:
-        """Add what was seen since the last flush to the database."""
+        """Add what was seen since the last flush to the database, then the samples."""
+        await self._flush_counts()
+        try:
+            await self.samples.flush()
+        except Exception as exc:  # samples are a nicety: the next ones will come
+            log.warning("operation samples flush failed", error=type(exc).__name__)
+
+    async def _flush_counts(self) -> None:
         if not self._pending:
             return
         pending, self._pending = self._pending, {}

@@ -223,6 +223,23 @@ class RolloutRow(Base):
     )
 
 
+class ReplayRow(Base):
+    """Each `jewgo replay` of a flag: when, and whether every run matched."""
+
+    __tablename__ = "replays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_name: Mapped[str] = mapped_column(ForeignKey("feature_flags.name", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    passed: Mapped[bool] = mapped_column(Boolean)
+    runs: Mapped[int] = mapped_column(Integer)
+    differing: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_replays_flag_name_id", "flag_name", "id"),)
+
+
 class OperationSampleRow(Base):
     """Variables an operation of the registry was run with, and the caller's role (never a
     token, never who): a few per operation, for `jewgo replay`."""

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import UTC, datetime
 
 import click
 
+from jewgo.flags import replays
 from jewgo.flags.stages import DOMAIN_FLAGS
-from jewgo.gateway.cli.runtime import with_services
+from jewgo.gateway.cli.runtime import actor, with_services
 from jewgo.gateway.replay import Replayer, ReplayReport, summary
 from jewgo.gateway.wiring import Services
 
@@ -30,7 +32,12 @@ def replay(flag: str, count: int, as_json: bool) -> None:
 
     async def run(services: Services) -> ReplayReport:
         replayer = Replayer(services.schema, services.contexts, services.registry, services.engine)
-        return await replayer.replay(flag, services.flags.snapshot, count)
+        report = await replayer.replay(flag, services.flags.snapshot, count)
+        await replays.record(
+            services.engine, flag, at=datetime.now(UTC), runs=len(report.operations),
+            differing=report.count("differing"), failed=report.count("failed"), actor=actor(),
+        )  # fmt: skip
+        return report
 
     report = with_services(run)
     if as_json:

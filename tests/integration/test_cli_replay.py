@@ -47,3 +47,18 @@ def test_an_unknown_flag_is_a_usage_error(jewgo: Callable[..., Result]) -> None:
     refused = jewgo("replay", "--flag", "api_v4_cache")
     assert refused.exit_code == 2
     assert "Invalid value for '--flag'" in refused.output
+
+
+def test_a_rollout_that_requires_a_replay_waits_for_a_passing_one(
+    jewgo: Callable[..., Result], tmp_path: Path
+) -> None:
+    refused = jewgo("rollout", "start", "api_v4_restaurants", "--require-replay")
+    assert refused.exit_code == 1
+    assert "FAILED_PRECONDITION: api_v4_restaurants has never been replayed" in refused.output
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(GOOD))
+    assert jewgo("operations", "import", str(manifest)).exit_code == 0
+    assert jewgo("replay", "--flag", "api_v4_restaurants").exit_code == 0
+    started = jewgo("rollout", "start", "api_v4_restaurants", "--require-replay")
+    assert started.exit_code == 0, started.output
+    assert "RUNNING" in started.output

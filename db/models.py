@@ -240,6 +240,18 @@ class ReplayRow(Base):
     __table_args__ = (Index("ix_replays_flag_name_id", "flag_name", "id"),)
 
 
+class OperationCoverageRow(Base):
+    """A registered operation that reaches a domain, and when a comparison of v3 and v4 on
+    it last matched and last differed."""
+
+    __tablename__ = "operation_coverage"
+
+    hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    domain: Mapped[str] = mapped_column(Text, primary_key=True)
+    clean_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    differed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class OperationSampleRow(Base):
     """Variables an operation of the registry was run with, and the caller's role (never a
     token, never who): a few per operation, for `jewgo replay`."""

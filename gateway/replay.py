@@ -93,13 +93,24 @@ class Replayer:
         results: list[OperationReplay] = []
         for operation in recorded:
             samples: list[Sample | None] = [*await self._registry.samples.of(operation.hash)]
+            runs = []
             for sample in samples or [None]:
                 role = sample.role if sample is not None else None
                 variables = sample.variables if sample is not None else {}
-                results.append(
-                    await self._one(operation, Domain(domain), snapshot, role, variables)
-                )
+                runs.append(await self._one(operation, Domain(domain), snapshot, role, variables))
+            self._cover(operation.hash, domain, runs)
+            results += runs
+        await self._registry.coverage.flush()
         return ReplayReport(flag=flag, operations=results)
+
+    def _cover(self, digest: str, domain: str, runs: list[OperationReplay]) -> None:
+        """What the runs of one operation showed of its coverage (gateway/coverage.py):
+        clean when every run that reached the domain matched."""
+        reached = [run for run in runs if run.outcome != "skipped"]
+        if reached:
+            coverage = self._registry.coverage
+            coverage.touched(digest, [domain])
+            coverage.compared(digest, domain, clean=all(r.outcome == "matched" for r in reached))
 
     async def _queries(self, operations: int) -> list[RegisteredOperation]:
         listed = await self._registry.listing(10_000, kind="query")

@@ -112,3 +112,4 @@ class OperationRunner:
             if digest is not None and context.operation_type == "query":
                 role = context.viewer.role.value if context.viewer is not None else None
                 self._registry.samples.offer(digest, run.sent.variables, role)
+                self._registry.coverage.touched(digest, [d.value for d in context.uses])

@@ -37,7 +37,9 @@ from jewgo.flags.noise import NOISE, NOISE_RUNS, UNNAMED
 from jewgo.flags.stages import DOMAIN_FLAGS, Stage, Variant
 from jewgo.gateway.comparison import describe
 from jewgo.gateway.context import ContextFactory
+from jewgo.gateway.coverage import Coverage
 from jewgo.gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
+from jewgo.gateway.registry import document_hash
 from jewgo.gateway.typed_comparison import (
     Difference,
     TypedComparison,
@@ -75,6 +77,7 @@ class Shadow:
         sample_rate: float,
         concurrency: int,
         noise_rate: float = 0.0,
+        coverage: Coverage | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._schema = schema
@@ -83,6 +86,7 @@ class Shadow:
         self._rate = sample_rate
         self._concurrency = concurrency
         self._noise_rate = noise_rate
+        self._coverage = coverage
         self._random = rng or random.Random()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -212,6 +216,9 @@ class Shadow:
             Cell(calls=1, errors=int(result == "candidate_error"), extra=extra),
         )
         SHADOW_RESULTS.labels(job.flag, result).inc()
+        if self._coverage is not None and result in ("match", "mismatch"):
+            digest = document_hash(job.query)
+            self._coverage.compared(digest, job.domain.value, clean=result == "match")
         if differences:
             first = differences[0]
             at = datetime.now(UTC).isoformat(timespec="seconds")

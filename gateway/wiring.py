@@ -235,6 +235,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         sample_rate=settings.shadow_sample_rate,
         concurrency=settings.shadow_concurrency,
         noise_rate=settings.shadow_noise_rate,
+        coverage=registry.coverage,
     )
     confirmation = ErrorConfirmation(
         schema, contexts, metrics, concurrency=settings.confirm_concurrency

@@ -21,6 +21,7 @@ ONE = "query One($id: ID!) { restaurant(id: $id) { id name city averageRating } 
 LIST = "query List { restaurants(first: 5) { edges { node { id name } } } }"
 STATS = "query Stats { statistics { totalReviews } }"
 MINE = "query Mine { me { id name } }"
+COVERAGE = "{ migration { coverage { flag knownOperations cleanOperations notClean } } }"
 WRITE = (
     'mutation Write { createRestaurant(input: {name: "Replayed?", kosherCategory: MEAT}) { id } }'
 )
@@ -58,6 +59,7 @@ async def test_a_replay_reports_exactly_the_injected_difference(
         monkeypatch.setattr(RestaurantService, "restaurant", renamed_second)
         replayer = Replayer(services.schema, services.contexts, services.registry, services.engine)
         report = await replayer.replay("api_v4_restaurants", services.flags.snapshot, 50)
+        status = (await gql(COVERAGE, as_user=ADMIN_ID)).ok()
     outcomes = sorted((op.name, op.outcome) for op in report.operations)
     assert outcomes == [
         ("List", "matched"), ("Mine", "skipped"),
@@ -70,6 +72,14 @@ async def test_a_replay_reports_exactly_the_injected_difference(
     ]
     assert differing.role is None and not report.passed
     assert any("Restaurant.city at restaurant.city" in line for line in summary(report))
+    coverage = {c["flag"]: c for c in status["migration"]["coverage"]}
+    # One and List reach restaurants (traffic); List replayed clean, One differed once.
+    assert coverage["api_v4_restaurants"] == {
+        "flag": "api_v4_restaurants", "knownOperations": 2, "cleanOperations": 1,
+        "notClean": ["One"],
+    }  # fmt: skip
+    assert coverage["api_v4_statistics"]["knownOperations"] == 1  # Stats, never compared
+    assert coverage["api_v4_statistics"]["cleanOperations"] == 0
 
 
 async def test_a_recorded_role_is_replayed_and_mutations_never_are(

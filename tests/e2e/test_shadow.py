@@ -139,3 +139,16 @@ async def test_each_differing_field_keeps_examples_with_private_values_redacted(
     }  # fmt: skip
     assert fields["Restaurant.averageRating"]["examples"][0]["v4"] == "9.0"
     assert "owner@" not in str(data)
+
+
+async def test_a_matching_shadow_comparison_covers_the_operation(shadowed: GraphQL) -> None:
+    query = "query Covered { restaurants(first: 2) { edges { node { name } } } }"
+    (await shadowed(query, headers={"X-Client-Id": "anyone"})).ok()
+    await shadow_of(shadowed).drain()
+    await shadowed.app.state.services.registry.flush()
+    data = (await shadowed("{ migration { coverage { flag knownOperations cleanOperations } } }",
+                           as_user=ADMIN_ID)).ok()  # fmt: skip
+    found = {c["flag"]: c for c in data["migration"]["coverage"]}
+    assert found["api_v4_restaurants"] == {
+        "flag": "api_v4_restaurants", "knownOperations": 1, "cleanOperations": 1,
+    }  # fmt: skip

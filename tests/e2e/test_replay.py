@@ -27,9 +27,15 @@ WRITE = (
 )
 
 
+def literal(n: int) -> str:
+    return f'query R{n} {{ restaurant(id: "{n}") {{ id name city }} }}'
+
+
 async def record(gql: GraphQL) -> Services:
-    for restaurant_id in ("1", "2", "3", "4", "5"):  # 5 runs: 3 samples kept
+    for restaurant_id in ("1", "3", "4", "5", "6"):  # 5 runs: 3 samples kept
         (await gql(ONE, {"id": restaurant_id})).ok()
+    for n in range(1, 47):  # 46 operations more, one of them about restaurant 2
+        (await gql(literal(n))).ok()
     (await gql(LIST)).ok()
     (await gql(STATS)).ok()
     (await gql(MINE, as_user=USER_ID)).ok()
@@ -46,7 +52,7 @@ async def test_a_replay_reports_exactly_the_injected_difference(
         services = await record(gql)
         async with services.engine.connect() as conn:
             kept = await conn.scalar(select(func.count()).select_from(samples_table))
-        assert kept == PER_OPERATION + 3  # One's first three; List, Stats, Mine with {}
+        assert kept == PER_OPERATION + 49  # One's first three; each other query's {}
 
         honest = RestaurantService.restaurant
 
@@ -58,25 +64,25 @@ async def test_a_replay_reports_exactly_the_injected_difference(
 
         monkeypatch.setattr(RestaurantService, "restaurant", renamed_second)
         replayer = Replayer(services.schema, services.contexts, services.registry, services.engine)
-        report = await replayer.replay("api_v4_restaurants", services.flags.snapshot, 50)
+        report = await replayer.replay("api_v4_restaurants", services.flags.snapshot, 100)
         status = (await gql(COVERAGE, as_user=ADMIN_ID)).ok()
-    outcomes = sorted((op.name, op.outcome) for op in report.operations)
-    assert outcomes == [
-        ("List", "matched"), ("Mine", "skipped"),
-        ("One", "differing"), ("One", "matched"), ("One", "matched"),
-        ("Stats", "skipped"),
-    ]  # fmt: skip
+    # 50 recorded operations (One with three samples); Write, a mutation, is never replayed.
+    assert len({op.hash for op in report.operations}) == 50
+    outcomes = {(op.name, op.outcome) for op in report.operations}
+    assert {("Mine", "skipped"), ("Stats", "skipped"), ("List", "matched"),
+            ("One", "matched"), ("R2", "differing")} <= outcomes  # fmt: skip
     (differing,) = [op for op in report.operations if op.outcome == "differing"]
     assert [(d.field, d.path, d.v4) for d in differing.differences] == [
         ("Restaurant.city", "restaurant.city", "Elsewhere")
     ]
+    assert report.count("matched") == len(report.operations) - 3
     assert differing.role is None and not report.passed
     assert any("Restaurant.city at restaurant.city" in line for line in summary(report))
     coverage = {c["flag"]: c for c in status["migration"]["coverage"]}
-    # One and List reach restaurants (traffic); List replayed clean, One differed once.
+    # One, List and R1 to R46 reach restaurants; all but R2 replayed clean.
     assert coverage["api_v4_restaurants"] == {
-        "flag": "api_v4_restaurants", "knownOperations": 2, "cleanOperations": 1,
-        "notClean": ["One"],
+        "flag": "api_v4_restaurants", "knownOperations": 48, "cleanOperations": 47,
+        "notClean": ["R2"],
     }  # fmt: skip
     assert coverage["api_v4_statistics"]["knownOperations"] == 1  # Stats, never compared
     assert coverage["api_v4_statistics"]["cleanOperations"] == 0

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import strawberry
 
 from jewgo.flags.metrics import Cell, domains_of, flag_series, versions_of
 from jewgo.flags.noise import NOISE_RUNS, FieldFigures, NoiseRule, figures, mismatches_beyond_noise
+from jewgo.resolvers.errors import InvalidInput
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Variant
 
@@ -131,6 +133,17 @@ class FlagMetrics:
     window_seconds: int
     versions: list[VersionMetrics]
     shadow: ShadowMetrics
+    _flag: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The last `minutes` (at most 180) in steps of `stepSeconds` (at least "
+        "the metrics bucket; at most 360 steps): per step, each version's figures and the "
+        "shadow's comparisons, fleet-wide with Redis. For charts."
+    )
+    async def series(
+        self, info: Info, minutes: int = 60, step_seconds: int = 60
+    ) -> list[MetricsPoint]:
+        return await metrics_series(info, self._flag, minutes, step_seconds)
 
 
 async def flag_metrics(info: Info, flag: str) -> FlagMetrics:
@@ -147,6 +160,7 @@ async def flag_metrics(info: Info, flag: str) -> FlagMetrics:
         if found.mismatches
     }
     return FlagMetrics(
+        _flag=flag,
         window_seconds=seconds,
         versions=[VersionMetrics.of(v, cells[v.value]) for v in Variant],
         shadow=ShadowMetrics.of(shadow, recent, context.noise, examples),
@@ -160,3 +174,38 @@ def _example(text: str) -> ShadowExample:
         at=str(data["at"]), operation_name=data.get("operationName"), path=str(data["path"]),
         v3=str(data["v3"]), v4=str(data["v4"]),
     )  # fmt: skip
+
+
+@strawberry.type(description="One step of a flag's figures over time.")
+class MetricsPoint:
+    at: datetime = strawberry.field(description="The start of the step.")
+    versions: list[VersionMetrics]
+    shadow_comparisons: int
+    shadow_mismatches: int
+
+
+MAX_MINUTES, MAX_STEPS = 180, 360
+
+
+async def metrics_series(info: Info, flag: str, minutes: int, step: int) -> list[MetricsPoint]:
+    metrics = info.context.metrics
+    if not 1 <= minutes <= MAX_MINUTES:
+        raise InvalidInput(f"`minutes` must be 1 to {MAX_MINUTES}", {"minutes": "out of range"})
+    if not metrics.bucket_seconds <= step <= 3600 or minutes * 60 // step > MAX_STEPS:
+        raise InvalidInput(
+            f"`stepSeconds` must be {metrics.bucket_seconds} to 3600, with at most "
+            f"{MAX_STEPS} steps", {"stepSeconds": "out of range"},
+        )  # fmt: skip
+    points = []
+    domains = domains_of(flag)
+    for start, cells in await metrics.series(minutes * 60, step, flag_series(flag)):
+        versions = versions_of(cells, domains)
+        shadow = cells.get((flag, "shadow"), Cell())
+        points.append(
+            MetricsPoint(
+                at=datetime.fromtimestamp(start, UTC),
+                versions=[VersionMetrics.of(v, versions[v.value]) for v in Variant],
+                shadow_comparisons=shadow.calls, shadow_mismatches=shadow.extra.get("mismatch", 0),
+            )
+        )  # fmt: skip
+    return points

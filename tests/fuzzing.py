@@ -26,12 +26,15 @@ ODD = ["\x00", "\ud800", "\udfff", "\ufeff", "\u202e", "\uffff", "\u0661", "😀
 char = st.characters() | SURROGATES | st.sampled_from(ODD)
 short_text = st.text(char, max_size=40)
 # Around the bounds a column might have (255, 256, 2,700 bytes where a btree row stops) and
-# far past any (the body limit is 1,000,000 bytes): a short run repeated to that length.
+# far past any (the body limit is 1,000,000 bytes): a short run repeated to that length, or
+# random hex, which PostgreSQL cannot compress below an index's row limit.
 SIZES = (255, 256, 257, 1_000, 2_701, 10_001, 100_000, 300_000, 999_000)
 long_text = st.tuples(st.text(char, min_size=1, max_size=4), st.sampled_from(SIZES)).map(
     lambda run: (run[0] * (run[1] // len(run[0]) + 1))[: run[1]]
+) | st.tuples(st.randoms(use_true_random=False), st.sampled_from(SIZES)).map(
+    lambda r: r[0].randbytes(r[1] // 2 + 1).hex()[: r[1]]
 )
-special_text = st.sampled_from(["", " ", *ODD, "a\x00b", "\ud800\udc00", "A" * 2_701])
+special_text = st.sampled_from(["", " ", *ODD, "a\x00b", "\ud800\udc00", "A" * 2_701, "9f" * 1_351])
 text = short_text | special_text | long_text
 
 # Ids: everything that is not the canonical decimal form of an id that can exist.

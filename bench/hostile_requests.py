@@ -143,7 +143,7 @@ REQUESTS: dict[str, Callable[[Facts], Hostile]] = {
     "100 restaurants x 30 reviews with authors (within the cost limit)": lambda f: post(WIDE),
     "the same on v4": lambda f: post(WIDE, Authorization=f.admin, **{"X-Resolver-Version": "v4"}),
     "30 aliased review counts of 100 restaurants (v3)": lambda f: post(COUNTS),
-    "the same on v4 ": lambda f: post(
+    "30 aliased review counts of 100 restaurants (v4)": lambda f: post(
         COUNTS, Authorization=f.admin, **{"X-Resolver-Version": "v4"}
     ),
     "100 restaurants matching a pattern of wildcards, 10 reviews counted": lambda f: post(

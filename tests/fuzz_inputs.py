@@ -3,6 +3,8 @@ ids, request bodies and documents, as tests/e2e/test_fuzz.py sends them."""
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import strategies as st
 
 from tests import fuzzing as fz
@@ -10,11 +12,13 @@ from tests import fuzzing as fz
 floats = st.floats(allow_nan=False, allow_infinity=False, width=64)
 versions = st.sampled_from(["v3", "v4"])
 orders = st.sampled_from(["NAME", "RATING", "NEWEST", "DISTANCE"])
+# Half the fields plain, so that one field's refusal does not hide what another would do.
+field = fz.plain_text | fz.text
 restaurant_filter = st.fixed_dictionaries(
     {},
     optional={
         "kosherCategory": st.sampled_from(["MEAT", "DAIRY", "PAREVE"]),
-        "certifyingAgency": fz.text, "city": fz.text, "state": fz.text, "search": fz.text,
+        "certifyingAgency": field, "city": field, "state": field, "search": field,
         "status": st.sampled_from(["ACTIVE", "PENDING", "CLOSED"]),
         "isCholovYisroel": st.booleans(), "isPasYisroel": st.booleans(), "minRating": floats,
         "near": st.fixed_dictionaries(
@@ -30,24 +34,27 @@ review_filter = st.fixed_dictionaries(
 )  # fmt: skip
 TEXTS = ("address", "city", "state", "zipCode", "phone", "website", "certifyingAgency",
          "priceRange")  # fmt: skip
-texts = dict.fromkeys(TEXTS, fz.text)
+texts = dict.fromkeys(TEXTS, field)
 restaurant_input = st.fixed_dictionaries(
-    {"name": fz.text, "kosherCategory": st.sampled_from(["MEAT", "DAIRY", "PAREVE", "FISH"])},
+    {"name": field, "kosherCategory": st.sampled_from(["MEAT", "DAIRY", "PAREVE", "FISH"])},
     optional={**texts, "isCholovYisroel": st.booleans() | st.none(),
               "latitude": floats, "longitude": floats},
 )  # fmt: skip
 review_input = st.fixed_dictionaries(
     {"restaurantId": st.integers(-3, 600).map(str) | fz.id_text,
-     "rating": st.integers(-10, 10) | st.integers(), "content": fz.text},
-    optional={"title": fz.text | st.none()},
+     "rating": st.integers(-10, 10) | st.integers(), "content": field},
+    optional={"title": field | st.none()},
 )  # fmt: skip
+COUNTS = "{ statistics { totalRestaurants totalReviews } }"
+CREATE = "mutation($i: CreateRestaurantInput!) { createRestaurant(input: $i) { id name } }"
+REVIEW = "mutation($i: CreateReviewInput!) { createReview(input: $i) { id rating } }"
 UPDATES = {
     "updateRestaurant": ("mutation($id: ID!, $i: UpdateRestaurantInput!) "
                          "{ updateRestaurant(id: $id, input: $i) { id } }",
-                         st.fixed_dictionaries({}, optional={**texts, "name": fz.text})),
+                         st.fixed_dictionaries({}, optional={**texts, "name": field})),
     "updateReview": ("mutation($id: ID!, $i: UpdateReviewInput!) "
                      "{ updateReview(id: $id, input: $i) { id } }",
-                     st.fixed_dictionaries({}, optional={"title": fz.text, "content": fz.text,
+                     st.fixed_dictionaries({}, optional={"title": field, "content": field,
                                                          "rating": st.integers()})),
     "updateUserRole": ("mutation($id: ID!, $i: Role!) { updateUserRole(id: $id, role: $i) "
                        "{ id } }", st.sampled_from(["USER", "MODERATOR"])),
@@ -83,3 +90,45 @@ literal_documents = st.builds(
     fz.first_literal, fz.huge_number, fz.text,
 )  # fmt: skip
 documents = fz.fragment_documents() | literal_documents
+
+# Every list and ordering, each with its kind; a real first page tells each list's digest.
+PAGE = "query($a: String) {{ {} {{ pageInfo {{ endCursor }} }} }}"
+PAGES = {
+    "NAME": ("NAME", LIST, {"o": "NAME", "n": 2}),
+    "RATING": ("RATING", LIST, {"o": "RATING", "n": 2}),
+    "NEWEST": ("NEWEST", LIST, {"o": "NEWEST", "n": 2}),
+    "DISTANCE": ("DISTANCE", LIST, {"o": "DISTANCE", "n": 2, "f": {"near": {
+        "latitude": 40.9, "longitude": -74.0, "radiusKm": 80}}}),
+    "REVIEWS": ("REVIEWS", PAGE.format("reviews(first: 2, after: $a)"), {}),
+    "restaurant's REVIEWS": ("REVIEWS", PAGE.format(
+        'restaurant(id: "1") { reviews(first: 2, after: $a)') + " }", {}),
+    "USERS": ("USERS", PAGE.format("users(first: 2, after: $a)"), {}),
+}  # fmt: skip
+pages = st.sampled_from(sorted(PAGES)).flatmap(
+    lambda page: st.tuples(st.just(page), fz.cursors(PAGES[page][0]) | fz.text)
+)
+
+# Issue 10's cases, tried first whatever FUZZ_EXAMPLES is.
+KNOWN_CURSORS = [
+    ("NAME", fz.Cursor(('"a"', str(2**31)))),
+    ("NEWEST", fz.Cursor(('"9999-12-31T23:59:59-14:00"', "1"))),
+    ("RATING", fz.Cursor(("1" + "0" * 400, "1"))),
+    ("NAME", fz.Cursor(('"a\\u0000"', "1"))),
+    ("NAME", fz.Cursor((), framing="deep")),
+]
+HEX_NAME = random.Random(10).randbytes(1_351).hex()[:2_701]  # incompressible: past a btree row
+DEEP = "[" * 2_000 + "]" * 2_000
+KNOWN_BODIES = [
+    b'{"query": "{ __typename }", "variables": {"a": ' + DEEP.encode() + b"}}",
+    b'{"query": "{ __typename }", "variables": {"n": ' + b"1" * 4_400 + b"}}",
+    b'{"query": "{ __typename \xff }"}',
+    b'{"query": "query A { __typename }", "operationName": "\\ud800"}',
+]
+KNOWN_DOCUMENTS = [
+    "{ ...F0 }\n" + "\n".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}"
+                               for i in range(21)) + "\nfragment F21 on Query { __typename }",
+    "{ restaurants(first: 100) { edges { node { reviews(first: 100) { edges { node { restaurant"
+    " { ...A } } } } } } } }\nfragment A on Restaurant { "
+    + " ".join(f"r{i}: reviews(first: 100) {{ totalCount }}" for i in range(30)) + " }",
+    "{ restaurants(first: " + "1" * 4_400 + ") { totalCount } }",
+]  # fmt: skip

@@ -16,15 +16,21 @@ from __future__ import annotations
 import base64
 import json
 import time
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import jwt
+from hypothesis import example
 from hypothesis import strategies as st
+
+T = TypeVar("T", bound=Callable[..., Any])
 
 SURROGATES = st.characters(categories=["Cs"])
 ODD = ["\x00", "\ud800", "\udfff", "\ufeff", "\u202e", "\uffff", "\u0661", "😀", "'", "\\", "%"]
 char = st.characters() | SURROGATES | st.sampled_from(ODD)
 short_text = st.text(char, max_size=40)
+plain_text = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789 -"), max_size=30)
 # Around the bounds a column might have (255, 256, 2,700 bytes where a btree row stops) and
 # far past any (the body limit is 1,000,000 bytes): a short run repeated to that length, or
 # random hex, which PostgreSQL cannot compress below an index's row limit.
@@ -46,6 +52,17 @@ id_text = (
     )
     | text
 )  # fmt: skip
+
+
+def examples(cases: list[dict[str, Any]]) -> Callable[[T], T]:
+    """Known cases (issue 10's) as explicit examples: tried whatever FUZZ_EXAMPLES is."""
+
+    def add(test: T) -> T:
+        for case in reversed(cases):
+            test = example(**case)(test)
+        return test
+
+    return add
 
 
 def dumps(value: Any) -> str:
@@ -115,25 +132,39 @@ FIRST_KEY = {"NAME": key_text, "USERS": key_text, "RATING": key_number,
              "DISTANCE": key_number, "NEWEST": key_date, "REVIEWS": key_date}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """How to build a hostile cursor: `head` None is the real kind and list of the page."""
+
+    key: tuple[str, ...]
+    head: tuple[str, ...] | None = None
+    framing: str = "url"  # url-safe unpadded; padded; standard; raw (no base64); deep
+
+    def of(self, kind: str, scope: str) -> str:
+        head = [dumps(kind), dumps(scope)] if self.head is None else list(self.head)
+        raw = ("[" + ",".join(head + list(self.key)) + "]").encode("utf-8", "surrogatepass")
+        if self.framing == "deep":
+            raw = b"[" * 2_000
+        if self.framing == "raw":
+            return raw.decode("utf-8", "surrogatepass")
+        encode = (
+            base64.standard_b64encode if self.framing == "standard" else base64.urlsafe_b64encode
+        )
+        encoded = encode(raw).decode()
+        return encoded if self.framing in ("padded", "standard") else encoded.rstrip("=")
+
+
 @st.composite
-def cursors(draw: st.DrawFn, kind: str, scope: str) -> str:
-    """A cursor of this list (`kind`, `scope` from a real one) with a hostile sort key."""
-    head = [dumps(kind), dumps(scope)]
+def cursors(draw: st.DrawFn, kind: str) -> Cursor:
+    """A cursor of a list of `kind`, with a hostile sort key (or head, count, framing)."""
+    head = None
     if draw(st.integers(0, 9)) == 0:  # the wrong list, or not a list at all
-        head = draw(st.lists(key_any | st.just(dumps(kind)), max_size=3))
-    key = [draw(FIRST_KEY[kind] | key_any), draw(key_integer | key_any)]
+        head = tuple(draw(st.lists(key_any | st.just(dumps(kind)), max_size=3)))
+    key: tuple[str, ...] = (draw(FIRST_KEY[kind] | key_any), draw(key_integer | key_any))
     if draw(st.integers(0, 9)) == 0:
-        key = draw(st.lists(key_any, max_size=4))
-    raw = ("[" + ",".join(head + key) + "]").encode("utf-8", "surrogatepass")
+        key = tuple(draw(st.lists(key_any, max_size=4)))
     framing = draw(st.sampled_from(["url", "url", "url", "padded", "standard", "raw", "deep"]))
-    if framing == "deep":
-        raw = b"[" * 2_000
-    if framing == "raw":
-        return raw.decode("utf-8", "surrogatepass")
-    encoded = (base64.standard_b64encode if framing == "standard" else base64.urlsafe_b64encode)(
-        raw
-    ).decode()
-    return encoded if framing in ("padded", "standard") else encoded.rstrip("=")
+    return Cursor(key, head, framing)
 
 
 def cursor_parts(cursor: str) -> tuple[str, str]:
@@ -179,6 +210,15 @@ def fragment_documents(draw: st.DrawFn) -> str:
     return "\n".join(parts)
 
 
+# Header values (X-Client-Id, X-Request-Id: a stickiness key, echoed in logs and answers):
+# any byte HTTP allows in a value, up to past the header limit.
+header_values = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=80
+).map(lambda value: value.strip().encode("latin-1")) | st.sampled_from(
+    [b"a" * 40_000, b"\xff" * 300]
+)
+
+
 # Signed tokens, correctly signed, whose claims are odd: `sub` past int32, not canonical,
 # not decimal, not a string; `exp` and `iat` out of any range.
 ODD_SUBJECTS = ["01", "\u0661", "\u0663", "1.0", "+1", " 1", "1\n", "0", "2147483648", "",
@@ -197,6 +237,11 @@ def canonical_subject(sub: object) -> int | None:
     if not isinstance(sub, str) or not sub.isascii() or not sub.isdigit() or sub[0] == "0":
         return None
     return int(sub) if int(sub) < 2**31 else None
+
+
+def sign(sub: object, secret: str) -> str:
+    now = int(time.time())
+    return jwt.encode({"sub": sub, "iat": now, "exp": now + 3600}, secret, algorithm="HS256")
 
 
 @st.composite

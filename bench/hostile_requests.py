@@ -74,6 +74,15 @@ WIDE_SEARCH = (
 )
 
 
+LOOK_AHEAD = (
+    "{ restaurants(first: 100) { edges { node { ...F0 } } } }\n"
+    + "\n".join(f"fragment F{i} on Restaurant {{ ...F{i + 1} ...F{i + 1} }}" for i in range(21))
+    + "\nfragment F21 on Restaurant { reviews(first: 10) { edges { node { author { name } } } } }"
+)
+NESTED = "{ " + "... on Query { " * 390 + "__typename" + " }" * 390 + " }"
+NESTED_LIST = "{ restaurants(filter: {minRating: " + "[" * 900 + "]" * 900 + "}) { totalCount } }"
+
+
 def cursor(facts: Facts, order: str, *key: str) -> str:
     kind, scope = facts.lists[order]
     raw = "[" + ",".join([json.dumps(kind), json.dumps(scope), *key]) + "]"
@@ -106,6 +115,14 @@ DIGITS = "1" * 4_400
 REQUESTS: dict[str, Callable[[Facts], Hostile]] = {
     "22 fragments, each spreading the next twice": lambda f: post(chain(22)),
     "30 aliased reviews(first:100) in a fragment under 100 x 100": lambda f: post(AMPLIFIER),
+    "22 fragments on Restaurant, each spreading the next twice, under 100 restaurants (v3)": (
+        lambda f: post(LOOK_AHEAD)
+    ),
+    "the same (v4)": lambda f: post(
+        LOOK_AHEAD, Authorization=f.admin, **{"X-Resolver-Version": "v4"}
+    ),
+    "inline fragments nested 390 deep": lambda f: post(NESTED),
+    "a list literal nested 900 deep": lambda f: post(NESTED_LIST),
     "a 900 KB city filter": lambda f: post(LIST, json.dumps({"f": {"city": "a" * 900_000}})),
     "a 900 KB search filter": lambda f: post(LIST, json.dumps({"f": {"search": "%a" * 450_000}})),
     "a 4,400-digit integer in the body": lambda f: post(LIST, '{"n": ' + DIGITS + "}"),
@@ -140,8 +157,10 @@ REQUESTS: dict[str, Callable[[Facts], Hostile]] = {
     "a token whose sub is 2^31": lambda f: me(f, str(2**31)),
     'a token whose sub is "01"': lambda f: me(f, "01"),
     'a token whose sub is "\\u0661"': lambda f: me(f, "\u0661"),
-    "100 restaurants x 30 reviews with authors (within the cost limit)": lambda f: post(WIDE),
-    "the same on v4": lambda f: post(WIDE, Authorization=f.admin, **{"X-Resolver-Version": "v4"}),
+    "100 restaurants x 30 reviews with authors, within the cost limit (v3)": lambda f: post(WIDE),
+    "100 restaurants x 30 reviews with authors (v4)": lambda f: post(
+        WIDE, Authorization=f.admin, **{"X-Resolver-Version": "v4"}
+    ),
     "30 aliased review counts of 100 restaurants (v3)": lambda f: post(COUNTS),
     "30 aliased review counts of 100 restaurants (v4)": lambda f: post(
         COUNTS, Authorization=f.admin, **{"X-Resolver-Version": "v4"}

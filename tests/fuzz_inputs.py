@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 from tests import fuzzing as fz
 
 floats = st.floats(allow_nan=False, allow_infinity=False, width=64)
-versions = st.sampled_from(["v3", "v4"])
+# Admins meet v4's strict validation and error handling (both flags at TESTING), except
+# user 42, made an admin who meets its basic ones: each admin forces a request's version.
+STRICT_FOR_ADMINS_BUT_42 = """mutation { promote: updateUserRole(id: "42", role: ADMIN) { role }
+  validation: setFlagStage(name: "api_v4_validation", stage: TESTING) { stage }
+  errors: setFlagStage(name: "api_v4_error_handling", stage: TESTING) { stage }
+  basic: setUserOverride(name: "api_v4_validation", userId: "42", enabled: false) { name }
+  plain: setUserOverride(name: "api_v4_error_handling", userId: "42", enabled: false) { name } }"""
+VERSIONS = ("v3", "v4", "v4 strict")
+versions = st.sampled_from(VERSIONS)
 orders = st.sampled_from(["NAME", "RATING", "NEWEST", "DISTANCE"])
 # Half the fields plain, so that one field's refusal does not hide what another would do.
 field = fz.plain_text | fz.text

@@ -4,6 +4,8 @@ ids, request bodies and documents, as tests/e2e/test_fuzz.py sends them."""
 from __future__ import annotations
 
 import random
+import re
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -54,7 +56,16 @@ review_input = st.fixed_dictionaries(
     optional={"title": field | st.none()},
 )  # fmt: skip
 COUNTS = "{ statistics { totalRestaurants totalReviews } }"
-CREATE = "mutation($i: CreateRestaurantInput!) { createRestaurant(input: $i) { id name } }"
+CREATE = """mutation($i: CreateRestaurantInput!) { createRestaurant(input: $i) { id name phone
+  zipCode state priceRange } }"""
+NORMAL = {"phone": r"\([2-9][0-9]{2}\) [2-9][0-9]{2}-[0-9]{4}", "zipCode": r"[0-9]{5}(-[0-9]{4})?",
+          "state": "[A-Z]{2}", "priceRange": r"\${1,4}"}  # fmt: skip
+
+
+def normalised(row: dict[str, Any]) -> bool:
+    return all(row[k] is None or re.fullmatch(p, row[k]) for k, p in NORMAL.items())
+
+
 REVIEW = "mutation($i: CreateReviewInput!) { createReview(input: $i) { id rating } }"
 UPDATES = {
     "updateRestaurant": ("mutation($id: ID!, $i: UpdateRestaurantInput!) "
@@ -125,6 +136,12 @@ KNOWN_CURSORS = [
     ("NAME", fz.Cursor((), framing="deep")),
 ]
 HEX_NAME = random.Random(10).randbytes(1_351).hex()[:2_701]  # incompressible: past a btree row
+KNOWN_RESTAURANTS = [
+    {"name": HEX_NAME, "kosherCategory": "MEAT"},
+    # (718) 555-0123 and 12345 in Arabic-Indic digits.
+    {"name": "X", "kosherCategory": "MEAT", "phone": "".join(chr(0x660 + int(d)) for d in
+     "7185550123"), "zipCode": "".join(chr(0x660 + int(d)) for d in "12345")},
+]  # fmt: skip
 DEEP = "[" * 2_000 + "]" * 2_000
 KNOWN_BODIES = [
     b'{"query": "{ __typename }", "variables": {"a": ' + DEEP.encode() + b"}}",

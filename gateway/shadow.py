@@ -9,7 +9,9 @@ flag is at TESTING or PARTIAL run again, off the request path, with that domain 
   cache entry can make a false mismatch. When the results differ, v3 runs once more:
   if it now agrees with v4 the data changed in between (a write), not v4.
 - Each comparison counts as a match, a mismatch (with the first differing path and the
-  schema field it belongs to, e.g. `Restaurant.averageRating`) or a candidate error.
+  schema field it belongs to, e.g. `Restaurant.averageRating`) or a candidate error. The
+  results are compared as the schema types them (gateway/typed_comparison.py): floats
+  within a tolerance, times as instants, unordered lists without order, no cursors.
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ from typing import Any
 
 import strawberry
 import structlog
-from graphql import DocumentNode, parse
+from graphql import parse
 
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.metrics import Cell, WindowMetrics
 from jewgo.flags.stages import DOMAIN_FLAGS, Stage, Variant
-from jewgo.gateway.comparison import describe, field_at, first_difference
+from jewgo.gateway.comparison import describe
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
+from jewgo.gateway.typed_comparison import TypedComparison
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.schema.context import Context
 
@@ -137,26 +140,19 @@ class Shadow:
             if failed:
                 self._record(job, "candidate_error")
                 return
-            difference = first_difference(job.data, candidate)
+            comparison = TypedComparison(self._schema._schema, parse(job.query), job.operation_name)
+            difference = comparison.first_difference(job.data, candidate)
             if difference is None:
                 self._record(job, "match")
                 return
             again, _ = await self._run(job, primary_versions)
-            if first_difference(again, candidate) is None:
+            if comparison.first_difference(again, candidate) is None:
                 self._record(job, "match")  # the data changed between the runs, not v4
                 return
-            field = self._field(job, difference)
-            self._record(job, "mismatch", difference, field, job.data, candidate)
+            self._record(job, "mismatch", difference.path, difference.field, job.data, candidate)
         except Exception:  # the shadow must never hurt; it only reports
             log.exception("shadow comparison failed", flag=job.flag)
             self._record(job, "candidate_error")
-
-    def _field(self, job: Job, path: tuple[str | int, ...]) -> str | None:
-        try:
-            document: DocumentNode = parse(job.query)
-            return field_at(self._schema._schema, document, job.operation_name, path)
-        except Exception:
-            return None
 
     def _record(
         self,

@@ -21,6 +21,7 @@ import base64
 import json
 import math
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -169,7 +170,7 @@ def run(jewgo: str, repeat: int) -> list[tuple[str, int, Sample]]:
                     request = build(known)
                     samples = [measure(server, name, request, http)]
                     while len(samples) < repeat and samples[0].wall_ms < 10_000:
-                        samples.append(measure(server, name, request, http))
+                        samples.append(measure(server, name, build(known), http))
                     print(title, samples[-1], flush=True)
                     rows.append((title, request.size, median(samples)))
                     if not samples[0].status:
@@ -205,6 +206,8 @@ def table(rows: list[tuple[str, int, Sample]]) -> str:
 
 
 def main() -> None:
+    # Stopped (SIGTERM), it still stops its server and drops its database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jewgo", default=str(Path(sys.executable).parent / "jewgo"))
     parser.add_argument("--label", default="after")
@@ -218,7 +221,8 @@ def main() -> None:
         f"## Hostile requests, {options.label}{commit} (`python -m bench.hostile`)\n\n"
         f"Machine and date: {describe()}\n\n"
         f"One `jewgo serve` on PostgreSQL (seed scale 1), rate limits and shadow off; "
-        f"medians of {options.repeat} runs (1 when a run takes over 10 s). CPU is time on a "
+        f"medians of {options.repeat} runs (1 when a run takes over 10 s), each document new "
+        f"(a comment of its own: no cache helps). CPU is time on a "
         f"CPU of the gateway's processes and of this database's backends; statements are "
         f"the gateway's own count of SQL sent.\n\n" + table(rows),
     )

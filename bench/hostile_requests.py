@@ -5,6 +5,7 @@ token, the kind and list of a real cursor) giving the HTTP request to send."""
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import random
 from collections.abc import Callable
@@ -31,7 +32,13 @@ class Hostile:
         return len(self.url) + len(self.body)
 
 
+# Each request's document is new (a comment of its own), as an attacker's would be: a
+# repeated one would be answered from the parse and validation caches.
+RUNS = itertools.count()
+
+
 def post(document: str, variables: str = "{}", name: str = "null", **headers: str) -> Hostile:
+    document += f"\n# run {next(RUNS)}"
     body = '{"query":' + json.dumps(document) + ',"variables":' + variables
     body += ',"operationName":' + name + "}"
     sent = {"content-type": "application/json", **headers}
@@ -95,6 +102,7 @@ def paged(facts: Facts, order: str, version: str, *key: str) -> Hostile:
 
 
 def get(query: str, variables: str) -> Hostile:
+    query += f"\n# run {next(RUNS)}"
     return Hostile("GET", f"/graphql?query={quote(query)}&variables={quote(variables)}")
 
 

@@ -1,12 +1,12 @@
 """What the most expensive hostile requests cost a live gateway on PostgreSQL.
 
-    .venv/bin/python -m bench.hostile [--jewgo PATH] [--label after] [--repeat 3]
+    .venv/bin/python -m bench.hostile [--jewgo PATH] [--label after] [--repeat 1]
 
 Creates a database of its own (seed scale 1, through the `jewgo` under test: `--jewgo`
 may name another tree's, such as an older commit's), starts `jewgo serve` on it, sends each
-request of bench/hostile_requests.py `--repeat` times (once when it takes over 10 s) and
-reports the medians: the request's bytes, the HTTP status and error code, wall time, the
-CPU time of the gateway's processes (the sum of `/proc/<pid>/task/*/schedstat` over the
+request of bench/hostile_requests.py once, cold (`--repeat N`: N times, each a new text,
+unless it takes over 10 s; the medians), and reports its bytes, the HTTP status and error
+code, wall time, the CPU time of the gateway's processes (the sum of `/proc/<pid>/task/*/schedstat` over the
 server's session: nanoseconds, where `/proc/<pid>/stat` counts 10 ms ticks) and of the
 database's backends for this database (the same, for the pids of `pg_stat_activity`),
 and the SQL statements the gateway ran (its own `jewgo_sql_statements_per_request_sum`,
@@ -212,17 +212,22 @@ def main() -> None:
     parser.add_argument("--jewgo", default=str(Path(sys.executable).parent / "jewgo"))
     parser.add_argument("--label", default="after")
     parser.add_argument("--commit", default="")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=1)
     options = parser.parse_args()
     rows = run(options.jewgo, options.repeat)
     commit = f" at {options.commit}" if options.commit else ""
+    runs = (
+        "each request sent once, cold: a document of the same structure is answered from "
+        "caches that a comment does not defeat (the AST has no comments)"
+        if options.repeat == 1
+        else f"medians of {options.repeat} runs (1 when a run takes over 10 s)"
+    )
     write_section(
         f"hostile-{options.label}",
         f"## Hostile requests, {options.label}{commit} (`python -m bench.hostile`)\n\n"
         f"Machine and date: {describe()}\n\n"
         f"One `jewgo serve` on PostgreSQL (seed scale 1), rate limits and shadow off; "
-        f"medians of {options.repeat} runs (1 when a run takes over 10 s), each document new "
-        f"(a comment of its own: no cache helps). CPU is time on a "
+        f"{runs}. CPU is time on a "
         f"CPU of the gateway's processes and of this database's backends; statements are "
         f"the gateway's own count of SQL sent.\n\n" + table(rows),
     )

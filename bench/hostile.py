@@ -6,8 +6,9 @@ Creates a database of its own (seed scale 1, through the `jewgo` under test: `--
 may name another tree's, such as an older commit's), starts `jewgo serve` on it, sends each
 request of bench/hostile_requests.py once, cold (`--repeat N`: N times, each a new text,
 unless it takes over 10 s; the medians), and reports its bytes, the HTTP status and error
-code, wall time, the CPU time of the gateway's processes (the sum of `/proc/<pid>/task/*/schedstat` over the
-server's session: nanoseconds, where `/proc/<pid>/stat` counts 10 ms ticks) and of the
+code, wall time, the CPU time of the gateway's processes (the sum of
+`/proc/<pid>/task/*/schedstat` over the server's session: nanoseconds, where
+`/proc/<pid>/stat` counts 10 ms ticks) and of the
 database's backends for this database (the same, for the pids of `pg_stat_activity`),
 and the SQL statements the gateway ran (its own `jewgo_sql_statements_per_request_sum`,
 counted by SQLAlchemy's `before_cursor_execute` on every statement sent). The database is

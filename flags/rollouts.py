@@ -8,8 +8,7 @@ Every evaluation of a RUNNING rollout ends in one verdict, first rule that appli
 4. fewer v4 calls than minRequests in the window               → HOLD (thin traffic)
 5. v4's p95 above maxLatencyRatio x v3's p95, same window      → HOLD (latency guard)
 6. shadow mismatch rate above maxShadowMismatchPercent          → HOLD (shadow guard)
-7. otherwise: percentage + increment (capped by the maximum); at 100 → COMPLETE (FULL),
-   else ADVANCE.
+7. otherwise: percentage + increment (capped by the maximum); at 100 → COMPLETE, else ADVANCE.
 """
 
 from __future__ import annotations
@@ -133,6 +132,7 @@ class Health:
     v4_slots: tuple[tuple[int, int, int], ...] = ()
     # v4 errors that v3 gave too for the same operation: not v4's regression, not counted.
     v4_shared_errors: int = 0
+    shadow_candidate_errors: int = 0  # the shadow's v4 runs that failed
 
     @property
     def v4_error_rate(self) -> float:

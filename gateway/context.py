@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.admin import FlagAdmin
+from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.faults import Faults
 from jewgo.flags.metrics import WindowMetrics
@@ -52,6 +53,7 @@ class ContextFactory:
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
     admin: FlagAdmin
     operations: OperationListing
+    alerts: AlertStore
     max_page_size: int
 
     def build(
@@ -75,6 +77,7 @@ class ContextFactory:
             health=self.health,
             admin=self.admin,
             operations=self.operations,
+            alerts=self.alerts,
             max_page_size=self.max_page_size,
             refusal=refusal,
             caller=caller,

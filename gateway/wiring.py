@@ -27,6 +27,7 @@ from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
 from jewgo.flags.users import user_role_query
 from jewgo.gateway.accounting import Accounting
+from jewgo.gateway.alerting import Alerting, build_alerting
 from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import Breaker, TieredCache
 from jewgo.gateway.confirmation import ErrorConfirmation
@@ -76,16 +77,19 @@ class Services:
     registry: OperationRegistry
     persisted: PersistedQueries
     demand: Demand
+    alerting: Alerting
 
     async def start(self) -> None:
         await self.registry.start()
         await self.flags.start()
         await self.metrics.start()
         await self.controller.start()
+        await self.alerting.start()
 
     async def close(self) -> None:
         await self.shadow.drain()
         await self.confirmation.drain()
+        await self.alerting.stop()
         await self.controller.stop()
         await self.metrics.stop()
         await self.flags.stop()
@@ -157,9 +161,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         if settings.embedded
         else PostgresLease(dedicated_engine(settings.database), f"{namespace}:rollout-controller")
     )
+    health = HealthSource(metrics)
     controller = RolloutController(
         rollouts,
-        HealthSource(metrics),
+        health,
         lease,
         changed=flags.changed,
         interval_seconds=settings.rollout_interval_seconds,
@@ -193,6 +198,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         flag_poll_seconds=settings.flag_poll_seconds,
         redis_timeout_seconds=settings.redis_timeout_seconds,
     )
+    alerting = build_alerting(
+        settings, engine, controller, health=health, rollouts=rollouts.current,
+        components=readiness.components,
+    )  # fmt: skip
     registry = OperationRegistry(
         engine,
         flush_seconds=settings.registry_flush_seconds,
@@ -216,6 +225,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         health=readiness.components,
         admin=admin,
         operations=registry,
+        alerts=alerting.store,
         max_page_size=settings.max_page_size,
     )
     shadow = Shadow(
@@ -282,4 +292,5 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         confirmation=confirmation,
         accounting=Accounting(metrics, shadow, confirmation),
         demand=demand,
+        alerting=alerting,
     )

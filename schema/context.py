@@ -11,6 +11,7 @@ import strawberry
 from graphql import DocumentNode
 
 from jewgo.flags.admin import FlagAdmin
+from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.metrics import WindowMetrics
@@ -85,6 +86,7 @@ class Context:
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
     admin: FlagAdmin
     operations: OperationListing
+    alerts: AlertStore
     max_page_size: int = 100
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.

@@ -15,6 +15,7 @@ from jewgo.resolvers import policy
 from jewgo.resolvers.domain import Role
 from jewgo.resolvers.errors import InvalidInput, NotFound
 from jewgo.resolvers.validation import parse_id
+from jewgo.schema.alerts import Alert, AlertState, alerts_of
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage, Variant
 from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
@@ -109,6 +110,12 @@ class FeatureFlag:
             )
         return [FlagEvent.of(e) for e in await info.context.admin.history(self.name, first)]
 
+    @strawberry.field(description="This flag's alert events (FIRING: those firing now).")
+    async def alerts(
+        self, info: Info, state: AlertState | None = None, first: int = 20
+    ) -> list[Alert]:
+        return await alerts_of(info, state, first, self.name)
+
     @classmethod
     def of(cls, state: FlagState, snapshot: Snapshot) -> FeatureFlag:
         env = snapshot.env.get(state.name)
@@ -173,6 +180,15 @@ class MigrationStatus:
             ComponentHealth(name=c.name, status=c.status, detail=c.detail)
             for c in await info.context.health()
         ]
+
+    @strawberry.field(
+        description="Alert events newest first: FIRING, the alerts firing now; RESOLVED, "
+        "their resolutions; null, every firing and resolution."
+    )
+    async def alerts(
+        self, info: Info, state: AlertState | None = None, first: int = 20
+    ) -> list[Alert]:
+        return await alerts_of(info, state, first)
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> MigrationStatus:

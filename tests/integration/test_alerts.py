@@ -4,9 +4,8 @@ delivers them to a real receiver, signed, retrying with backoff on an injected c
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -16,38 +15,13 @@ from jewgo.flags.alert_lifecycle import AlertState
 from jewgo.flags.alert_outbox import Outbox
 from jewgo.flags.alert_payload import SIGNATURE_HEADER, verify
 from jewgo.flags.alert_store import AlertStore
-from jewgo.flags.alerting import AlertEngine
-from jewgo.flags.rollouts import Health, Rollout
 from jewgo.gateway.health import Component
 from jewgo.gateway.notifier import Notifier
+from tests.integration.alert_world import QUIET, SPIKE, World, engine_for
 from tests.receiver import receiving
 from tests.support import Database
 
 SECRET = "webhook-secret-" + "x" * 20
-QUIET = Health(window_seconds=60)
-SPIKE = Health(window_seconds=60, v4_calls=400, v4_errors=100)  # 25 %, no caller slots
-
-
-@dataclass
-class World:
-    """What the engine reads, as the test sets it, and a clock the test moves."""
-
-    now: datetime = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-    health: dict[str, Health] = field(default_factory=dict)
-    rollouts: dict[str, Rollout] = field(default_factory=dict)
-    components: list[Component] = field(default_factory=list)
-
-    def clock(self) -> datetime:
-        return self.now
-
-    async def window(self, flag: str, seconds: int) -> Health:
-        return self.health.get(flag, QUIET)
-
-    async def current(self) -> Mapping[str, Rollout]:
-        return self.rollouts
-
-    async def parts(self) -> list[Component]:
-        return self.components
 
 
 @pytest.fixture
@@ -55,13 +29,6 @@ async def store(fresh_db: Database) -> AsyncIterator[AlertStore]:
     engine = create_engine(fresh_db.url)
     yield AlertStore(engine, ["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"])
     await engine.dispose()
-
-
-def engine_for(store: AlertStore, world: World, instance: str = "host:1") -> AlertEngine:
-    return AlertEngine(
-        store, health=world.window, rollouts=world.current, components=world.parts,
-        instance=instance, clock=world.clock,
-    )  # fmt: skip
 
 
 async def test_a_spike_fires_once_and_resolves_after_with_its_figures_stored(

@@ -62,6 +62,7 @@ class FlagAdmin:
         force: bool = False,
         expected_version: int | None = None,
     ) -> FlagState:
+        rules.check_note(reason)
         async with self._change() as conn:
             before = await self._flags.locked(conn, name)
             rules.check_version(before, expected_version)
@@ -81,6 +82,7 @@ class FlagAdmin:
         expected_version: int | None = None,
     ) -> FlagState:
         rules.check_percentage(percentage)
+        rules.check_note(reason)
         async with self._change() as conn:
             before = await self._flags.locked(conn, name)
             rules.check_version(before, expected_version)

@@ -25,10 +25,14 @@ from jewgo.flags.rollouts import ACTIVE, Rollout, RolloutConfig, RolloutState
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage
 
+MAX_REASON_LENGTH = 1000  # characters of a reason in the audit log
+_SHOWN = 100  # characters of an unknown name an error repeats
+
 
 def check_known(name: str) -> None:
     if name not in FLAG_NAMES:
-        raise UnknownFlag(f"No flag named {name!r}")
+        shown = name if len(name) <= _SHOWN else name[:_SHOWN] + "…"
+        raise UnknownFlag(f"No flag named {shown!r}")
 
 
 def check_version(state: FlagState, expected_version: int | None) -> None:
@@ -58,6 +62,13 @@ def check_reason(reason: str) -> None:
     """A rollback is an incident: the audit log must say why."""
     if not reason.strip():
         raise InvalidChange("a rollback needs a reason")
+    check_note(reason)
+
+
+def check_note(reason: str | None) -> None:
+    """Any reason the audit log keeps is bounded."""
+    if reason is not None and len(reason) > MAX_REASON_LENGTH:
+        raise InvalidChange(f"reason must be at most {MAX_REASON_LENGTH} characters")
 
 
 def rolls_back(state: FlagState) -> bool:

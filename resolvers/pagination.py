@@ -14,8 +14,9 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from jewgo.resolvers.domain import Page, PageArgs, Restaurant, RestaurantOrder
@@ -23,6 +24,12 @@ from jewgo.resolvers.errors import InvalidInput
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
+# A cursor of the longest sort key (a 500-character name, each character escaped) is
+# shorter than this; a longer one is refused before it is decoded.
+MAX_CURSOR_LENGTH = 10_000
+MAX_KEY_TEXT = 1_000  # characters of a text sort key (names and emails are shorter)
+MAX_ID = 2**31 - 1  # the id columns are 32-bit
+MAX_KEY_NUMBER = 1e7  # ratings are 0 to 5, distances at most half the globe in km
 
 # The Python types of each kind's sort key, checked when a cursor comes back.
 KEY_TYPES: dict[str, tuple[type, ...]] = {
@@ -57,6 +64,8 @@ def encode(kind: str, key: Sequence[Any], scope: str = "") -> str:
 def decode(cursor: str, kind: str, scope: str = "") -> tuple[Any, ...]:
     """The sort key inside `cursor`; BAD_USER_INPUT unless it is a cursor of this list."""
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         if not isinstance(data, list) or data[0] != kind or data[1] != scope:
@@ -66,27 +75,46 @@ def decode(cursor: str, kind: str, scope: str = "") -> tuple[Any, ...]:
         if len(values) != len(types):
             raise ValueError(values)
         return tuple(_coerce(value, typ) for value, typ in zip(values, types, strict=True))
-    except (ValueError, TypeError, IndexError, UnicodeError, binascii.Error) as exc:
+    except (
+        ValueError, TypeError, IndexError, OverflowError, RecursionError, binascii.Error
+    ) as exc:  # fmt: skip
         raise InvalidInput(
             "`after` is not a cursor of this list", {"after": "unknown cursor"}
         ) from exc
 
 
 def _coerce(value: Any, typ: type) -> Any:
+    """A sort key's value as the databases can compare it, or ValueError/TypeError: the
+    types of its kind, and values within what any row can hold (the last key is an id)."""
     if typ is datetime:
         if not isinstance(value, str):
             raise TypeError(value)
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError(value)
-        return parsed
+        return parsed.astimezone(UTC)  # OverflowError past the calendar's ends
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        value = float(value)  # OverflowError past a double's range
     if type(value) is not typ:
         raise TypeError(value)
-    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+    if isinstance(value, float) and not (math.isfinite(value) and abs(value) <= MAX_KEY_NUMBER):
+        raise ValueError(value)
+    if isinstance(value, int) and not 0 <= value <= MAX_ID:
+        raise ValueError(value)
+    if isinstance(value, str) and (len(value) > MAX_KEY_TEXT or not _storable(value)):
         raise ValueError(value)
     return value
+
+
+def _storable(text: str) -> bool:
+    """No NUL (PostgreSQL's text cannot hold one) and no lone surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def build_page(

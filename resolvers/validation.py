@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from jewgo.resolvers.domain import (
@@ -23,6 +24,15 @@ from jewgo.resolvers.domain import (
 from jewgo.resolvers.errors import InvalidInput
 
 MAX_SEARCH_LENGTH = 200
+# Every stored text has a bound both versions enforce, in characters: a name stays within
+# PostgreSQL's btree row limit (2,704 bytes) at 4 UTF-8 bytes a character. v4's own bounds
+# (resolvers/v4/validation.py) are tighter still.
+TEXT_BOUNDS = {
+    "name": 500, "address": 500, "city": 200, "state": 100, "zip_code": 100, "phone": 100,
+    "website": 2000, "certifying_agency": 200, "price_range": 100,
+    "title": 500, "content": 10_000,
+}  # fmt: skip
+FILTER_TEXT = ("certifying_agency", "city", "state", "search")
 RESTAURANT_REQUIRED = ("name", "kosher_category", "is_cholov_yisroel", "is_pas_yisroel", "status")
 REVIEW_REQUIRED = ("rating", "content")
 
@@ -45,6 +55,14 @@ def parse_id(value: str, field: str = "id") -> int:
     return int(text)
 
 
+def _too_long(values: Mapping[str, Any], bounds: Mapping[str, int]) -> dict[str, str]:
+    return {
+        camel(name): f"must be at most {bounds[name]} characters"
+        for name, value in values.items()
+        if name in bounds and isinstance(value, str) and len(value) > bounds[name]
+    }
+
+
 def _fail(problems: Mapping[str, str]) -> None:
     if problems:
         summary = "; ".join(f"{field}: {message}" for field, message in problems.items())
@@ -58,11 +76,10 @@ def _rating_problem(value: Any) -> str | None:
 
 
 def restaurant_filter(f: RestaurantFilter) -> RestaurantFilter:
-    problems: dict[str, str] = {}
+    texts = {name: getattr(f, name) for name in FILTER_TEXT}
+    problems = _too_long(texts, dict.fromkeys(FILTER_TEXT, MAX_SEARCH_LENGTH))
     if f.min_rating is not None and not 0 <= f.min_rating <= 5:
         problems["minRating"] = "must be from 0 to 5"
-    if f.search is not None and len(f.search) > MAX_SEARCH_LENGTH:
-        problems["search"] = f"must be at most {MAX_SEARCH_LENGTH} characters"
     if f.near is not None:
         problems.update(_near_problems(f.near))
     _fail(problems)
@@ -103,17 +120,20 @@ def user_filter(f: UserFilter) -> UserFilter:
 
 
 def new_restaurant(data: NewRestaurant) -> NewRestaurant:
+    problems = _too_long(asdict(data), TEXT_BOUNDS)
     if not data.name.strip():
-        _fail({"name": "must not be empty"})
+        problems["name"] = "must not be empty"
+    _fail(problems)
     return data
 
 
 def restaurant_patch(patch: RestaurantPatch) -> RestaurantPatch:
-    problems = {
-        camel(name): "cannot be null"
+    problems = _too_long(patch.fields, TEXT_BOUNDS)
+    problems.update(
+        (camel(name), "cannot be null")
         for name in RESTAURANT_REQUIRED
         if name in patch.fields and patch.fields[name] is None
-    }
+    )
     name = patch.fields.get("name")
     if isinstance(name, str) and not name.strip():
         problems["name"] = "must not be empty"
@@ -122,7 +142,7 @@ def restaurant_patch(patch: RestaurantPatch) -> RestaurantPatch:
 
 
 def new_review(data: NewReview) -> NewReview:
-    problems: dict[str, str] = {}
+    problems = _too_long(asdict(data), TEXT_BOUNDS)
     if problem := _rating_problem(data.rating):
         problems["rating"] = problem
     if not data.content.strip():
@@ -132,11 +152,12 @@ def new_review(data: NewReview) -> NewReview:
 
 
 def review_patch(patch: ReviewPatch) -> ReviewPatch:
-    problems = {
-        name: "cannot be null"
+    problems = _too_long(patch.fields, TEXT_BOUNDS)
+    problems.update(
+        (name, "cannot be null")
         for name in REVIEW_REQUIRED
         if name in patch.fields and patch.fields[name] is None
-    }
+    )
     if patch.fields.get("rating") is not None and (
         problem := _rating_problem(patch.fields["rating"])
     ):

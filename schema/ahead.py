@@ -11,10 +11,18 @@ cost of a page served from the cache. Anything it does not recognise (a directiv
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    Undefined,
+    value_from_ast_untyped,
+)
+from strawberry.types import Info
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -60,34 +68,74 @@ async def settle(call: Callable[[], Awaitable[Sequence[T]]], count: int) -> list
     return [Ahead(value) for value in values]
 
 
-def children(selections: Iterable[Selection], name: str) -> list[SelectedField]:
-    """The fields called `name` among `selections`, through fragments. A field or fragment
-    under a directive (@skip, @include) is not looked into: it may not run."""
-    found: list[SelectedField] = []
-    for selection in selections:
-        if selection.directives:
-            continue
-        if isinstance(selection, SelectedField):
-            if selection.name == name:
-                found.append(selection)
-        elif isinstance(selection, FragmentSpread | InlineFragment):
-            found += children(selection.selections, name)
-    return found
+class Selections:
+    """The query's selections, read from graphql-core's AST (not Strawberry's
+    `selected_fields`, which copies a fragment's subtree at every spread: 18 fragments each
+    spreading the next twice took seconds). A fragment is entered at most once per step,
+    so a look-ahead is linear in the document however its fragments nest."""
 
+    def __init__(
+        self,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: dict[str, Any],
+    ) -> None:
+        self._fragments = fragments
+        self._variables = variables
 
-def path(fields: Iterable[Selection], *names: str) -> list[SelectedField]:
-    """The fields reached from `fields` by following `names`, e.g. "edges", "node"."""
-    current = [f for f in fields if isinstance(f, SelectedField) and not f.directives]
-    for name in names:
-        current = [child for field in current for child in children(field.selections, name)]
-    return current
+    @classmethod
+    def of(cls, info: Info) -> tuple[Selections, list[FieldNode]]:
+        """The selections of a request, and the current field's nodes."""
+        raw = info._raw_info  # graphql-core's info: the AST, fragments and variables
+        # graphql-core 3.3 keeps the coerced values beside their sources; 3.2, alone.
+        variables: Any = raw.variable_values
+        selections = cls(raw.fragments, getattr(variables, "coerced", variables))
+        return selections, [node for node in raw.field_nodes if not node.directives]
 
+    def children(self, fields: Iterable[FieldNode], name: str) -> list[FieldNode]:
+        """The fields called `name` right under `fields`, through fragments. A field or
+        fragment under a directive (@skip, @include) is not looked into: it may not run."""
+        found: list[FieldNode] = []
+        kept: set[int] = set()  # ids of the nodes found (the AST compares deeply)
+        entered: set[str] = set()
+        pending = [s for f in fields if f.selection_set for s in f.selection_set.selections]
+        while pending:
+            selection = pending.pop()
+            if selection.directives:
+                continue
+            if isinstance(selection, FieldNode):
+                if selection.name.value == name and id(selection) not in kept:
+                    kept.add(id(selection))
+                    found.append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                pending += selection.selection_set.selections
+            elif isinstance(selection, FragmentSpreadNode):
+                spread = selection.name.value
+                fragment = self._fragments.get(spread)
+                if fragment is not None and spread not in entered:
+                    entered.add(spread)
+                    pending += fragment.selection_set.selections
+        return found
 
-def page_arguments(field: SelectedField, default_first: int) -> tuple[int, str | None] | None:
-    """(`first`, `after`) of a connection field; literals arrive as text."""
-    try:
-        first: Any = field.arguments.get("first", default_first)
-        after: Any = field.arguments.get("after")
-        return int(first), None if after is None else str(after)
-    except (TypeError, ValueError):
-        return None
+    def path(self, fields: Iterable[FieldNode], *names: str) -> list[FieldNode]:
+        """The fields reached from `fields` by following `names`, e.g. "edges", "node"."""
+        current = list(fields)
+        for name in names:
+            current = self.children(current, name)
+        return current
+
+    def page_arguments(self, field: FieldNode, default_first: int) -> tuple[int, str | None] | None:
+        """(`first`, `after`) of a connection field, literals or variables; None when
+        they are not plain values (left to the field's own resolver)."""
+        given = {
+            argument.name.value: value_from_ast_untyped(argument.value, self._variables)
+            for argument in field.arguments or ()
+        }
+        first: Any = given.get("first", default_first)
+        after: Any = given.get("after")
+        if first is Undefined:
+            first = default_first
+        if isinstance(first, bool) or not isinstance(first, int):
+            return None
+        if after is Undefined or after is None:
+            return first, None
+        return (first, after) if isinstance(after, str) else None

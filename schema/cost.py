@@ -12,7 +12,8 @@ demand control (the IBM cost directives' static analysis), read off the schema:
 - each mutation field costs MUTATION_FIELD more (its writes, in a transaction of its own;
   Apollo adds 10 per mutation operation);
 - fragments are expanded (each measured once, in dependency order, and multiplied where
-  spread), @skip and @include are ignored (counted as included: an upper bound), and
+  spread; spread again in the same selection, a fragment merges and costs nothing more),
+  @skip and @include are ignored (counted as included: an upper bound), and
   introspection's fields cost 1 each, their selections nothing (the schema bounds them).
 
 `estimate` is linear in the document: a selection's cost is kept as (fixed, per item of
@@ -101,6 +102,7 @@ class _Walk:
         fields: Mapping[str, GraphQLField] = {}
         if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
             fields = parent.fields
+        spread: set[str] = set()  # a fragment spread again in one selection merges: no cost
         for node in selection.selections if selection is not None else ():
             self.visited += 1
             cost: Cost = (0, 0)
@@ -114,7 +116,8 @@ class _Walk:
                 condition = node.type_condition
                 inner = self.model.type(condition.name.value) if condition else parent
                 cost = self.selection(node.selection_set, inner) if inner else (0, 0)
-            elif isinstance(node, FragmentSpreadNode):
+            elif isinstance(node, FragmentSpreadNode) and node.name.value not in spread:
+                spread.add(node.name.value)
                 cost = self.fragments.get(node.name.value, (0, 0))
             fixed, per_item = _capped(fixed + cost[0]), _capped(per_item + cost[1])
         return fixed, per_item

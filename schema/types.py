@@ -12,7 +12,7 @@ import strawberry
 from jewgo.resolvers import domain
 from jewgo.resolvers.errors import NotFound
 from jewgo.resolvers.pagination import page_args
-from jewgo.schema.ahead import Ahead, page_arguments, path, settle
+from jewgo.schema.ahead import Ahead, Selections, settle
 from jewgo.schema.connections import Connection
 from jewgo.schema.context import Info
 from jewgo.schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
@@ -134,8 +134,9 @@ class Restaurant:
     async def look_ahead(info: Info, restaurants: Sequence[Restaurant]) -> None:
         """Resolve the `reviews` (and their `author`) the query asks of every restaurant
         of a page, for the whole page at once; see `schema.ahead`."""
-        wanted = path(info.selected_fields, "edges", "node", "reviews")
-        arguments = {page_arguments(f, 10) for f in wanted}
+        selections, current = Selections.of(info)
+        wanted = selections.path(current, "edges", "node", "reviews")
+        arguments = {selections.page_arguments(f, 10) for f in wanted}
         if not restaurants or not wanted or None in arguments or len(arguments) > 1:
             return  # nothing asked, or more than one page shape: resolve lazily
         ((first, after),) = arguments  # type: ignore[misc]
@@ -149,7 +150,7 @@ class Restaurant:
         pages = [outcome.then(lambda p: Connection.of(p, Review.of, after)) for outcome in outcomes]
         for restaurant, page in zip(restaurants, pages, strict=True):
             restaurant._reviews[(first, after)] = page
-        if path(wanted, "edges", "node", "author"):
+        if selections.path(wanted, "edges", "node", "author"):
             connections = [c for page in pages if (c := page.or_none()) is not None]
             await Review.look_ahead(info, [e.node for c in connections for e in c.edges])
 

@@ -59,6 +59,12 @@ def cost(query: str, variables: dict[str, Any] | None = None, name: str | None =
         ("{ a: restaurants(first: 3) { ...C } b: restaurants(first: 5) { ...C } }"
          " fragment C on RestaurantConnection { edges { node { id } } }", 7 + 11),
         ("{ review(id: 1) { ... on Review { restaurant { id } } } }", 2),
+        # Spread twice in one selection, a fragment merges: it is counted once there.
+        ("{ review(id: 1) { ...R ...R } } fragment R on Review { restaurant { id } }", 2),
+        ("{ review(id: 1) { ...R a: restaurant { ...S } } } fragment R on Review"
+         " { restaurant { ...S ...S } }"
+         " fragment S on Restaurant { reviews(first: 2) { totalCount } }",
+         1 + 2 * (1 + 2)),
         # Each mutation field adds 10.
         ("mutation { deleteRestaurant(id: 1) }", 10),
         ("mutation { a: deleteReview(id: 1) b: moderateReview(id: 2, status: APPROVED) { id } }",
@@ -110,11 +116,13 @@ def chain(links: int, leaf: str) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize(("links", "expected"), [(4, 1 + 2**3), (22, 1 + 2**21), (60, CEILING)])
-def test_fragments_are_multiplied_not_walked_again(links: int, expected: int) -> None:
+@pytest.mark.parametrize("links", [4, 22, 60])
+def test_fragments_spread_twice_merge_and_are_not_walked_again(links: int) -> None:
+    # Each fragment's second spread merges with its first (GraphQL's field merging): the
+    # review and its restaurant, once, as executed.
     query = chain(links, "restaurant { id }")
     found = MODEL.estimate(parse(query))
-    assert found.cost == expected
+    assert found.cost == 2
     # Each written selection visited once: 3 per fragment, 2 in the operation.
     assert found.visited == 3 * links + 2
 
@@ -137,3 +145,14 @@ def test_the_readmes_queries_fit_the_default_limit_and_its_example_is_right() ->
     costs = [cost(query) for query in queries]
     assert max(costs) <= Settings().max_query_cost
     assert costs[0] == 48  # the figure the README works out
+
+
+def test_a_cost_past_any_integer_of_a_client_is_capped() -> None:
+    parts = ['query { review(id: "1") { ...F0 } }']
+    for n in range(60):
+        inner = f"...F{n + 1}" if n + 1 < 60 else "id"
+        parts.append(
+            f"fragment F{n} on Review {{ restaurant {{ reviews(first: 100) "
+            f"{{ edges {{ node {{ {inner} }} }} }} }} }}"
+        )
+    assert MODEL.estimate(parse("\n".join(parts))).cost == CEILING

@@ -46,6 +46,22 @@ def test_any_other_name_is_not_found(name: str) -> None:
     assert refusal(rules.check_known, name) is UnknownFlag
 
 
+def test_an_unknown_name_is_repeated_only_in_part() -> None:
+    with pytest.raises(UnknownFlag) as caught:
+        rules.check_known("x" * 900_000)
+    assert str(caught.value) == f"No flag named {'x' * 100 + '…'!r}"
+
+
+@pytest.mark.parametrize(
+    ("reason", "error"),
+    [(None, None), ("", None), ("x" * 1000, None), ("x" * 1001, InvalidChange)],
+)
+def test_any_reason_the_audit_log_keeps_is_bounded(
+    reason: str | None, error: type[FlagError] | None
+) -> None:
+    assert refusal(rules.check_note, reason) is error
+
+
 @pytest.mark.parametrize(
     ("expected", "error"), [(None, None), (7, None), (6, VersionConflict), (8, VersionConflict)]
 )
@@ -86,8 +102,10 @@ def test_an_unknown_user_is_named() -> None:
 
 
 @pytest.mark.parametrize(
-    ("reason", "error"), [("", InvalidChange), ("  \t", InvalidChange), ("error spike", None)]
-)
+    ("reason", "error"),
+    [("", InvalidChange), ("  \t", InvalidChange), ("error spike", None),
+     ("x" * rules.MAX_REASON_LENGTH, None), ("x" * (rules.MAX_REASON_LENGTH + 1), InvalidChange)],
+)  # fmt: skip
 def test_a_rollback_needs_a_reason(reason: str, error: type[FlagError] | None) -> None:
     assert refusal(rules.check_reason, reason) is error
 

@@ -3,61 +3,76 @@ per call so that each nested field later returns, or raises, its own."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
-from strawberry.types.nodes import (
-    Directives,
-    FragmentSpread,
-    InlineFragment,
-    SelectedField,
-    Selection,
-)
+from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from jewgo.schema.ahead import Ahead, children, page_arguments, path, settle
+from jewgo.schema.ahead import Ahead, Selections, settle
 
 
-def field(
-    name: str, *selections: Selection, directives: Directives | None = None, **arguments: Any
-) -> SelectedField:
-    return SelectedField(
-        name=name, directives=directives or {}, arguments=dict(arguments),
-        selections=list(selections), alias=None,
-    )  # fmt: skip
+def read(query: str, **variables: Any) -> tuple[Selections, list[FieldNode]]:
+    """The look-ahead's view of `query`: its selections, and its first top-level field."""
+    document = parse(query)
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    top = operation.selection_set.selections[0]
+    assert isinstance(top, FieldNode)
+    return Selections(fragments, variables), [top]
+
+
+def names(fields: list[FieldNode]) -> list[str]:
+    return [f.name.value for f in fields]
 
 
 def test_fields_are_found_through_fragments() -> None:
-    reviews = field("reviews", first="3")
-    spread = FragmentSpread(
-        name="F", type_condition="Restaurant", directives={}, selections=[reviews]
-    )
-    inline = InlineFragment(type_condition="Restaurant", directives={}, selections=[spread])
-    assert children([field("id"), inline], "reviews") == [reviews]
+    selections, top = read("""{ restaurant(id: 1) { id ... on Restaurant { ...F } } }
+        fragment F on Restaurant { reviews(first: 3) { totalCount } }""")
+    assert names(selections.children(top, "reviews")) == ["reviews"]
 
 
 def test_nothing_under_a_directive_is_looked_into() -> None:
-    skipped = field("reviews", directives={"skip": {"if": True}})
-    hidden = InlineFragment(
-        type_condition=None, directives={"include": {"if": False}}, selections=[field("reviews")]
-    )
-    assert children([skipped, hidden], "reviews") == []
+    selections, top = read("""{ restaurant(id: 1) { reviews @skip(if: true) { totalCount }
+        ... @include(if: false) { reviews { totalCount } } } }""")
+    assert selections.children(top, "reviews") == []
 
 
 def test_a_path_follows_every_branch() -> None:
-    node = field("node", field("reviews", first="1"))
-    page = field("restaurants", field("edges", node), field("edges", node))
-    assert len(path([page], "edges", "node", "reviews")) == 2
+    selections, top = read("""{ restaurants { edges { node { reviews(first: 1) { totalCount } } }
+        more: edges { node { reviews(first: 1) { totalCount } } } } }""")
+    assert len(selections.path(top, "edges", "node", "reviews")) == 2
+
+
+def test_fragments_spread_twice_at_every_level_are_read_in_linear_time() -> None:
+    # Strawberry's selected_fields copies each spread: 2**40 copies here.
+    chain = " ".join(
+        f"fragment F{i} on Restaurant {{ ...F{i + 1} ...F{i + 1} }}" for i in range(40)
+    )
+    selections, top = read(
+        "{ restaurants { edges { node { ...F0 } } } } " + chain
+        + " fragment F40 on Restaurant { reviews(first: 2) { totalCount } }"
+    )  # fmt: skip
+    started = time.perf_counter()
+    assert names(selections.path(top, "edges", "node", "reviews")) == ["reviews"]
+    assert time.perf_counter() - started < 0.5
 
 
 @pytest.mark.parametrize(
     ("arguments", "expected"),
-    [({}, (10, None)), ({"first": "3"}, (3, None)), ({"first": 5, "after": "abc"}, (5, "abc")),
-     ({"first": "many"}, None)],
+    [("", (10, None)), ("(first: 3)", (3, None)), ('(first: 5, after: "abc")', (5, "abc")),
+     ("(first: $n, after: $a)", (7, "xyz")), ("(first: $missing)", (10, None)),
+     ('(first: "many")', None), ("(first: 2, after: 5)", None)],
 )  # fmt: skip
 def test_page_arguments_arrive_as_literals_or_variables(
-    arguments: dict[str, Any], expected: tuple[int, str | None] | None
+    arguments: str, expected: tuple[int, str | None] | None
 ) -> None:
-    assert page_arguments(field("reviews", **arguments), 10) == expected
+    query = "{ restaurant(id: 1) { reviews" + arguments + " { totalCount } } }"
+    selections, top = read(query, n=7, a="xyz")
+    (reviews,) = selections.children(top, "reviews")
+    assert selections.page_arguments(reviews, 10) == expected
 
 
 async def test_a_batch_gives_each_item_its_value() -> None:

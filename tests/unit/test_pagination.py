@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import base64
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -29,6 +30,10 @@ def test_a_cursor_gives_back_its_key_exactly(kind: str, key: tuple[Any, ...]) ->
     assert pagination.decode(cursor, kind) == key
 
 
+def _raw(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
 @pytest.mark.parametrize(
     ("cursor", "kind"),
     [
@@ -42,12 +47,33 @@ def test_a_cursor_gives_back_its_key_exactly(kind: str, key: tuple[Any, ...]) ->
         (pagination.encode("NAME", ("x", 2**70)), "NAME"),
         (pagination.encode("REVIEWS", ("2025-01-01T00:00:00", 1)), "REVIEWS"),  # naive
         (pagination.encode("REVIEWS", ("yesterday", 1)), "REVIEWS"),
+        # Values no row can hold, which the databases would fail on (issue 10).
+        (pagination.encode("NAME", ("x", 2**31)), "NAME"),
+        (pagination.encode("NAME", ("x", -1)), "NAME"),
+        (pagination.encode("NAME", ("a\x00b", 1)), "NAME"),
+        (pagination.encode("NAME", ("\ud800", 1)), "NAME"),
+        (pagination.encode("NAME", ("x" * 1001, 1)), "NAME"),
+        (pagination.encode("RATING", (10**400, 1)), "RATING"),
+        (pagination.encode("RATING", (1e300, 1)), "RATING"),
+        (_raw('["RATING","",1e999,1]'), "RATING"),
+        (_raw('["RATING","",NaN,1]'), "RATING"),
+        (pagination.encode("NEWEST", ("9999-12-31T23:59:59-14:00", 1)), "NEWEST"),
+        (pagination.encode("NEWEST", ("0001-01-01T00:00:00+14:00", 1)), "NEWEST"),
+        (_raw("[" * 2000), "NAME"),
+        ("A" * (pagination.MAX_CURSOR_LENGTH + 1), "NAME"),
     ],
 )
 def test_a_foreign_or_forged_cursor_is_bad_input(cursor: str, kind: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         pagination.decode(cursor, kind)
     assert caught.value.code == "BAD_USER_INPUT"
+
+
+def test_a_time_in_any_zone_comes_back_in_utc() -> None:
+    east = datetime(2025, 1, 1, 2, 0, tzinfo=timezone(timedelta(hours=2)))
+    key = pagination.decode(pagination.encode("NEWEST", (east, 4)), "NEWEST")
+    assert key == (datetime(2025, 1, 1, 0, 0, tzinfo=UTC), 4)
+    assert key[0].tzinfo is UTC
 
 
 @pytest.mark.parametrize(("first", "ok"), [(-1, False), (0, True), (100, True), (101, False)])

@@ -95,6 +95,8 @@ def test_a_new_restaurant_needs_a_name() -> None:
     [
         (RestaurantFilter(min_rating=5.5), {"minRating"}),
         (RestaurantFilter(search="x" * 201), {"search"}),
+        (RestaurantFilter(city="x" * 201, state="y" * 201), {"city", "state"}),
+        (RestaurantFilter(certifying_agency="x" * 900_000), {"certifyingAgency"}),
         (RestaurantFilter(near=Near(100, 0, 5)), {"latitude"}),
         (RestaurantFilter(near=Near(0, 200, 5)), {"longitude"}),
         (RestaurantFilter(near=Near(0, 0, 0)), {"radiusKm"}),
@@ -154,3 +156,37 @@ def test_the_filter_is_checked_before_the_order() -> None:
     assert fields_of(lambda w: validation.restaurant_list(w, RestaurantOrder.DISTANCE), bad) == {
         "minRating": "must be from 0 to 5"
     }
+
+
+LONG = {name: "x" * (bound + 1) for name, bound in validation.TEXT_BOUNDS.items()}
+RESTAURANT_TEXT = ("name", "address", "city", "state", "zip_code", "phone", "website",
+                   "certifying_agency", "price_range")  # fmt: skip
+
+
+def test_every_text_of_a_new_restaurant_is_bounded() -> None:
+    texts: dict[str, Any] = {name: LONG[name] for name in RESTAURANT_TEXT}
+    data = NewRestaurant(kosher_category=KosherCategory.MEAT, **texts)
+    found = fields_of(validation.new_restaurant, data)
+    assert set(found) == {validation.camel(name) for name in RESTAURANT_TEXT}
+    assert found["name"] == "must be at most 500 characters"
+
+
+def test_a_name_at_its_bound_fits_the_name_index_in_any_script() -> None:
+    # PostgreSQL's btree rows hold at most 2,704 bytes; 4-byte characters at the bound fit.
+    assert len(("\U0001f355" * validation.TEXT_BOUNDS["name"]).encode()) < 2704
+    at_bound = NewRestaurant(name="ש" * 500, kosher_category=KosherCategory.MEAT)
+    assert validation.new_restaurant(at_bound) is at_bound
+
+
+def test_every_text_of_a_restaurant_patch_is_bounded() -> None:
+    patch = RestaurantPatch({name: LONG[name] for name in RESTAURANT_TEXT})
+    assert set(fields_of(validation.restaurant_patch, patch)) == {
+        validation.camel(name) for name in RESTAURANT_TEXT
+    }
+
+
+def test_every_text_of_a_review_is_bounded() -> None:
+    review = NewReview(restaurant_id=1, rating=5, content=LONG["content"], title=LONG["title"])
+    assert set(fields_of(validation.new_review, review)) == {"content", "title"}
+    patch = ReviewPatch({"content": LONG["content"], "title": LONG["title"]})
+    assert set(fields_of(validation.review_patch, patch)) == {"content", "title"}

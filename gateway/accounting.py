@@ -11,6 +11,8 @@ from typing import Any
 import structlog
 
 from jewgo.flags.metrics import Observation, WindowMetrics
+from jewgo.flags.reach import Reach
+from jewgo.flags.stages import DOMAIN_FLAGS
 from jewgo.gateway.confirmation import ErrorConfirmation
 from jewgo.gateway.metrics import (
     QUERY_COST,
@@ -56,8 +58,10 @@ class Accounting:
         metrics: WindowMetrics,
         shadow: Shadow | None = None,
         confirmation: ErrorConfirmation | None = None,
+        reach: Reach | None = None,
     ) -> None:
         self._metrics = metrics
+        self._reach = reach
         self._shadow = shadow
         self._confirmation = confirmation
 
@@ -124,6 +128,8 @@ class Accounting:
                     caller=context.caller,
                 )
             )
+            if version == "v4" and self._reach is not None:
+                self._reach.record(DOMAIN_FLAGS[domain.value], context.subject.key)
             RESOLVER_CALLS.labels(domain.value, version, use.outcome).inc()
             RESOLVER_SECONDS.labels(domain.value, version).observe(use.seconds)
         codes = sorted(set(context.error_codes))

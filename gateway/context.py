@@ -19,8 +19,10 @@ from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.faults import Faults
 from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.reach import Reach
 from jewgo.flags.stages import Variant
 from jewgo.flags.sync import Flags
+from jewgo.flags.users import KnownUsers
 from jewgo.resolvers.domain import Domain, Version, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.ports import ChangeSink
@@ -54,6 +56,8 @@ class ContextFactory:
     admin: FlagAdmin
     operations: OperationListing
     alerts: AlertStore
+    reach: Reach
+    known_users: KnownUsers
     max_page_size: int
 
     def build(
@@ -78,6 +82,8 @@ class ContextFactory:
             admin=self.admin,
             operations=self.operations,
             alerts=self.alerts,
+            reach=self.reach,
+            known_users=self.known_users,
             max_page_size=self.max_page_size,
             refusal=refusal,
             caller=caller,

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import strawberry
 import structlog
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
@@ -22,10 +20,11 @@ from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.controller import HealthSource, RolloutController
 from jewgo.flags.lease import Lease, LocalLease, PostgresLease
 from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.reach import Reach
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
-from jewgo.flags.users import user_role_query
+from jewgo.flags.users import known_users_query, user_role_query
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.alerting import Alerting, build_alerting
 from jewgo.gateway.auth import Tokens, resolve_secret
@@ -37,6 +36,7 @@ from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
 from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
+from jewgo.gateway.redis_client import create_redis
 from jewgo.gateway.registry import OperationRegistry
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow
@@ -78,11 +78,13 @@ class Services:
     persisted: PersistedQueries
     demand: Demand
     alerting: Alerting
+    reach: Reach
 
     async def start(self) -> None:
         await self.registry.start()
         await self.flags.start()
         await self.metrics.start()
+        await self.reach.start()
         await self.controller.start()
         await self.alerting.start()
 
@@ -92,25 +94,13 @@ class Services:
         await self.alerting.stop()
         await self.controller.stop()
         await self.metrics.stop()
+        await self.reach.stop()
         await self.flags.stop()
         await self.cache.close()
         await self.registry.stop()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
-
-
-def create_redis(settings: Settings) -> Redis | None:
-    """A Redis client that fails fast: a dead Redis must never hold a request up."""
-    if not settings.redis_url:
-        return None
-    timeout = settings.redis_timeout_seconds
-    return Redis.from_url(
-        settings.redis_url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout * 4,
-        retry=Retry(NoBackoff(), 0),
-    )
 
 
 def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> Services:
@@ -151,6 +141,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         flush_seconds=settings.metrics_flush_seconds,
         timeout=settings.redis_timeout_seconds,
     )
+    reach = Reach(
+        redis, namespace=namespace, timeout=settings.redis_timeout_seconds,
+        flush_seconds=settings.metrics_flush_seconds,
+    )  # fmt: skip
     faults = drills.Faults(drills.parse(settings.faults))
     if faults:
         log.warning("FAULT DRILL ACTIVE: injecting failures", faults=settings.faults)
@@ -226,6 +220,8 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         admin=admin,
         operations=registry,
         alerts=alerting.store,
+        reach=reach,
+        known_users=known_users_query(engine),
         max_page_size=settings.max_page_size,
     )
     shadow = Shadow(
@@ -290,7 +286,8 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         contexts=contexts,
         shadow=shadow,
         confirmation=confirmation,
-        accounting=Accounting(metrics, shadow, confirmation),
+        accounting=Accounting(metrics, shadow, confirmation, reach),
         demand=demand,
         alerting=alerting,
+        reach=reach,
     )

@@ -15,8 +15,10 @@ from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.reach import Reach
 from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.sync import Flags
+from jewgo.flags.users import KnownUsers
 from jewgo.resolvers.domain import Domain, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.router import Use, VersionRouter
@@ -87,6 +89,8 @@ class Context:
     admin: FlagAdmin
     operations: OperationListing
     alerts: AlertStore
+    reach: Reach
+    known_users: KnownUsers
     max_page_size: int = 100
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.

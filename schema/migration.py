@@ -19,6 +19,7 @@ from jewgo.schema.alerts import Alert, AlertState, alerts_of
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage, Variant
 from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
+from jewgo.schema.rollout_health import MigrationHealth, migration_health
 from jewgo.schema.rollouts import Rollout
 
 MAX_HISTORY = 100
@@ -180,6 +181,10 @@ class MigrationStatus:
             ComponentHealth(name=c.name, status=c.status, detail=c.detail)
             for c in await info.context.health()
         ]
+
+    @strawberry.field(description="The seed's rollout status: health, users, alerts.")
+    async def rollout_health(self, info: Info) -> MigrationHealth:
+        return await migration_health(info)
 
     @strawberry.field(
         description="Alert events newest first: FIRING, the alerts firing now; RESOLVED, "

@@ -12,6 +12,7 @@ from jewgo.flags.rollouts import RolloutState
 from jewgo.flags.rules import Move
 from jewgo.resolvers import policy
 from jewgo.schema.context import Info
+from jewgo.schema.rollout_health import RolloutHealth, rollout_health
 
 
 @strawberry.type
@@ -105,6 +106,11 @@ class Rollout:
     last_decision: str | None
     started_by: str
     updated_at: datetime
+    _model: strawberry.Private[model.Rollout]
+
+    @strawberry.field(description="The seed's figures: healthy, error rate, users, alerts.")
+    async def health(self, info: Info) -> RolloutHealth:
+        return await rollout_health(info, self._model)
 
     @classmethod
     def of(cls, rollout: model.Rollout) -> Rollout:
@@ -119,6 +125,7 @@ class Rollout:
             last_decision=rollout.last_decision,
             started_by=rollout.started_by,
             updated_at=rollout.updated_at,
+            _model=rollout,
         )
 
 

@@ -198,6 +198,7 @@ class RolloutRow(Base):
     last_decision: Mapped[str | None] = mapped_column(Text)
     started_by: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
+    inconclusive_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         CheckConstraint(

@@ -12,6 +12,8 @@ neither fires nor resolves again and again). Per domain flag, over the rollout's
   ShadowCandidateErrors shadow candidate (v4) errors > ALERT_SHADOW_CANDIDATE_ERRORS
   AutoRollback          the controller rolled the flag's rollout back, recently
   RolloutHeld           a RUNNING rollout has not stepped for ALERT_ROLLOUT_HELD_SECONDS
+  RolloutAwaitingJudgement  the controller paused the rollout for a person: at a pauseAt
+                        gate, or inconclusive for maxInconclusiveWindows windows
 
 For the fleet (flag ""): CacheFallback, FlagSnapshotStale, RedisUnreachable (as the
 leader's readiness sees them) and ControllerLeaderless (nobody led for a while: the gap
@@ -37,6 +39,7 @@ class Rule(StrEnum):
     SHADOW_CANDIDATE_ERRORS = "ShadowCandidateErrors"
     AUTO_ROLLBACK = "AutoRollback"
     ROLLOUT_HELD = "RolloutHeld"
+    ROLLOUT_AWAITING_JUDGEMENT = "RolloutAwaitingJudgement"
     CACHE_FALLBACK = "CacheFallback"
     FLAG_SNAPSHOT_STALE = "FlagSnapshotStale"
     REDIS_UNREACHABLE = "RedisUnreachable"
@@ -206,7 +209,18 @@ def rollout_signals(
         held = max(0.0, (now - since).total_seconds())
     decision = rollout.last_decision if rollout is not None else None
     details = {"lastDecision": decision} if decision else {}
+    waiting = (
+        rollout is not None
+        and rollout.state is RolloutState.PAUSED
+        and (decision or "").startswith(("paused at the gate", "paused (inconclusive"))
+    )
     return [
+        Signal(
+            Rule.ROLLOUT_AWAITING_JUDGEMENT, flag, breached=waiting, cleared=not waiting,
+            value=float(waiting), threshold=1.0,
+            summary=f"{flag}: the rollout waits for a person: {decision or ''}",
+            figures=details,
+        ),
         Signal(
             Rule.AUTO_ROLLBACK, flag, breached=recent, cleared=not recent,
             value=1.0 if recent else 0.0, threshold=t.rollback_seconds,

@@ -113,7 +113,9 @@ class RolloutController:
             except FlagError as exc:  # paused, stopped or changed by hand meanwhile
                 log.info("rollout step skipped", flag=rollout.flag, reason=exc.message)
                 continue
-            changed_a_flag |= verdict.action in (Action.ADVANCE, Action.COMPLETE, Action.ROLL_BACK)
+            changed_a_flag |= verdict.action in (
+                Action.ADVANCE, Action.COMPLETE, Action.ROLL_BACK, Action.GATE,
+            )  # fmt: skip
             if verdict.action is not Action.HOLD or done.last_decision != rollout.last_decision:
                 log.info(
                     "rollout", flag=rollout.flag, action=verdict.action.value, reason=verdict.reason

@@ -38,10 +38,21 @@ class RolloutConfig:
     min_error_callers: int = strawberry.field(
         description="A rollback needs v4 errors from at least this many distinct callers."
     )
+    pause_at: list[float] = strawberry.field(
+        description="Percentages at which the rollout pauses for a person (resumeRollout)."
+    )
+    max_inconclusive_windows: int = strawberry.field(
+        description="Windows in a row the guards may stay inconclusive (thin traffic, no v3 "
+        "baseline) before the rollout pauses; 0: it holds forever."
+    )
+    require_v3_baseline: bool = strawberry.field(
+        description="A window without v3 calls to compare with is inconclusive."
+    )
 
     @classmethod
     def of(cls, config: model.RolloutConfig) -> RolloutConfig:
-        return cls(**{f.name: getattr(config, f.name) for f in fields(config)})
+        given = {f.name: getattr(config, f.name) for f in fields(config)}
+        return cls(**given | {"pause_at": list(config.pause_at)})
 
 
 _DEFAULT = model.DEFAULT_CONFIG
@@ -75,6 +86,17 @@ class RolloutConfigInput:
         default=_DEFAULT.min_error_callers,
         description="A rollback needs v4 errors from at least this many distinct callers.",
     )
+    pause_at: list[float] | None = strawberry.field(
+        default=None, description="Percentages at which the rollout pauses for a person."
+    )
+    max_inconclusive_windows: int | None = strawberry.field(
+        default=_DEFAULT.max_inconclusive_windows,
+        description="Inconclusive windows in a row before the rollout pauses (0: never).",
+    )
+    require_v3_baseline: bool | None = strawberry.field(
+        default=_DEFAULT.require_v3_baseline,
+        description="A window without v3 calls to compare with is inconclusive.",
+    )
 
     def to_model(self) -> model.RolloutConfig:
         # An explicit null means the default, as an omitted field does.
@@ -91,6 +113,8 @@ class RolloutConfigInput:
         ):
             if name in given:
                 given[name] = float(given[name])
+        if "pause_at" in given:
+            given["pause_at"] = tuple(sorted({float(gate) for gate in given["pause_at"]}))
         return model.RolloutConfig(**given)
 
 

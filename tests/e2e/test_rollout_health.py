@@ -1,18 +1,24 @@
-"""Rollout health across two real `jewgo serve` processes on PostgreSQL and Redis:
+"""Rollout health and gates across real `jewgo serve` processes on PostgreSQL and Redis:
 `usersAffected` is the number of distinct client ids v4 served, whichever instance
-served them (within HyperLogLog's error)."""
+served them (within HyperLogLog's error); a rollout with `pauseAt: [50]` waits at 50 %
+for a person."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from jewgo.db.engine import create_engine
+from jewgo.db.timestamps import utc
 from tests.conftest import Templates, clone
-from tests.e2e.fleet import READ, admin, env_for, graphql, start, wait_for
+from tests.e2e.fleet import READ, Traffic, admin, env_for, graphql, start, wait_for
 from tests.support import Database
 
 pytestmark = pytest.mark.slow
@@ -81,3 +87,72 @@ async def test_users_affected_counts_each_client_v4_served_once_on_two_instances
             # The master flag is forced on: every known user reaches restaurants' v4.
             assert selected["api_v4_restaurants"] == summary["knownUsers"] > 0
             assert selected["api_v4_reviews"] == 0
+
+
+GATED = """query { migration { rollouts { flag state currentPercentage lastDecision } }
+  flag(name: "api_v4_restaurants") { stage rolloutPercentage history(first: 10) { action
+  toPercentage } alerts(state: FIRING) { rule } } }"""
+
+
+async def heartbeat(database: Database) -> datetime:
+    engine = create_engine(database.url)
+    try:
+        async with engine.connect() as conn:
+            at = await conn.scalar(text("SELECT at FROM controller_heartbeat"))
+            return utc(at)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_rollout_with_pause_at_50_stops_at_50_until_resumed(
+    database: Database, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    env = env_for(database, redis_url, namespace)
+    with ExitStack() as stack:
+        server = start(stack, env, tmp_path)
+        async with (
+            httpx.AsyncClient(base_url=server.url, timeout=10) as client,
+            Traffic([server.url]),
+        ):
+            await admin(client, START, name="api_v4_restaurants", config={
+                "initialPercentage": 20, "incrementPercentage": 40, "pauseAt": [50],
+                "incrementIntervalSeconds": 1, "monitoringPeriodSeconds": 2, "minRequests": 5,
+            })  # fmt: skip
+
+            async def rollout() -> dict[str, Any]:
+                data = await admin(client, GATED)
+                found: dict[str, Any] = next(
+                    r for r in data["migration"]["rollouts"] if r["flag"] == "api_v4_restaurants"
+                )
+                return found | {"flag": data["flag"]}
+
+            async def paused() -> bool:
+                return (await rollout())["state"] == "PAUSED"
+
+            await wait_for(paused, within=10)
+            gated = await rollout()
+            assert gated["currentPercentage"] == 50.0
+            assert gated["lastDecision"].startswith("paused at the gate of 50%")
+            # Several controller ticks later it is still there, waiting for a person.
+            since = await heartbeat(database)
+
+            async def ticked() -> bool:
+                return (await heartbeat(database) - since).total_seconds() >= 2
+
+            await wait_for(ticked, within=10)
+            still = await rollout()
+            assert (still["state"], still["currentPercentage"]) == ("PAUSED", 50.0)
+            assert (still["flag"]["stage"], still["flag"]["rolloutPercentage"]) == ("PARTIAL", 50)
+            assert {"rule": "RolloutAwaitingJudgement"} in still["flag"]["alerts"]
+            await admin(client, 'mutation { resumeRollout(name: "api_v4_restaurants") { state } }')
+
+            async def completed() -> bool:
+                return (await rollout())["state"] == "COMPLETED"
+
+            await wait_for(completed, within=15)
+            done = await rollout()
+    steps = [(e["action"], e["toPercentage"]) for e in reversed(done["flag"]["history"])]
+    assert steps == [
+        ("START_ROLLOUT", 20.0), ("ROLLOUT_GATE", 50.0), ("ROLLOUT_RUNNING", 50.0),
+        ("ROLLOUT_STEP", 90.0), ("ROLLOUT_COMPLETE", 100.0),
+    ]  # fmt: skip

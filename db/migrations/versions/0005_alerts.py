@@ -1,5 +1,6 @@
 """Alerts: every firing and resolution (append-only), the webhook outbox, and the
-controller's heartbeat (how a new leader knows nobody led for a while).
+controller's heartbeat (how a new leader knows nobody led for a while); a rollout's
+inconclusive stretch (since when its guards could not judge).
 
 Revision ID: 0005
 Revises: 0004
@@ -33,6 +34,8 @@ APPEND_ONLY_POSTGRES = (
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("rollouts") as rollouts:
+        rollouts.add_column(sa.Column("inconclusive_since", UTCDateTime(), nullable=True))
     op.create_table(
         "alerts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -102,3 +105,5 @@ def downgrade() -> None:
     op.drop_table("controller_heartbeat")
     op.drop_table("alert_notifications")
     op.drop_table("alerts")
+    with op.batch_alter_table("rollouts") as rollouts:
+        rollouts.drop_column("inconclusive_since")

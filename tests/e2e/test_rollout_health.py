@@ -98,7 +98,7 @@ async def heartbeat(database: Database) -> datetime:
     engine = create_engine(database.url)
     try:
         async with engine.connect() as conn:
-            at = await conn.scalar(text("SELECT at FROM controller_heartbeat"))
+            at: datetime = await conn.scalar(text("SELECT at FROM controller_heartbeat"))
             return utc(at)
     finally:
         await engine.dispose()
@@ -127,7 +127,7 @@ async def test_a_rollout_with_pause_at_50_stops_at_50_until_resumed(
                 return found | {"flag": data["flag"]}
 
             async def paused() -> bool:
-                return (await rollout())["state"] == "PAUSED"
+                return bool((await rollout())["state"] == "PAUSED")
 
             await wait_for(paused, within=10)
             gated = await rollout()
@@ -147,7 +147,7 @@ async def test_a_rollout_with_pause_at_50_stops_at_50_until_resumed(
             await admin(client, 'mutation { resumeRollout(name: "api_v4_restaurants") { state } }')
 
             async def completed() -> bool:
-                return (await rollout())["state"] == "COMPLETED"
+                return bool((await rollout())["state"] == "COMPLETED")
 
             await wait_for(completed, within=15)
             done = await rollout()

@@ -1,5 +1,6 @@
-"""Tables of the directory (users, restaurants, reviews), of the feature flags, of the
-operation registry and of the alerts.
+"""Tables of the directory (users, restaurants, reviews), of the feature flags and of the
+operation registry; the alerts' and the daily counts' are in db.alert_models, every one
+on the same metadata (db.base).
 
 The models are the schema of record for Alembic; readers and writers above this package
 map rows to their own frozen dataclasses and never hand ORM objects around.
@@ -13,37 +14,22 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class UTCDateTime(DateTime):
-    """A timezone-aware timestamp; SQLite keeps it naive, readers treat it as UTC."""
-
-    cache_ok = True
-
-    def __init__(self) -> None:
-        super().__init__(timezone=True)
+from jewgo.db.alert_models import AlertNotificationRow as AlertNotificationRow
+from jewgo.db.alert_models import AlertRow as AlertRow
+from jewgo.db.alert_models import ControllerHeartbeatRow as ControllerHeartbeatRow
+from jewgo.db.alert_models import DailyCallRow as DailyCallRow
+from jewgo.db.base import NAMING_CONVENTION as NAMING_CONVENTION
+from jewgo.db.base import Base as Base
+from jewgo.db.base import UTCDateTime as UTCDateTime
 
 
 class UserRow(Base):
@@ -227,64 +213,3 @@ class OperationRow(Base):
         CheckConstraint("type IN ('query', 'mutation', 'subscription')", name="type"),
         CheckConstraint("length(hash) = 64", name="hash"),
     )
-
-
-class AlertRow(Base):
-    """Every firing and resolution of an alert, with its figures (append-only)."""
-
-    __tablename__ = "alerts"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(Text)
-    rule: Mapped[str] = mapped_column(Text)
-    flag_name: Mapped[str] = mapped_column(Text)  # "" for the fleet
-    severity: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(Text)
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    value: Mapped[float] = mapped_column(Float)
-    threshold: Mapped[float] = mapped_column(Float)
-    summary: Mapped[str] = mapped_column(Text)
-    figures: Mapped[str] = mapped_column(Text)  # JSON
-
-    __table_args__ = (
-        CheckConstraint("state IN ('FIRING', 'RESOLVED')", name="state"),
-        Index("ix_alerts_fingerprint_id", "fingerprint", "id"),
-        Index("ix_alerts_flag_name_id", "flag_name", "id"),
-    )
-
-
-class AlertNotificationRow(Base):
-    """The outbox: one webhook POST of one alert event to one receiver, until delivered."""
-
-    __tablename__ = "alert_notifications"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"))
-    url: Mapped[str] = mapped_column(Text)
-    dedup_key: Mapped[str] = mapped_column(Text)
-    body: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(Text)
-    attempts: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-    __table_args__ = (
-        CheckConstraint("state IN ('PENDING', 'DELIVERED', 'FAILED')", name="state"),
-        UniqueConstraint("url", "dedup_key", name="uq_alert_notifications_url_dedup_key"),
-        Index("ix_alert_notifications_state_next_attempt_at", "state", "next_attempt_at"),
-    )
-
-
-class ControllerHeartbeatRow(Base):
-    """One row: which instance led the rollout controller last, and when it last ticked."""
-
-    __tablename__ = "controller_heartbeat"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    leader: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

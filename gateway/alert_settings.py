@@ -1,4 +1,5 @@
-"""The alerts' settings (a part of gateway.settings.Settings, kept apart for size).
+"""The operators' settings: alerts, decommission readiness (a part of
+gateway.settings.Settings, kept apart for size).
 
 Each rule's thresholds come from the flag's rollout config (rollback threshold, latency
 ratio, shadow mismatch limit, minRequests, the window); these settings add the rest.
@@ -57,6 +58,13 @@ class AlertSettings(BaseSettings):
     )
     alert_leaderless_seconds: float = Field(
         default=60.0, gt=0, description="A gap between controller ticks this long alerts."
+    )
+
+    decommission_stable_days: int = Field(
+        default=30, ge=1, le=3650, description="COMPLETE and no v3 call this long: v3 may go."
+    )
+    daily_calls_flush_seconds: float = Field(
+        default=10.0, gt=0, le=3600, description="How often each process adds its daily counts."
     )
 
     @field_validator("alert_rules")

@@ -43,7 +43,7 @@ def create_app(
         Route(
             "/metrics",
             internal.behind_token(
-                metrics_endpoint(services.flags, services.alerting.gauges), token
+                metrics_endpoint(services.flags, services.operators.gauges), token
             ),
         ),
     ]

@@ -17,6 +17,7 @@ from jewgo.db.session import RequestDatabase
 from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.decisions import RequestDecisions
+from jewgo.flags.decommission import Decommission
 from jewgo.flags.faults import Faults
 from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.reach import Reach
@@ -57,6 +58,7 @@ class ContextFactory:
     operations: OperationListing
     alerts: AlertStore
     reach: Reach
+    decommission: Decommission
     known_users: KnownUsers
     max_page_size: int
 
@@ -83,6 +85,7 @@ class ContextFactory:
             operations=self.operations,
             alerts=self.alerts,
             reach=self.reach,
+            decommission=self.decommission,
             known_users=self.known_users,
             max_page_size=self.max_page_size,
             refusal=refusal,

@@ -20,13 +20,11 @@ from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.controller import HealthSource, RolloutController
 from jewgo.flags.lease import Lease, LocalLease, PostgresLease
 from jewgo.flags.metrics import WindowMetrics
-from jewgo.flags.reach import Reach
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
 from jewgo.flags.users import known_users_query, user_role_query
 from jewgo.gateway.accounting import Accounting
-from jewgo.gateway.alerting import Alerting, build_alerting
 from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import Breaker, TieredCache
 from jewgo.gateway.confirmation import ErrorConfirmation
@@ -34,6 +32,7 @@ from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.demand import Demand
 from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
+from jewgo.gateway.operators import Operators, build_operators
 from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
 from jewgo.gateway.redis_client import create_redis
@@ -77,24 +76,21 @@ class Services:
     registry: OperationRegistry
     persisted: PersistedQueries
     demand: Demand
-    alerting: Alerting
-    reach: Reach
+    operators: Operators
 
     async def start(self) -> None:
         await self.registry.start()
         await self.flags.start()
         await self.metrics.start()
-        await self.reach.start()
         await self.controller.start()
-        await self.alerting.start()
+        await self.operators.start()
 
     async def close(self) -> None:
         await self.shadow.drain()
         await self.confirmation.drain()
-        await self.alerting.stop()
+        await self.operators.stop()
         await self.controller.stop()
         await self.metrics.stop()
-        await self.reach.stop()
         await self.flags.stop()
         await self.cache.close()
         await self.registry.stop()
@@ -141,10 +137,6 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         flush_seconds=settings.metrics_flush_seconds,
         timeout=settings.redis_timeout_seconds,
     )
-    reach = Reach(
-        redis, namespace=namespace, timeout=settings.redis_timeout_seconds,
-        flush_seconds=settings.metrics_flush_seconds,
-    )  # fmt: skip
     faults = drills.Faults(drills.parse(settings.faults))
     if faults:
         log.warning("FAULT DRILL ACTIVE: injecting failures", faults=settings.faults)
@@ -192,8 +184,8 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         flag_poll_seconds=settings.flag_poll_seconds,
         redis_timeout_seconds=settings.redis_timeout_seconds,
     )
-    alerting = build_alerting(
-        settings, engine, controller, health=health, rollouts=rollouts.current,
+    operators = build_operators(
+        settings, engine, redis, controller, health=health, rollouts=rollouts.current,
         components=readiness.components,
     )  # fmt: skip
     registry = OperationRegistry(
@@ -219,8 +211,9 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         health=readiness.components,
         admin=admin,
         operations=registry,
-        alerts=alerting.store,
-        reach=reach,
+        alerts=operators.store,
+        reach=operators.reach,
+        decommission=operators.decommission,
         known_users=known_users_query(engine),
         max_page_size=settings.max_page_size,
     )
@@ -286,8 +279,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         contexts=contexts,
         shadow=shadow,
         confirmation=confirmation,
-        accounting=Accounting(metrics, shadow, confirmation, reach),
+        accounting=Accounting(metrics, shadow, confirmation, operators.reach, operators.daily),
         demand=demand,
-        alerting=alerting,
-        reach=reach,
+        operators=operators,
     )

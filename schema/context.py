@@ -14,6 +14,7 @@ from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
+from jewgo.flags.decommission import Decommission
 from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.reach import Reach
 from jewgo.flags.snapshot import Snapshot
@@ -90,6 +91,7 @@ class Context:
     operations: OperationListing
     alerts: AlertStore
     reach: Reach
+    decommission: Decommission
     known_users: KnownUsers
     max_page_size: int = 100
     # An error that refuses the whole request before execution (bad token, a forced

@@ -17,6 +17,7 @@ from jewgo.resolvers.errors import InvalidInput, NotFound
 from jewgo.resolvers.validation import parse_id
 from jewgo.schema.alerts import Alert, AlertState, alerts_of
 from jewgo.schema.context import Info
+from jewgo.schema.decommission import DomainDecommission, decommission_of
 from jewgo.schema.enums import Stage, Variant
 from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
 from jewgo.schema.rollout_health import MigrationHealth, migration_health
@@ -181,6 +182,10 @@ class MigrationStatus:
             ComponentHealth(name=c.name, status=c.status, detail=c.detail)
             for c in await info.context.health()
         ]
+
+    @strawberry.field(description="Per domain: may v3 be retired now, and if not, why.")
+    async def decommission(self, info: Info) -> list[DomainDecommission]:
+        return await decommission_of(info)
 
     @strawberry.field(description="The seed's rollout status: health, users, alerts.")
     async def rollout_health(self, info: Info) -> MigrationHealth:

@@ -79,7 +79,7 @@ def alerts_list(state: str | None, flag: str | None, first: int, json_output: bo
 
     async def run(services: Services) -> list[tuple[Alert, list[Notification]]]:
         chosen = AlertState(state.upper()) if state else None
-        found = await services.alerting.store.events(first, state=chosen, flag=flag)
+        found = await services.operators.store.events(first, state=chosen, flag=flag)
         deliveries = await Outbox(services.engine).of([a.id for a in found])
         return [(a, deliveries[a.id]) for a in found]
 

@@ -1,6 +1,7 @@
 """Alerts: every firing and resolution (append-only), the webhook outbox, and the
 controller's heartbeat (how a new leader knows nobody led for a while); a rollout's
-inconclusive stretch (since when its guards could not judge).
+inconclusive stretch (since when its guards could not judge); durable daily counts of
+each domain's calls per version (decommission readiness).
 
 Revision ID: 0005
 Revises: 0004
@@ -90,6 +91,16 @@ def upgrade() -> None:
         sa.CheckConstraint("id = 1", name="ck_controller_heartbeat_single_row"),
         sa.PrimaryKeyConstraint("id", name="pk_controller_heartbeat"),
     )
+    op.create_table(
+        "daily_calls",
+        sa.Column("day", sa.Text(), nullable=False),
+        sa.Column("domain", sa.Text(), nullable=False),
+        sa.Column("version", sa.Text(), nullable=False),
+        sa.Column("calls", sa.BigInteger(), nullable=False),
+        sa.Column("last_call_at", UTCDateTime(), nullable=False),
+        sa.CheckConstraint("version IN ('v3', 'v4')", name="ck_daily_calls_version"),
+        sa.PrimaryKeyConstraint("day", "domain", "version", name="pk_daily_calls"),
+    )
     if op.get_bind().dialect.name == "postgresql":
         for statement in APPEND_ONLY_POSTGRES:
             op.execute(statement)
@@ -102,6 +113,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS alerts_append_only ON alerts")
         op.execute("DROP FUNCTION IF EXISTS alerts_append_only()")
+    op.drop_table("daily_calls")
     op.drop_table("controller_heartbeat")
     op.drop_table("alert_notifications")
     op.drop_table("alerts")

@@ -1,5 +1,7 @@
-"""The alerts of one process, built from settings: the store, the engine the controller
-calls at every tick, the outbox and its notifier (delivering while this instance leads)."""
+"""What operators are told, for one process, built from settings: the alerts (the store,
+the engine the controller calls at every tick, the outbox and its notifier, delivering
+while this instance leads), the reach of each rollout (usersAffected), the durable daily
+counts and decommission readiness."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.flags.alert_outbox import Outbox
@@ -15,6 +18,9 @@ from jewgo.flags.alert_rules import Thresholds
 from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.alerting import AlertEngine, Component
 from jewgo.flags.controller import RolloutController
+from jewgo.flags.daily_calls import DailyCalls
+from jewgo.flags.decommission import Decommission
+from jewgo.flags.reach import Reach
 from jewgo.flags.rollouts import Health, Rollout
 from jewgo.gateway.metrics import AlertGauges
 from jewgo.gateway.notifier import Notifier
@@ -22,29 +28,37 @@ from jewgo.gateway.settings import Settings
 
 
 @dataclass
-class Alerting:
+class Operators:
     store: AlertStore
     engine: AlertEngine
     outbox: Outbox
     notifier: Notifier
     gauges: AlertGauges
+    reach: Reach
+    daily: DailyCalls
+    decommission: Decommission
 
     async def start(self) -> None:
+        await self.reach.start()
+        await self.daily.start()
         await self.notifier.start()
 
     async def stop(self) -> None:
         await self.notifier.stop()
+        await self.daily.stop()
+        await self.reach.stop()
 
 
-def build_alerting(
+def build_operators(
     settings: Settings,
     engine: AsyncEngine,
+    redis: Redis | None,
     controller: RolloutController,
     *,
     health: Callable[[str, int], Awaitable[Health]],
     rollouts: Callable[[], Awaitable[Mapping[str, Rollout]]],
     components: Callable[[], Awaitable[Sequence[Component]]],
-) -> Alerting:
+) -> Operators:
     store = AlertStore(engine, settings.webhook_urls)
     outbox = Outbox(engine)
     secret = settings.alert_webhook_secret
@@ -83,4 +97,12 @@ def build_alerting(
     )
     controller.observe(alerts.on_tick)
     gauges = AlertGauges(lambda: alerts.firing, lambda: controller.leading)
-    return Alerting(store, alerts, outbox, notifier, gauges)
+    reach = Reach(
+        redis,
+        namespace=settings.redis_namespace,
+        timeout=settings.redis_timeout_seconds,
+        flush_seconds=settings.metrics_flush_seconds,
+    )
+    daily = DailyCalls(engine, flush_seconds=settings.daily_calls_flush_seconds)
+    decommission = Decommission(engine, daily, store, stable_days=settings.decommission_stable_days)
+    return Operators(store, alerts, outbox, notifier, gauges, reach, daily, decommission)

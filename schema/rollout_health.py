@@ -6,10 +6,9 @@ from __future__ import annotations
 import strawberry
 
 from jewgo.flags import summary
-from jewgo.flags.alert_rules import error_rate
-from jewgo.flags.controller import HealthSource
 from jewgo.flags.metrics import versions_of
-from jewgo.flags.rollouts import ACTIVE, Rollout, RolloutState
+from jewgo.flags.rollout_health import rollout_figures
+from jewgo.flags.rollouts import ACTIVE, Rollout
 from jewgo.flags.stages import DOMAIN_FLAGS
 from jewgo.schema.context import Info
 
@@ -35,25 +34,15 @@ class RolloutHealth:
 
 async def rollout_health(info: Info, rollout: Rollout) -> RolloutHealth:
     context = info.context
-    config = rollout.config
-    window = await HealthSource(context.metrics)(rollout.flag, config.monitoring_period_seconds)
-    rate, judged = error_rate(window, config)
-    firing = await context.alerts.firing(rollout.flag)
-    reasons: list[str] = []
-    if rollout.state is RolloutState.ROLLED_BACK:
-        reasons.append("rolled back")
-    if firing:
-        reasons.append("firing: " + ", ".join(sorted({a.rule for a in firing})))
-    if judged and rate > config.auto_rollback_threshold_percent:
-        reasons.append(
-            f"v4 error rate {rate:.2f}% above {config.auto_rollback_threshold_percent:g}%"
-        )
+    found = await rollout_figures(
+        rollout, metrics=context.metrics, alerts=context.alerts, reach=context.reach
+    )
     return RolloutHealth(
-        is_healthy=not reasons,
-        error_rate_percent=round(rate, 3),
-        users_affected=await context.reach.count(rollout.flag, rollout.started_at),
-        alerts_count=len(firing),
-        reasons=reasons,
+        is_healthy=found.is_healthy,
+        error_rate_percent=found.error_rate_percent,
+        users_affected=found.users_affected,
+        alerts_count=found.alerts_count,
+        reasons=list(found.reasons),
     )
 
 

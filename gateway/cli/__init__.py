@@ -7,6 +7,7 @@ flags       flags.py    list flags, change stages, percentages and overrides, ro
 rollout     rollout.py  start, watch, pause, resume and stop gradual rollouts
 operations  operations.py  the operation registry; Apollo manifests in and out
 alerts      alerts.py   the alert log and its webhook deliveries
+migration   migration.py  the migration report: status, rollout health, decommission
 
 The flag and rollout commands are built from the server's composition root
 (gateway.wiring.bootstrap) and change flags through its admin (flags.admin).
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import click
 
-from jewgo.gateway.cli import alerts, data, flags, operations, rollout, serve
+from jewgo.gateway.cli import alerts, data, flags, migration, operations, rollout, serve
 
 
 @click.group()
@@ -35,5 +36,6 @@ for command in (
     rollout.rollout,
     operations.operations,
     alerts.alerts,
+    migration.migration,
 ):
     main.add_command(command)

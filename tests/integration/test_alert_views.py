@@ -119,3 +119,32 @@ def test_bad_alert_settings_are_refused_by_name_without_their_value(
     assert message in str(refused.value)
     for value in values.values():
         assert str(value) not in str(refused.value)
+
+
+def test_jewgo_migration_report_in_the_seeds_shape(
+    world: World, jewgo: Callable[..., Result]
+) -> None:
+    started = jewgo("rollout", "start", "api_v4_restaurants", "--initial", "20", "--pause-at", "50")
+    assert started.exit_code == 0, started.output
+    text = jewgo("migration", "report")
+    assert text.exit_code == 0, text.output
+    assert text.stdout.startswith("Overall status\n  enabled features      1 of 8\n")
+    assert "  stages                disabled 7, testing 0, partial 1, full 0, complete 0" in (
+        text.stdout
+    )
+    assert "api_v4_restaurants       RUNNING         20%  error rate 0%  users 0" in text.stdout
+    assert "restaurants  not ready: api_v4_restaurants is PARTIAL, not COMPLETE" in text.stdout
+    found = json.loads(jewgo("migration", "report", "--json").stdout)
+    assert found["overall_status"]["total_features"] == 8
+    assert found["flags"]["api_v4_restaurants"] == {"stage": "PARTIAL", "percentage": 20.0}
+    [rollout] = found["rollouts"]
+    assert set(rollout) >= {
+        "current_percentage", "current_stage", "total_users_affected", "is_healthy",
+        "error_rate", "alerts_count",
+    }  # fmt: skip
+    # The world's reviews alerts fire; restaurants' resolved: its rollout is healthy.
+    assert (rollout["is_healthy"], rollout["alerts_count"]) == (True, 0)
+    assert found["alerts_firing"] == 2
+    assert {d["domain"] for d in found["decommission"]} == {
+        "restaurants", "reviews", "users", "statistics",
+    }  # fmt: skip

@@ -44,7 +44,7 @@ test: $(VENDORED) $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.
 # While editing: unit, integration and the end-to-end tests on SQLite, without the tests
 # that start server processes or need PostgreSQL (`make test` runs everything).
 quick: $(VENDORED) $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
-	$(BIN)/python -m pytest -q -m "not slow and not postgres"
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not postgres"
 
 # Benchmarks against the local PostgreSQL and Redis; rewrites bench/RESULTS.md.
 bench: $(VENV)/.installed-test

@@ -1,6 +1,6 @@
 """v3 vs v4 uncached vs v4 cached on the same query, through the whole gateway.
 
-    .venv/bin/python -m bench.cache [--scale 2] [--rounds 5] [--requests 1000]
+    .venv/bin/python -m bench.cache [--scale 2] [--rounds 5] [--seconds 5]
 
 Three `jewgo serve` processes on one seeded PostgreSQL database and one Redis, one per
 variant (the environment forces the versions and the cache flag). A load generator on
@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
     options = parser.parse_args()
     body = {"query": PAGE}
@@ -84,8 +84,8 @@ def main() -> None:
             }
             rounds = load.alternate(
                 {name: server.url for name, server in servers.items()}, body,
-                rounds=options.rounds, requests=options.requests,
-                concurrency=options.concurrency, warmup=200,
+                rounds=options.rounds, seconds=options.seconds,
+                concurrency=options.concurrency, warmup=3,
             )  # fmt: skip
             statements = {name: statements_per_request(s.url) for name, s in servers.items()}
 
@@ -97,7 +97,7 @@ def main() -> None:
         "",
         f"PostgreSQL + Redis on loopback, seed scale {options.scale}, one worker per variant; "
         f"{options.concurrency} concurrent clients; {options.rounds} alternating rounds of "
-        f"{options.requests:,} requests each. The query: 20 restaurants with every scalar "
+        f"{options.seconds:g} s of wrk each. The query: 20 restaurants with every scalar "
         "field and 3 reviews each with their authors. The rate limit is off: every request "
         "comes from one address, and it would measure the limiter instead.",
         "",
@@ -105,8 +105,8 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, runs in rounds.items():
-        p50 = load.median([r.percentile(0.50) for r in runs])
-        p99 = load.median([r.percentile(0.99) for r in runs])
+        p50 = load.median([r.p50_ms for r in runs])
+        p99 = load.median([r.p99_ms for r in runs])
         lines.append(
             f"| {name} | {rps[name]:.0f} | {p50:.1f} | {p99:.1f} | {statements[name]:.1f} | "
             f"{rps[name] / rps['v3']:.2f}x |"

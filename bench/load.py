@@ -1,21 +1,58 @@
-"""A small closed-loop HTTP load generator on loopback (httpx, asyncio)."""
+"""Closed-loop HTTP load on loopback with wrk (Debian's `wrk`), a compiled load generator:
+a Python client on the same two cores would spend as much CPU as the server it measures
+and flatten every ratio.
+
+Each round is one `wrk` run of a fixed duration: `concurrency` connections, each sending
+the same GraphQL POST as soon as its previous answer is in. A Lua script counts answers
+that are not HTTP 200 or that carry `"errors"`, and prints the latency percentiles.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import json
+import shutil
 import statistics
-import time
+import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-import httpx
+SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = %s
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) failed = 0; first = nil end
+function response(status, headers, body)
+  if status ~= 200 or string.find(body, '"errors"', 1, true) then
+    failed = failed + 1
+    if first == nil then first = status .. ": " .. string.sub(body, 1, 300) end
+  end
+end
+function done(summary, latency, requests)
+  local failures, sample = 0, ""
+  for _, thread in ipairs(threads) do
+    failures = failures + thread:get("failed")
+    local seen = thread:get("first")
+    if seen ~= nil and sample == "" then sample = seen end
+  end
+  failures = failures + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT %%d %%d %%.1f %%.1f %%d\\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(99), failures))
+  io.write("FIRST " .. sample .. "\\n")
+end
+"""
 
 
 @dataclass(frozen=True)
 class Round:
     requests: int
     seconds: float
-    latencies_ms: list[float]
+    p50_ms: float
+    p99_ms: float
     failures: int
     first_failure: str | None = None
 
@@ -23,43 +60,45 @@ class Round:
     def rps(self) -> float:
         return self.requests / self.seconds
 
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+def _lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string literal is a Lua string literal here (ASCII)
 
 
-async def run(
+def run(
     url: str,
     body: dict[str, Any],
     *,
-    requests: int,
+    seconds: float,
     concurrency: int,
     headers: dict[str, str] | None = None,
 ) -> Round:
-    """`requests` POSTs of `body` by `concurrency` clients, each waiting for its answer."""
-    latencies: list[float] = []
-    failures = 0
-    first_failure: str | None = None
-    remaining = requests
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-
-        async def worker() -> None:
-            nonlocal remaining, failures, first_failure
-            while remaining > 0:
-                remaining -= 1
-                started = time.perf_counter()
-                response = await client.post("/graphql", json=body, headers=headers)
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200 or b'"errors"' in response.content:
-                    failures += 1
-                    if first_failure is None:
-                        first_failure = f"HTTP {response.status_code}: {response.text[:500]}"
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return Round(len(latencies), elapsed, latencies, failures, first_failure)
+    """`concurrency` connections POSTing `body` to `url`/graphql for `seconds`."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk not found: apt-get install wrk")
+    script = SCRIPT % _lua_string(json.dumps(body, ensure_ascii=True))
+    for name, value in (headers or {}).items():
+        script += f"\nwrk.headers[{_lua_string(name)}] = {_lua_string(value)}"
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "post.lua"
+        path.write_text(script)
+        command = [
+            wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
+            "-s", str(path), f"{url}/graphql",
+        ]  # fmt: skip
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    requests, micros, p50, p99, failures = result.split()[1:]
+    first = next((line[6:] for line in output.splitlines() if line.startswith("FIRST ")), "")
+    return Round(
+        requests=int(requests),
+        seconds=int(micros) / 1e6,
+        p50_ms=float(p50) / 1000,
+        p99_ms=float(p99) / 1000,
+        failures=int(failures),
+        first_failure=first or None,
+    )
 
 
 def alternate(
@@ -67,19 +106,19 @@ def alternate(
     body: dict[str, Any],
     *,
     rounds: int,
-    requests: int,
+    seconds: float,
     concurrency: int,
-    warmup: int,
+    warmup: float,
 ) -> dict[str, list[Round]]:
-    """Each server warmed up with `warmup` requests, then `rounds` rounds in which every
-    server in turn takes `requests`: side by side, so noise falls on all of them alike.
-    Any failed request stops the benchmark."""
+    """Each server warmed up for `warmup` seconds, then `rounds` rounds in which every
+    server in turn takes `seconds` of load: side by side, so noise falls on all of them
+    alike. Any failed request stops the benchmark."""
     for url in servers.values():
-        asyncio.run(run(url, body, requests=warmup, concurrency=concurrency))
+        run(url, body, seconds=warmup, concurrency=concurrency)
     results: dict[str, list[Round]] = {name: [] for name in servers}
     for _ in range(rounds):
         for name, url in servers.items():
-            result = asyncio.run(run(url, body, requests=requests, concurrency=concurrency))
+            result = run(url, body, seconds=seconds, concurrency=concurrency)
             assert result.failures == 0, (
                 f"{name}: {result.failures} failed, the first: {result.first_failure}"
             )

@@ -1,7 +1,7 @@
 """Benchmark 2: the whole gateway (v4, cached) against a minimal Strawberry app
 answering the same restaurant page from memory. Target: ratio of requests/s ≥ 0.85.
 
-    .venv/bin/python -m bench.ratio [--scale 2] [--rounds 7] [--requests 1500]
+    .venv/bin/python -m bench.ratio [--scale 2] [--rounds 7] [--seconds 5]
                                     [--before GIT-REF]
 
 Both serve one worker on loopback; the load generator alternates between them, round
@@ -52,7 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--requests", type=int, default=1500)
+    parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--section", default="ratio")
     parser.add_argument("--note", default="")
@@ -94,8 +94,8 @@ def main() -> None:
             ]
             assert all(a == answers[0] for a in answers), "all must answer the same page"
             rounds = load.alternate(
-                servers, body, rounds=options.rounds, requests=options.requests,
-                concurrency=options.concurrency, warmup=300,
+                servers, body, rounds=options.rounds, seconds=options.seconds,
+                concurrency=options.concurrency, warmup=3,
             )  # fmt: skip
     rps = {name: load.median([r.rps for r in runs]) for name, runs in rounds.items()}
     ratio = rps[OURS] / rps[THEIRS]
@@ -106,7 +106,7 @@ def main() -> None:
         "",
         f"PostgreSQL + Redis, seed scale {options.scale}; one worker each; "
         f"{options.concurrency} concurrent clients; {options.rounds} alternating rounds of "
-        f"{options.requests:,} requests. Both answer the same 20 restaurants with every "
+        f"{options.seconds:g} s of wrk. Both answer the same 20 restaurants with every "
         "scalar field and 3 reviews each with their authors (checked equal); the minimal app "
         "holds them in memory, the gateway serves them through v4 and its Redis cache, with "
         "auth, flags, metrics, the JSON request log (to a file) and all limits on; the rate "
@@ -116,8 +116,8 @@ def main() -> None:
         "|---|---:|---:|---:|",
     ]
     for name, runs in rounds.items():
-        p50 = load.median([r.percentile(0.50) for r in runs])
-        p99 = load.median([r.percentile(0.99) for r in runs])
+        p50 = load.median([r.p50_ms for r in runs])
+        p99 = load.median([r.p99_ms for r in runs])
         lines.append(f"| {name} | {rps[name]:.0f} | {p50:.1f} | {p99:.1f} |")
     verdict = "meets" if ratio >= TARGET else "misses"
     lines += ["", f"Ratio gateway / minimal: **{ratio:.2f}** ({verdict} the target of {TARGET})."]

@@ -20,6 +20,7 @@ from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.decommission import Decommission
 from jewgo.flags.faults import Faults
 from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
 from jewgo.flags.reach import Reach
 from jewgo.flags.stages import Variant
 from jewgo.flags.sync import Flags
@@ -61,6 +62,7 @@ class ContextFactory:
     decommission: Decommission
     known_users: KnownUsers
     max_page_size: int
+    noise: NoiseRule = DEFAULT_RULE
 
     def build(
         self,
@@ -88,6 +90,7 @@ class ContextFactory:
             decommission=self.decommission,
             known_users=self.known_users,
             max_page_size=self.max_page_size,
+            noise=self.noise,
             refusal=refusal,
             caller=caller,
         )

@@ -16,6 +16,7 @@ from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.decommission import Decommission
 from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
 from jewgo.flags.reach import Reach
 from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.sync import Flags
@@ -94,6 +95,8 @@ class Context:
     decommission: Decommission
     known_users: KnownUsers
     max_page_size: int = 100
+    # When a field's shadow mismatches stand out of its noise (flags/noise.py).
+    noise: NoiseRule = DEFAULT_RULE
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.
     refusal: DomainError | None = None

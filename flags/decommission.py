@@ -51,8 +51,10 @@ def verdict(
 ) -> Readiness:
     reasons: list[str] = []
     period = timedelta(days=stable_days)
-    if flag.stage is not Stage.COMPLETE or complete_since is None:
+    if flag.stage is not Stage.COMPLETE:
         reasons.append(f"{flag.name} is {flag.stage.value}, not COMPLETE")
+    elif complete_since is None:
+        reasons.append(f"{flag.name} is COMPLETE, but no audit event says since when")
     elif now - complete_since < period:
         days = (now - complete_since).total_seconds() / 86400
         reasons.append(f"COMPLETE for {days:.1f} of {stable_days} days")

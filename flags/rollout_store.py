@@ -55,6 +55,20 @@ def _rollout(row: Mapping[Any, Any]) -> Rollout:
     )
 
 
+def _compared(rollout: Rollout, health: Health) -> dict[str, Any]:
+    """The audit event's details: the figures, and the thresholds they were compared with."""
+    config = rollout.config
+    thresholds = {
+        "autoRollbackThresholdPercent": config.auto_rollback_threshold_percent,
+        "minRequests": config.min_requests,
+        "minErrorCallers": config.min_error_callers,
+        "maxCallerSharePercent": config.max_caller_share_percent,
+        "maxLatencyRatio": config.max_latency_ratio,
+        "maxShadowMismatchPercent": config.max_shadow_mismatch_percent,
+    }
+    return health.figures(config.max_caller_share_percent) | {"thresholds": thresholds}
+
+
 class RolloutStore:
     def __init__(self, flags: FlagStore) -> None:
         self._flags = flags
@@ -169,7 +183,7 @@ class RolloutStore:
                     await self._flags.note(
                         conn, flag, actor=CONTROLLER, action="ROLLOUT_PAUSED",
                         reason=verdict.reason,
-                        details=health.figures(rollout.config.max_caller_share_percent),
+                        details=_compared(rollout, health),
                     )  # fmt: skip
             return done
         async with self._flags.change() as conn:
@@ -177,7 +191,7 @@ class RolloutStore:
             current = await self._flags.locked(conn, flag.name)
             if current.version != flag.version:
                 raise VersionConflict(f"{flag.name} changed meanwhile")
-            figures = health.figures(rollout.config.max_caller_share_percent)
+            figures = _compared(rollout, health)
             if verdict.action is Action.ROLL_BACK:
                 await self._flags.write(
                     conn, current, actor=CONTROLLER, action="ROLLOUT_ROLLBACK",

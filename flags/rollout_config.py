@@ -28,8 +28,9 @@ class RolloutConfig:
     # Percentages at which the rollout pauses for a person (Argo's manual judgement).
     pause_at: tuple[float, ...] = ()
     # Windows in a row the guards may stay inconclusive (thin traffic, no v3 baseline)
-    # before the rollout pauses instead of holding forever; 0: hold forever.
-    max_inconclusive_windows: int = 3
+    # before the rollout pauses instead of holding forever; 0 (the default, as rollouts
+    # always behaved): hold forever.
+    max_inconclusive_windows: int = 0
     # No v3 call in the window to compare v4 with is inconclusive too (else v4's latency
     # goes unguarded, as it always did).
     require_v3_baseline: bool = False

@@ -46,12 +46,13 @@ def test_a_rollout_starting_past_a_gate_and_the_gates_config() -> None:
 
 THIN = replace(HEALTHY, v4_calls=10)
 NO_V3 = replace(HEALTHY, v3_calls=0, v3_p95_ms=None)
-PERIOD = ROLLOUT.config.monitoring_period_seconds  # 30 s; 3 windows by default
+PERIOD = ROLLOUT.config.monitoring_period_seconds  # 30 s
 
 
 @pytest.mark.parametrize(("health", "words"), [(THIN, "thin traffic"), (NO_V3, "no v3 call")])
 def test_inconclusive_guards_hold_then_pause_after_the_windows(health: object, words: str) -> None:
-    rollout, now = replace(ROLLOUT, config=replace(ROLLOUT.config, require_v3_baseline=True)), NOW
+    config = replace(ROLLOUT.config, require_v3_baseline=True, max_inconclusive_windows=3)
+    rollout, now = replace(ROLLOUT, config=config), NOW
     for _ in range(3):  # 0, 30 and 60 s into the stretch: holding
         verdict = evaluate(rollout, FLAG, health, now)  # type: ignore[arg-type]
         assert (verdict.action, verdict.inconclusive) == (Action.HOLD, True), verdict
@@ -72,7 +73,8 @@ def test_inconclusive_guards_hold_then_pause_after_the_windows(health: object, w
 
 
 def test_a_conclusive_window_ends_the_stretch_and_zero_windows_hold_forever() -> None:
-    held = after(ROLLOUT, evaluate(ROLLOUT, FLAG, THIN, NOW), NOW)
+    counting = replace(ROLLOUT, config=replace(ROLLOUT.config, max_inconclusive_windows=3))
+    held = after(counting, evaluate(counting, FLAG, THIN, NOW), NOW)
     assert held.inconclusive_since == NOW
     judged = after(held, evaluate(held, FLAG, replace(HEALTHY, v4_p95_ms=60.0), NOW), NOW)
     assert judged.inconclusive_since is None  # the latency guard held: a judgement

@@ -31,7 +31,8 @@ def usage(last_v3: datetime | None, v3: int = 0) -> Usage:
          ("v3 served the domain 3 times in the last 30 days (last 2026-12-29T12:00:00+00:00)",)),
         (Stage.COMPLETE, NOW - 31 * DAY, None, 1, ("1 alert(s) of api_v4_users firing",)),
         (Stage.FULL, None, None, 0, ("api_v4_users is FULL, not COMPLETE",)),
-        (Stage.COMPLETE, None, None, 0, ("api_v4_users is COMPLETE, but no audit event says since when",)),
+        (Stage.COMPLETE, None, None, 0,
+         ("api_v4_users is COMPLETE, but no audit event says since when",)),
     ],
 )  # fmt: skip
 def test_ready_to_decommission(

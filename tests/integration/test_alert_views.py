@@ -148,3 +148,39 @@ def test_jewgo_migration_report_in_the_seeds_shape(
     assert {d["domain"] for d in found["decommission"]} == {
         "restaurants", "reviews", "users", "statistics",
     }  # fmt: skip
+
+
+def test_a_bad_alert_setting_stops_the_start_with_a_clear_error(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": fresh_db.url, "DATA_DIR": str(tmp_path), "JWT_SECRET": "s" * 40,
+           "ALERT_RULES": "V4ErrorRateCritical,Typo", "LOG_LEVEL": "WARNING"}  # fmt: skip
+    refused = CliRunner(env=env).invoke(main, ["serve", "--no-migrate"])
+    assert refused.exit_code == 1
+    assert "ALERT_RULES: names an unknown rule; known: all, V4ErrorRateWarning" in refused.output
+    assert "Typo" not in refused.output
+    env |= {"ALERT_RULES": "all", "ALERT_WEBHOOK_URLS": "not a url"}
+    refused = CliRunner(env=env).invoke(main, ["serve", "--no-migrate"])
+    assert refused.exit_code == 1 and "ALERT_WEBHOOK_URLS: must list" in refused.output
+
+
+START = """mutation($config: RolloutConfigInput) {
+  startRollout(name: "api_v4_users", config: $config) { state } }"""
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"pauseAt": [50, 100]}, "pauseAt"),
+        ({"pauseAt": [-5]}, "pauseAt"),
+        ({"maxInconclusiveWindows": -1}, "maxInconclusiveWindows"),
+        ({"autoRollbackThresholdPercent": 150}, "autoRollbackThresholdPercent"),
+    ],
+)
+async def test_a_rollout_config_out_of_range_is_bad_user_input(
+    fresh_db: Database, tmp_path: Path, config: dict[str, object], field: str
+) -> None:
+    async with gateway_client(fresh_db, tmp_path, {}, rollout_interval_seconds=3600) as gql:
+        refused = await gql(START, {"config": config}, as_user=ADMIN_ID)
+    assert refused.codes == ["BAD_USER_INPUT"]
+    assert field in refused.errors[0]["message"]

@@ -5,6 +5,7 @@ back on the same port. Every test that starts one stops it (a context manager)."
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,3 +99,33 @@ def receiving() -> Iterator[Receiver]:
         yield receiver
     finally:
         receiver.stop()
+
+
+@contextmanager
+def hanging() -> Iterator[str]:
+    """A receiver that takes connections and never answers (a hung one); its URL."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stopped = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stopped.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(connection)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    finally:
+        stopped.set()
+        thread.join(timeout=5)
+        for connection in held:
+            connection.close()
+        listener.close()

@@ -4,6 +4,7 @@ delivers them to a real receiver, signed, retrying with backoff on an injected c
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -18,8 +19,8 @@ from jewgo.flags.alert_store import AlertStore
 from jewgo.gateway.health import Component
 from jewgo.gateway.notifier import Notifier
 from tests.integration.alert_world import QUIET, SPIKE, World, engine_for
-from tests.receiver import receiving
-from tests.support import Database
+from tests.receiver import Receiver, hanging, receiving
+from tests.support import Database, eventually
 
 SECRET = "webhook-secret-" + "x" * 20
 
@@ -175,3 +176,27 @@ def test_backoff_doubles_up_to_its_cap() -> None:
     notifier = Notifier(Outbox(None), leading=lambda: True, backoff_seconds=1,  # type: ignore[arg-type]
                         max_backoff_seconds=10)  # fmt: skip
     assert [notifier.backoff(n) for n in range(1, 7)] == [1, 2, 4, 8, 10, 10]
+
+
+async def test_a_hanging_receiver_delays_no_other(fresh_db: Database) -> None:
+    world = World()
+    engine = create_engine(fresh_db.url)
+    try:
+        with hanging() as stuck, receiving() as receiver:
+            store = AlertStore(engine, [stuck, receiver.url])
+            notifier = Notifier(Outbox(engine), leading=lambda: True, timeout=3, clock=world.clock)
+            world.components = [Component("flags", "stale", "confirmed 40 s ago")]
+            await engine_for(store, world).evaluate()
+            delivering = asyncio.create_task(notifier.deliver_due())
+            # The other receiver has it well before the hung one's timeout (3 s) ends.
+            took = await eventually(lambda: _got(receiver), within=2.5)
+            assert not delivering.done()
+            assert await delivering == 1
+            print(f"\ndelivered in {took:.2f} s beside a receiver that never answers")
+            await notifier.stop()
+    finally:
+        await engine.dispose()
+
+
+async def _got(receiver: Receiver) -> bool:
+    return bool(receiver.received("FlagSnapshotStale", "firing"))

@@ -38,12 +38,19 @@ from jewgo.flags.stages import DOMAIN_FLAGS, Stage, Variant
 from jewgo.gateway.comparison import describe
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
-from jewgo.gateway.typed_comparison import Difference, TypedComparison
+from jewgo.gateway.typed_comparison import (
+    Difference,
+    TypedComparison,
+    shown,
+    without_ignored,
+)
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.schema.context import Context
 
 log = structlog.get_logger("jewgo.shadow")
 RECENT_KEPT = 5
+EXAMPLES_KEPT = 3  # the latest examples kept of each differing field
+EXAMPLE_FIELDS = 5  # fields of one comparison that leave an example
 DRAIN_SECONDS = 5.0
 
 
@@ -150,9 +157,10 @@ class Shadow:
             again = None
             if self._random.random() < self._noise_rate:
                 again = await self._noise(job, comparison, primary_versions)
-            differences = comparison.differences(job.data, candidate)
+            found = comparison.differences(job.data, candidate)
+            differences = without_ignored(found, job.primary.snapshot.ignores.get(job.flag, {}))
             if not differences:
-                self._record(job, "match")
+                self._record(job, "match", ignored=len(found))
                 return
             if again is None:
                 again, _ = await self._run(job, primary_versions)
@@ -186,8 +194,12 @@ class Shadow:
         differences: Sequence[Difference] = (),
         expected: Any = None,
         actual: Any = None,
+        *,
+        ignored: int = 0,
     ) -> None:
         extra = {result: 1}
+        if ignored:
+            extra["ignored"] = 1  # a comparison whose only differences an admin ignores
         if differences and all(d.field is None for d in differences):
             extra[UNNAMED] = 1
         for difference in differences:
@@ -204,11 +216,16 @@ class Shadow:
             first = differences[0]
             at = datetime.now(UTC).isoformat(timespec="seconds")
             where = f"{describe(first.path)} ({first.field or 'unknown field'})"
-            text = (
-                f"{at} {where}: v3 {_value(expected, first.path)} "
-                f"!= v4 {_value(actual, first.path)}"
-            )
+            text = f"{at} {where}: v3 {_value(expected, first)} != v4 {_value(actual, first)}"
             metrics.remember(f"shadow:{job.flag}", text, keep=RECENT_KEPT)
+            for difference in differences[:EXAMPLE_FIELDS]:
+                example = {
+                    "at": at, "operationName": job.operation_name,
+                    "path": describe(difference.path),
+                    "v3": _value(expected, difference), "v4": _value(actual, difference),
+                }  # fmt: skip
+                name = f"shadow:{job.flag}:{difference.field or 'unknown'}"
+                metrics.remember(name, json.dumps(example), keep=EXAMPLES_KEPT)
             fields = [d.field for d in differences]
             log.warning(
                 "shadow mismatch", flag=job.flag, path=describe(first.path), field=first.field,
@@ -228,11 +245,12 @@ class Shadow:
         return len(self._tasks)
 
 
-def _value(data: Any, path: tuple[str | int, ...]) -> str:
-    for part in path:
+def _value(data: Any, difference: Difference) -> str:
+    """The value at the difference's path, as JSON, with private values redacted."""
+    for part in difference.path:
         try:
             data = data[part]
         except (KeyError, IndexError, TypeError):
             return "(absent)"
-    text = json.dumps(data, default=str)
+    text = json.dumps(shown(data, difference.field), default=str)
     return text if len(text) <= 80 else text[:77] + "..."

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,6 +60,11 @@ UNCOMPARED = frozenset(
         "PageInfo.endCursor",
     }
 )
+# Whose values an example of a difference never shows: a user's email, and any text that
+# looks like an address wherever it appears (an alias can name a field anything).
+PRIVATE = frozenset({"User.email"})
+_EMAIL = re.compile(r"[^\s@\"]+@[^\s@\"]+\.[^\s@\"]+")
+REDACTED = "(redacted)"
 TOLERANCE = 1e-9
 MAX_FIELDS = 20  # differing fields reported of one comparison
 
@@ -178,6 +184,37 @@ class TypedComparison:
                 self._value(a, b, item, node, name, (*path, index), found)
             if len(expected) != len(actual):
                 _note(found, Difference((*path, min(len(expected), len(actual))), name))
+
+
+def without_ignored(
+    differences: Sequence[Difference], ignored: Collection[str]
+) -> list[Difference]:
+    """The differences left once an admin's ignores are applied: a target is a schema field
+    (`Restaurant.website`) or a path prefix (`restaurants.edges.node`, without indexes)."""
+    if not ignored:
+        return list(differences)
+
+    def kept(difference: Difference) -> bool:
+        if difference.field in ignored:
+            return False
+        dotted = ".".join(part for part in difference.path if isinstance(part, str))
+        return not any(dotted == t or dotted.startswith(t + ".") for t in ignored)
+
+    return [d for d in differences if kept(d)]
+
+
+def shown(value: Any, field: str | None) -> Any:
+    """A value as an example of a difference may show it: private fields' values and
+    anything that looks like an email address redacted."""
+    if field in PRIVATE:
+        return REDACTED
+    if isinstance(value, str):
+        return _EMAIL.sub(REDACTED, value)
+    if isinstance(value, dict):
+        return {key: shown(item, None) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shown(item, None) for item in value]
+    return value
 
 
 def _note(found: dict[str | None, Difference], difference: Difference) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+
 import strawberry
 
 from jewgo.flags.metrics import Cell, domains_of, flag_series, versions_of
@@ -35,6 +38,15 @@ class VersionMetrics:
         )
 
 
+@strawberry.type(description="One recent difference of a field (private values redacted).")
+class ShadowExample:
+    at: str
+    operation_name: str | None
+    path: str
+    v3: str = strawberry.field(description="v3's value at the path, as JSON.")
+    v4: str = strawberry.field(description="v4's value at the path, as JSON.")
+
+
 @strawberry.type
 class FieldMismatches:
     field: str = strawberry.field(description="`Type.field` where the results first differed.")
@@ -46,10 +58,14 @@ class FieldMismatches:
         description="Whether the raw rate exceeds the noise rate by both thresholds "
         "(SHADOW_NOISE_RELATIVE_PERCENT, SHADOW_NOISE_ABSOLUTE_PERCENT): a v4 difference."
     )
+    examples: list[ShadowExample] = strawberry.field(
+        description="The latest differences of this field, newest first (at most 3)."
+    )
 
     @classmethod
-    def of(cls, found: FieldFigures) -> FieldMismatches:
+    def of(cls, found: FieldFigures, examples: list[str]) -> FieldMismatches:
         return cls(
+            examples=[_example(text) for text in examples],
             field=found.field,
             count=found.mismatches,
             noise=found.noise,
@@ -74,21 +90,35 @@ class ShadowMetrics:
     noise_comparisons: int = strawberry.field(
         description="Comparisons that also ran v3 twice (SHADOW_NOISE_RATE)."
     )
+    ignored: int = strawberry.field(
+        description="Comparisons that differed only in fields an admin ignores "
+        "(counted as matches)."
+    )
     mismatches_beyond_noise: int = strawberry.field(
         description="The mismatches of fields beyond their noise (and of no known field): "
         "what the rollout's shadow guard counts."
     )
 
     @classmethod
-    def of(cls, cell: Cell, recent: list[str], noise: NoiseRule) -> ShadowMetrics:
+    def of(
+        cls,
+        cell: Cell,
+        recent: list[str],
+        noise: NoiseRule,
+        examples: Mapping[str, list[str]],
+    ) -> ShadowMetrics:
         return cls(
             comparisons=cell.calls,
             matches=cell.extra.get("match", 0),
             mismatches=cell.extra.get("mismatch", 0),
             candidate_errors=cell.extra.get("candidate_error", 0),
             recent_mismatches=recent,
-            by_field=[FieldMismatches.of(found) for found in figures(cell, noise)],
+            by_field=[
+                FieldMismatches.of(found, examples.get(found.field, []))
+                for found in figures(cell, noise)
+            ],
             noise_comparisons=cell.extra.get(NOISE_RUNS, 0),
+            ignored=cell.extra.get("ignored", 0),
             mismatches_beyond_noise=mismatches_beyond_noise(cell, noise),
         )
 
@@ -110,8 +140,23 @@ async def flag_metrics(info: Info, flag: str) -> FlagMetrics:
     window = await context.metrics.window(seconds, flag_series(flag))
     cells = versions_of(window, domains_of(flag))
     recent = await context.metrics.recent(f"shadow:{flag}", 5)
+    shadow = window.get((flag, "shadow"), Cell())
+    examples = {
+        found.field: await context.metrics.recent(f"shadow:{flag}:{found.field}", 3)
+        for found in figures(shadow, context.noise)
+        if found.mismatches
+    }
     return FlagMetrics(
         window_seconds=seconds,
         versions=[VersionMetrics.of(v, cells[v.value]) for v in Variant],
-        shadow=ShadowMetrics.of(window.get((flag, "shadow"), Cell()), recent, context.noise),
+        shadow=ShadowMetrics.of(shadow, recent, context.noise, examples),
     )
+
+
+def _example(text: str) -> ShadowExample:
+    """An example the shadow remembered (gateway/shadow.py writes them)."""
+    data = json.loads(text)
+    return ShadowExample(
+        at=str(data["at"]), operation_name=data.get("operationName"), path=str(data["path"]),
+        v3=str(data["v3"]), v4=str(data["v4"]),
+    )  # fmt: skip

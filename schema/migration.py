@@ -17,10 +17,9 @@ from jewgo.resolvers.errors import InvalidInput, NotFound
 from jewgo.resolvers.validation import parse_id
 from jewgo.schema.alerts import Alert, AlertState, alerts_of
 from jewgo.schema.context import Info
-from jewgo.schema.decommission import DomainDecommission, decommission_of
 from jewgo.schema.enums import Stage, Variant
 from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
-from jewgo.schema.rollout_health import MigrationHealth, migration_health
+from jewgo.schema.operators import OperatorsStatus
 from jewgo.schema.rollouts import Rollout
 
 MAX_HISTORY = 100
@@ -59,6 +58,15 @@ class FlagEvent:
         )
 
 
+@strawberry.type(description="Left out of the flag's shadow comparisons, and why.")
+class ShadowIgnore:
+    target: str = strawberry.field(
+        description="A schema field (`Restaurant.website`) or a response path prefix "
+        "(`restaurants.edges.node.website`, without list indexes)."
+    )
+    reason: str
+
+
 @strawberry.type
 class FeatureFlag:
     id: strawberry.ID = strawberry.field(
@@ -73,6 +81,7 @@ class FeatureFlag:
         "null when none."
     )
     user_overrides: list[FlagUserOverride]
+    shadow_ignores: list[ShadowIgnore]
     version: int = strawberry.field(
         description="Increments on every change; used for optimistic concurrency."
     )
@@ -133,6 +142,10 @@ class FeatureFlag:
                 FlagUserOverride(user_id=strawberry.ID(str(uid)), enabled=enabled)
                 for uid, enabled in sorted(overrides.items())
             ],
+            shadow_ignores=[
+                ShadowIgnore(target=target, reason=reason)
+                for target, reason in sorted(snapshot.ignores.get(state.name, {}).items())
+            ],
             version=state.version,
             updated_at=state.updated_at,
             updated_by=state.updated_by,
@@ -157,7 +170,7 @@ class ComponentHealth:
 
 
 @strawberry.type
-class MigrationStatus:
+class MigrationStatus(OperatorsStatus):
     enabled_features: int = strawberry.field(
         description="Flags that can send anyone to v4 (not DISABLED, nor forced off)."
     )
@@ -182,23 +195,6 @@ class MigrationStatus:
             ComponentHealth(name=c.name, status=c.status, detail=c.detail)
             for c in await info.context.health()
         ]
-
-    @strawberry.field(description="Per domain: may v3 be retired now, and if not, why.")
-    async def decommission(self, info: Info) -> list[DomainDecommission]:
-        return await decommission_of(info)
-
-    @strawberry.field(description="The seed's rollout status: health, users, alerts.")
-    async def rollout_health(self, info: Info) -> MigrationHealth:
-        return await migration_health(info)
-
-    @strawberry.field(
-        description="Alert events newest first: FIRING, the alerts firing now; RESOLVED, "
-        "their resolutions; null, every firing and resolution."
-    )
-    async def alerts(
-        self, info: Info, state: AlertState | None = None, first: int = 20
-    ) -> list[Alert]:
-        return await alerts_of(info, state, first)
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> MigrationStatus:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -13,6 +14,15 @@ from jewgo.flags.alert_outbox import Notification, Outbox
 from jewgo.flags.alert_store import Alert
 from jewgo.gateway.cli.runtime import with_services
 from jewgo.gateway.wiring import Services
+
+
+def shown(url: str) -> str:
+    """A receiver's URL without what may be a secret in it (credentials, the query)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _delivery(notification: Notification) -> str:
@@ -35,7 +45,7 @@ def describe(alert: Alert, notifications: list[Notification]) -> str:
         f"    value {alert.value:g}, threshold {alert.threshold:g}; "
         f"fired {alert.starts_at.isoformat(timespec='seconds')}; fingerprint {alert.fingerprint}",
     ]
-    lines += [f"    webhook {n.url}: {_delivery(n)}" for n in notifications]
+    lines += [f"    webhook {shown(n.url)}: {_delivery(n)}" for n in notifications]
     return "\n".join(lines)
 
 
@@ -54,7 +64,12 @@ def as_json(alert: Alert, notifications: list[Notification]) -> dict[str, Any]:
         "fingerprint": alert.fingerprint,
         "figures": dict(alert.figures),
         "notifications": [
-            {"url": n.url, "state": n.state, "attempts": n.attempts, "lastError": n.last_error}
+            {
+                "url": shown(n.url),
+                "state": n.state,
+                "attempts": n.attempts,
+                "lastError": n.last_error,
+            }
             for n in notifications
         ],
     }

@@ -40,7 +40,12 @@ def create_app(
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     operators = [
         Route("/ready", internal.behind_token(services.readiness.ready, token)),
-        Route("/metrics", internal.behind_token(metrics_endpoint(services.flags), token)),
+        Route(
+            "/metrics",
+            internal.behind_token(
+                metrics_endpoint(services.flags, services.operators.gauges), token
+            ),
+        ),
     ]
     listener = (
         internal.InternalListener(operators, settings.host, settings.metrics_port)

@@ -10,8 +10,6 @@ from datetime import timedelta
 import strawberry
 import structlog
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
@@ -27,7 +25,7 @@ from jewgo.flags.noise import NoiseRule
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
-from jewgo.flags.users import user_role_query
+from jewgo.flags.users import known_users_query, user_role_query
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import Breaker, TieredCache
@@ -36,8 +34,10 @@ from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.demand import Demand
 from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
+from jewgo.gateway.operators import Operators, build_operators
 from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
+from jewgo.gateway.redis_client import create_redis
 from jewgo.gateway.registry import OperationRegistry
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow
@@ -78,16 +78,19 @@ class Services:
     registry: OperationRegistry
     persisted: PersistedQueries
     demand: Demand
+    operators: Operators
 
     async def start(self) -> None:
         await self.registry.start()
         await self.flags.start()
         await self.metrics.start()
         await self.controller.start()
+        await self.operators.start()
 
     async def close(self) -> None:
         await self.shadow.drain()
         await self.confirmation.drain()
+        await self.operators.stop()
         await self.controller.stop()
         await self.metrics.stop()
         await self.flags.stop()
@@ -96,19 +99,6 @@ class Services:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
-
-
-def create_redis(settings: Settings) -> Redis | None:
-    """A Redis client that fails fast: a dead Redis must never hold a request up."""
-    if not settings.redis_url:
-        return None
-    timeout = settings.redis_timeout_seconds
-    return Redis.from_url(
-        settings.redis_url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout * 4,
-        retry=Retry(NoBackoff(), 0),
-    )
 
 
 def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> Services:
@@ -166,9 +156,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         relative=settings.shadow_noise_relative_percent / 100,
         absolute=settings.shadow_noise_absolute_percent / 100,
     )
+    health = HealthSource(metrics, noise)
     controller = RolloutController(
         rollouts,
-        HealthSource(metrics, noise),
+        health,
         lease,
         changed=flags.changed,
         interval_seconds=settings.rollout_interval_seconds,
@@ -202,6 +193,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         flag_poll_seconds=settings.flag_poll_seconds,
         redis_timeout_seconds=settings.redis_timeout_seconds,
     )
+    operators = build_operators(
+        settings, engine, redis, controller, health=health, rollouts=rollouts.current,
+        components=readiness.components,
+    )  # fmt: skip
     registry = OperationRegistry(
         engine,
         flush_seconds=settings.registry_flush_seconds,
@@ -225,6 +220,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         health=readiness.components,
         admin=admin,
         operations=registry,
+        alerts=operators.store,
+        reach=operators.reach,
+        decommission=operators.decommission,
+        known_users=known_users_query(engine),
         max_page_size=settings.max_page_size,
         noise=noise,
     )
@@ -292,6 +291,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         contexts=contexts,
         shadow=shadow,
         confirmation=confirmation,
-        accounting=Accounting(metrics, shadow, confirmation),
+        accounting=Accounting(metrics, shadow, confirmation, operators.reach, operators.daily),
         demand=demand,
+        operators=operators,
     )

@@ -3,13 +3,15 @@ COMPLETE, the durable daily counts and the firing alerts.
 
 Ready to decommission (the seed's "after 30 days of stable v4 operation") iff the
 domain's flag has been COMPLETE for at least DECOMMISSION_STABLE_DAYS, no v3 call of the
-domain was counted in that time, and no alert of the flag fires. `verdict` is pure;
+domain was counted in that time, no alert of the flag fires, and every known operation
+that reaches the domain has been shown to be served by v4 as v3 serves it (the coverage
+of issue 15: its latest comparison, in the shadow or a replay, matched). `verdict` is pure;
 `Decommission` gathers its figures.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,6 +39,7 @@ class Readiness:
     firing_alerts: int
     stable_days: int
     ready: bool
+    uncovered_operations: int
     reasons: tuple[str, ...]
 
 
@@ -48,6 +51,7 @@ def verdict(
     firing_alerts: int,
     now: datetime,
     stable_days: int,
+    uncovered: int = 0,
 ) -> Readiness:
     reasons: list[str] = []
     period = timedelta(days=stable_days)
@@ -66,6 +70,11 @@ def verdict(
         )
     if firing_alerts:
         reasons.append(f"{firing_alerts} alert(s) of {flag.name} firing")
+    if uncovered:
+        reasons.append(
+            f"{uncovered} known operation(s) reaching the domain not yet shown to be served "
+            "by v4 as v3 serves them (migration { coverage })"
+        )
     return Readiness(
         domain=domain,
         flag=flag.name,
@@ -78,6 +87,7 @@ def verdict(
         stable_days=stable_days,
         ready=not reasons,
         reasons=tuple(reasons),
+        uncovered_operations=uncovered,
     )
 
 
@@ -90,7 +100,9 @@ class Decommission:
         *,
         stable_days: int = 30,
         clock: Clock = utc_now,
+        uncovered: Callable[[str], Awaitable[int]] | None = None,
     ) -> None:
+        self._uncovered = uncovered
         self._engine = engine
         self._daily = daily
         self._alerts = alerts
@@ -121,5 +133,8 @@ class Decommission:
             firing = len(await self._alerts.firing(name))
             since = await self.complete_since(name)
             flag = snapshot.flags[name]
-            found.append(verdict(domain, flag, since, usage, firing, now, self._stable_days))
+            uncovered = await self._uncovered(domain) if self._uncovered is not None else 0
+            found.append(
+                verdict(domain, flag, since, usage, firing, now, self._stable_days, uncovered)
+            )
         return found

@@ -22,6 +22,7 @@ from jewgo.flags.daily_calls import DailyCalls
 from jewgo.flags.decommission import Decommission
 from jewgo.flags.reach import Reach
 from jewgo.flags.rollouts import Health, Rollout
+from jewgo.gateway.coverage import Coverage
 from jewgo.gateway.metrics import AlertGauges
 from jewgo.gateway.notifier import Notifier
 from jewgo.gateway.settings import Settings
@@ -104,5 +105,13 @@ def build_operators(
         flush_seconds=settings.metrics_flush_seconds,
     )
     daily = DailyCalls(engine, flush_seconds=settings.daily_calls_flush_seconds)
-    decommission = Decommission(engine, daily, store, stable_days=settings.decommission_stable_days)
+    coverage = Coverage(engine)
+
+    async def uncovered(domain: str) -> int:
+        figures = await coverage.of(domain)
+        return figures.known - figures.clean
+
+    decommission = Decommission(
+        engine, daily, store, stable_days=settings.decommission_stable_days, uncovered=uncovered
+    )
     return Operators(store, alerts, outbox, notifier, gauges, reach, daily, decommission)

@@ -25,9 +25,14 @@ class DomainDecommission:
     v3_calls: int = strawberry.field(description="v3 calls in the stable period (by day).")
     v4_calls: int = strawberry.field(description="v4 calls in the stable period (by day).")
     firing_alerts: int
+    uncovered_operations: int = strawberry.field(
+        description="Known operations reaching the domain whose latest comparison of v3 "
+        "and v4 did not match, or that were never compared (migration { coverage })."
+    )
     stable_days: int = strawberry.field(description="DECOMMISSION_STABLE_DAYS.")
     ready_to_decommission: bool = strawberry.field(
-        description="COMPLETE for stableDays, no v3 call in that time, no alert firing."
+        description="COMPLETE for stableDays, no v3 call in that time, no alert firing, "
+        "every known operation of the domain served by v4 as v3 serves it."
     )
     reasons: list[str] = strawberry.field(description="Why not; empty when ready.")
 
@@ -42,6 +47,7 @@ class DomainDecommission:
             v3_calls=found.v3_calls,
             v4_calls=found.v4_calls,
             firing_alerts=found.firing_alerts,
+            uncovered_operations=found.uncovered_operations,
             stable_days=found.stable_days,
             ready_to_decommission=found.ready,
             reasons=list(found.reasons),

@@ -82,3 +82,40 @@ async def test_a_v3_call_or_a_firing_alert_in_the_period_keeps_v3(engine: AsyncE
     await engine_for(AlertStore(engine), world).evaluate()
     firing = (await ready_at(engine, NOW + timedelta(days=41)))["restaurants"]
     assert firing.reasons == ("2 alert(s) of api_v4_restaurants firing",)
+
+
+async def test_a_known_operation_not_yet_served_cleanly_by_v4_keeps_v3(
+    engine: AsyncEngine,
+) -> None:
+    from jewgo.gateway.coverage import Coverage
+    from jewgo.gateway.registry import OperationRegistry
+
+    registry = OperationRegistry(engine)
+    query = "query Page { restaurants { totalCount } }"
+    digest = registry.seen(query, "Page", "query")
+    assert digest is not None
+    registry.coverage.touched(digest, ["restaurants"])
+    await registry.flush()
+    coverage = Coverage(engine)
+
+    async def uncovered(domain: str) -> int:
+        figures = await coverage.of(domain)
+        return figures.known - figures.clean
+
+    async def restaurants_at(moment: datetime) -> Readiness:
+        daily = DailyCalls(engine, clock=lambda: moment)
+        found = Decommission(
+            engine, daily, AlertStore(engine), clock=lambda: moment, uncovered=uncovered
+        )
+        report = await found.report(await FlagStore(engine).snapshot())
+        return next(each for each in report if each.domain == "restaurants")
+
+    waiting = await restaurants_at(NOW + timedelta(days=31))
+    assert not waiting.ready and waiting.uncovered_operations == 1
+    assert waiting.reasons == (
+        "1 known operation(s) reaching the domain not yet shown to be served by v4 as v3 "
+        "serves them (migration { coverage })",
+    )
+    registry.coverage.compared(digest, "restaurants", clean=True)  # a replay matched
+    await registry.flush()
+    assert (await restaurants_at(NOW + timedelta(days=31))).ready

@@ -6,8 +6,9 @@ a v4 difference only when its raw rate exceeds its noise rate by both thresholds
     raw > noise * (1 + relative)   and   raw - noise > absolute
 
 (rates are shares of the comparisons made; Diffy's defaults: 20 % relative, 0.03 % of the
-comparisons absolute). A field never seen as noise has a noise rate of 0. Mismatches the
-shadow could not name a field for always count.
+comparisons absolute). A field never seen as noise has a noise rate of 0, and so has every
+field until `min_runs` (30) noise runs were made. Mismatches the shadow could not name a
+field for always count.
 
 The shadow's window cell carries the counts: `mismatch`, `field:T.f` (raw mismatches by
 field: a comparison counts in each field it differed in), `mismatch_unnamed`,
@@ -28,6 +29,9 @@ UNNAMED = "mismatch_unnamed"  # mismatches with no field the shadow could name
 class NoiseRule:
     relative: float = 0.20  # a share: 0.2 is 20 % above the noise rate
     absolute: float = 0.0003  # a share of the comparisons: 0.0003 is 0.03 %
+    # Noise counts only once this many v3-against-v3 runs were made: one noisy run of a
+    # handful (a write between the two runs, say) must not blind the guard to a field.
+    min_runs: int = 30
 
 
 DEFAULT_RULE = NoiseRule()  # Diffy's defaults
@@ -56,7 +60,7 @@ def figures(cell: Cell, rule: NoiseRule) -> list[FieldFigures]:
     for name in names:
         raw, noise = cell.extra.get(RAW + name, 0), cell.extra.get(NOISE + name, 0)
         raw_rate = raw / comparisons
-        noise_rate = noise / noise_runs if noise_runs else 0.0
+        noise_rate = noise / noise_runs if noise_runs >= rule.min_runs else 0.0
         beyond = (
             raw > 0
             and raw_rate > noise_rate * (1 + rule.relative)

@@ -23,6 +23,7 @@ from jewgo.db.models import OperationCoverageRow, OperationRow
 coverage_table = cast(Table, OperationCoverageRow.__table__)
 operations_table = cast(Table, OperationRow.__table__)
 MAX_PENDING = 10_000
+CHUNK = 1000  # rows a statement (4 bind parameters each)
 SHOWN = 20  # operations not yet clean, named in a report
 
 
@@ -64,22 +65,34 @@ class Coverage:
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
-        rows = [
-            {"hash": digest, "domain": domain, "clean_at": m.clean_at, "differed_at": m.differed_at}
-            for (digest, domain), m in pending.items()
-        ]
         dialect: Any = postgresql if self._engine.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(coverage_table).values(rows)
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["hash", "domain"],
-            set_={
-                "clean_at": func.coalesce(excluded.clean_at, coverage_table.c.clean_at),
-                "differed_at": func.coalesce(excluded.differed_at, coverage_table.c.differed_at),
-            },
-        )
         async with self._engine.begin() as conn:
-            await conn.execute(statement)
+            # Only operations the registry holds: its bounds bound this table too.
+            digests = sorted({digest for digest, _ in pending})
+            known = set()
+            for start in range(0, len(digests), CHUNK):
+                chunk = digests[start : start + CHUNK]
+                found = select(operations_table.c.hash).where(operations_table.c.hash.in_(chunk))
+                known |= set((await conn.execute(found)).scalars())
+            rows = [
+                {"hash": d, "domain": domain, "clean_at": m.clean_at, "differed_at": m.differed_at}
+                for (d, domain), m in pending.items()
+                if d in known
+            ]
+            for start in range(0, len(rows), CHUNK):  # within any driver's bind parameters
+                statement = dialect.insert(coverage_table).values(rows[start : start + CHUNK])
+                excluded = statement.excluded
+                await conn.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["hash", "domain"],
+                        set_={
+                            "clean_at": func.coalesce(excluded.clean_at, coverage_table.c.clean_at),
+                            "differed_at": func.coalesce(
+                                excluded.differed_at, coverage_table.c.differed_at
+                            ),
+                        },
+                    )
+                )
 
     async def of(self, domain: str) -> DomainCoverage:
         clean = and_(

@@ -54,8 +54,12 @@ def _entry(index: int, raw: Any) -> Entry:
     except GraphQLError as exc:
         raise ManifestError(f"{where}.body does not parse: {exc.message}") from None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if not any(o.operation.value == kind for o in operations):
-        raise ManifestError(f"{where}.body defines no {kind}")
+    named = [o for o in operations if name is None or (o.name and o.name.value == name)]
+    if len(named) != 1:
+        raise ManifestError(f"{where}.name must name one operation of the body")
+    if named[0].operation.value != kind:
+        raise ManifestError(f"{where}.type is {kind}, but the operation named is a "
+                            f"{named[0].operation.value}")  # fmt: skip
     return Entry(given, name, kind, body)
 
 

@@ -244,6 +244,16 @@ class OperationRegistry:
         async with self._engine.connect() as conn:
             return [_operation(row) for row in (await conn.execute(statement)).mappings()]
 
+    async def most_run(self, first: int, kind: str | None = None) -> list[RegisteredOperation]:
+        """The `first` most run operations (of `kind`), then by hash."""
+        statement = (
+            select(operations).order_by(operations.c.count.desc(), operations.c.hash).limit(first)
+        )
+        if kind is not None:
+            statement = statement.where(operations.c.type == kind)
+        async with self._engine.connect() as conn:
+            return [_operation(row) for row in (await conn.execute(statement)).mappings()]
+
     async def _flushing(self) -> None:
         while True:
             await asyncio.sleep(self._flush_seconds)

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import strawberry
-from graphql import parse
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.types.graphql import OperationType as StrawberryOperation
 
 from jewgo.db.models import UserRow
 from jewgo.db.session import RequestDatabase
@@ -32,10 +33,11 @@ from jewgo.gateway.comparison import describe
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.registry import OperationRegistry, RegisteredOperation
 from jewgo.gateway.samples import Sample
-from jewgo.gateway.typed_comparison import Difference, TypedComparison, shown
+from jewgo.gateway.typed_comparison import Difference, TypedComparison, shown, without_ignored
 from jewgo.resolvers.domain import Domain, Role, Viewer
 
 users = cast(Table, UserRow.__table__)
+QUERY = StrawberryOperation.QUERY
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,10 @@ class ReplayReport:
 
     @property
     def passed(self) -> bool:
-        return self.count("differing") == 0 and self.count("failed") == 0
+        """Every run that reached the domain matched, and at least one did: a replay of
+        nothing proves nothing."""
+        clean = self.count("differing") == 0 and self.count("failed") == 0
+        return clean and self.count("matched") > 0
 
 
 class Replayer:
@@ -113,8 +118,11 @@ class Replayer:
             coverage.compared(digest, domain, clean=all(r.outcome == "matched" for r in reached))
 
     async def _queries(self, operations: int) -> list[RegisteredOperation]:
-        listed = await self._registry.listing(10_000, kind="query")
-        return sorted(listed, key=lambda op: (-op.count, op.hash))[:operations]
+        return await self._registry.most_run(operations, kind="query")
+
+    @staticmethod
+    def _flag_of(domain: Domain) -> str:
+        return DOMAIN_FLAGS[domain.value]
 
     async def _viewer(self, role: str | None) -> Viewer | None:
         if role is None:
@@ -140,15 +148,17 @@ class Replayer:
         db = RequestDatabase(self._contexts.engine)
         context = self._contexts.build(db, request_id="replay", viewer=viewer, decisions=decisions)
         started = time.perf_counter()
-        try:
+        try:  # a query, whatever the registry's row says: replay never writes
             result = await self._schema.execute(
                 operation.document, variable_values=variables, context_value=context,
-                operation_name=operation.name,
+                operation_name=operation.name, allowed_operation_types={QUERY},
             )  # fmt: skip
         finally:
             await db.close()
         took = (time.perf_counter() - started) * 1000
-        errors = [e.message for e in result.errors or []]
+        errors = sorted(
+            str((e.extensions or {}).get("code", e.message)) for e in result.errors or []
+        )
         return result.data, errors, {d.value for d in context.uses}, took
 
     async def _one(
@@ -160,7 +170,13 @@ class Replayer:
         variables: dict[str, Any],
     ) -> OperationReplay:
         found = OperationReplay(operation.hash, operation.name, role, "matched")
+        if not _only_queries(operation):
+            found.outcome, found.error = "skipped", "not a query"
+            return found
         viewer = await self._viewer(role)
+        if role is not None and viewer is None:
+            found.outcome, found.error = "skipped", f"no user has the role {role}"
+            return found
         on_v3: dict[str, Variant] = {}
         first, errors, reached, found.v3_ms = await self._run(
             operation, viewer, snapshot, on_v3, variables
@@ -173,19 +189,34 @@ class Replayer:
         data, v4_errors, _, found.v4_ms = await self._run(
             operation, viewer, snapshot, on_v4, variables
         )
-        if v4_errors and not errors:
-            found.outcome, found.error = "failed", v4_errors[0][:300]
+        if v4_errors != errors:  # codes: v4 failed where v3 did not, or failed otherwise
+            found.outcome = "failed"
+            found.error = f"v3 {errors or 'no error'}, v4 {v4_errors or 'no error'}"[:300]
             return found
         comparison = TypedComparison(
             self._schema._schema, parse(operation.document), operation.name
         )
         noisy = {d.field for d in comparison.differences(first, second)}
         found.noise = sorted(f for f in noisy if f is not None)
-        real = [d for d in comparison.differences(first, data) if d.field not in noisy]
+        ignored = snapshot.ignores.get(self._flag_of(domain), {})
+        real = [
+            d
+            for d in without_ignored(comparison.differences(first, data), ignored)
+            if d.field not in noisy
+        ]
         found.differences = [_shown(d, first, data) for d in real]
         if real:
             found.outcome = "differing"
         return found
+
+
+def _only_queries(operation: RegisteredOperation) -> bool:
+    """Whether the operation the registry names is a query (a document may hold others)."""
+    try:
+        found = get_operation_ast(parse(operation.document), operation.name)
+    except GraphQLError:
+        return False
+    return found is not None and found.operation is OperationType.QUERY
 
 
 def _shown(difference: Difference, v3: Any, v4: Any) -> FieldDifference:

@@ -18,12 +18,13 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from jewgo.db.models import OperationSampleRow
+from jewgo.db.models import OperationRow, OperationSampleRow
 
 samples_table = cast(Table, OperationSampleRow.__table__)
+operations_table = cast(Table, OperationRow.__table__)
 PER_OPERATION = 3
 MAX_VARIABLES_BYTES = 2048
-MAX_PENDING = 1000  # samples buffered between flushes
+MAX_PENDING = 1000  # samples buffered between flushes (and digests a flush asks about)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,11 @@ class VariableSamples:
             .where(samples_table.c.hash.in_(digests))
             .group_by(samples_table.c.hash)
         )
+        known = select(operations_table.c.hash).where(operations_table.c.hash.in_(digests))
         async with self._engine.begin() as conn:
+            # Only operations the registry holds: its bounds bound the samples too.
+            held = set((await conn.execute(known)).scalars())
+            pending = [entry for entry in pending if entry[0] in held]
             stored = {row.hash: int(row.n) for row in await conn.execute(query)}
             rows = []
             for digest, role, text, at in pending:

@@ -168,7 +168,8 @@ class Shadow:
                 return
             if again is None:
                 again, _ = await self._run(job, primary_versions)
-            if comparison.first_difference(again, candidate) is None:
+            ignores = job.primary.snapshot.ignores.get(job.flag, {})
+            if not without_ignored(comparison.differences(again, candidate), ignores):
                 self._record(job, "match")  # the data changed between the runs, not v4
                 return
             self._record(job, "mismatch", differences, job.data, candidate)
@@ -204,7 +205,7 @@ class Shadow:
         extra = {result: 1}
         if ignored:
             extra["ignored"] = 1  # a comparison whose only differences an admin ignores
-        if differences and all(d.field is None for d in differences):
+        if any(d.field is None for d in differences):
             extra[UNNAMED] = 1
         for difference in differences:
             if difference.field is not None:

@@ -191,10 +191,11 @@ async def metrics_series(info: Info, flag: str, minutes: int, step: int) -> list
     metrics = info.context.metrics
     if not 1 <= minutes <= MAX_MINUTES:
         raise InvalidInput(f"`minutes` must be 1 to {MAX_MINUTES}", {"minutes": "out of range"})
-    if not metrics.bucket_seconds <= step <= 3600 or minutes * 60 // step > MAX_STEPS:
+    bucket = metrics.bucket_seconds
+    if not bucket <= step <= 3600 or step % bucket or minutes * 60 // step > MAX_STEPS:
         raise InvalidInput(
-            f"`stepSeconds` must be {metrics.bucket_seconds} to 3600, with at most "
-            f"{MAX_STEPS} steps", {"stepSeconds": "out of range"},
+            f"`stepSeconds` must be a multiple of {bucket} from {bucket} to 3600, with at "
+            f"most {MAX_STEPS} steps", {"stepSeconds": "out of range"},
         )  # fmt: skip
     points = []
     domains = domains_of(flag)

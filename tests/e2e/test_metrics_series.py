@@ -39,7 +39,7 @@ async def test_the_latest_step_holds_the_requests_just_served(
 @pytest.mark.parametrize(
     ("minutes", "step", "field"),
     [(0, 60, "minutes"), (181, 60, "minutes"), (60, 1, "stepSeconds"),
-     (180, 5, "stepSeconds"), (60, 3601, "stepSeconds")],
+     (180, 5, "stepSeconds"), (60, 3601, "stepSeconds"), (60, 33, "stepSeconds")],
 )  # fmt: skip
 async def test_a_series_out_of_its_bounds_is_bad_input(
     shared_db: Database, data_dir: Path, minutes: int, step: int, field: str

@@ -16,6 +16,7 @@ from jewgo.resolvers.v3.manager import LegacyDataManager
 from tests.e2e.skews import one_star_more, skew_v4_restaurants
 from tests.support import ADMIN_ID, Database, gateway_client
 
+RUNS = 30  # noise counts from NoiseRule.min_runs runs of v3 against v3 on
 QUERY = "{ restaurants(first: 3) { edges { node { name website averageRating } } } }"
 SHADOW = """{ flag(name: "api_v4_restaurants") { metrics { shadow { comparisons mismatches
   noiseComparisons mismatchesBeyondNoise
@@ -49,15 +50,15 @@ async def test_a_noisy_v3_field_is_learned_as_noise_and_a_real_v4_difference_is_
             as_user=ADMIN_ID,
         )).ok()  # fmt: skip
         shadow: Shadow = gql.app.state.shadow
-        for n in range(5):
+        for n in range(RUNS):
             (await gql(QUERY, headers={"X-Client-Id": f"reader-{n}"})).ok()
             await shadow.drain()
         found = (await gql(SHADOW, as_user=ADMIN_ID)).ok()["flag"]["metrics"]["shadow"]
-    assert (found["comparisons"], found["mismatches"], found["noiseComparisons"]) == (5, 5, 5)
+    assert (found["comparisons"], found["mismatches"], found["noiseComparisons"]) == (RUNS,) * 3
     by_field = {f["field"]: f for f in found["byField"]}
     assert set(by_field) == {"Restaurant.website", "Restaurant.averageRating"}
     website, rating = by_field["Restaurant.website"], by_field["Restaurant.averageRating"]
-    assert (website["count"], website["noise"], website["beyondNoise"]) == (5, 5, False)
+    assert (website["count"], website["noise"], website["beyondNoise"]) == (RUNS, RUNS, False)
     assert website["noiseRatePercent"] == website["rawRatePercent"] == 100.0
-    assert (rating["count"], rating["noise"], rating["beyondNoise"]) == (5, 0, True)
-    assert found["mismatchesBeyondNoise"] == 5
+    assert (rating["count"], rating["noise"], rating["beyondNoise"]) == (RUNS, 0, True)
+    assert found["mismatchesBeyondNoise"] == RUNS

@@ -27,6 +27,22 @@ def test_a_manifest_round_trips() -> None:
     assert (entry.id, entry.name, entry.type, entry.body) == (ID, "Page", "query", BODY)
 
 
+HIDDEN = 'query Q { me { id } } mutation Drop { deleteRestaurant(id: "1") }'
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("Drop", "type is query, but the operation named is a mutation"),
+     (None, "must name one operation"), ("Nope", "must name one operation")],
+)  # fmt: skip
+def test_the_operation_named_has_the_type_given(name: str | None, reason: str) -> None:
+    # A "query" entry whose name picks a mutation would be run as one (by replay, say).
+    entry = {"id": hashlib.sha256(HIDDEN.encode()).hexdigest(), "name": name, "type": "query",
+             "body": HIDDEN}  # fmt: skip
+    with pytest.raises(ManifestError, match=reason):
+        read(manifest(entry))
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -38,7 +54,10 @@ def test_a_manifest_round_trips() -> None:
         (manifest("x"), "operations[0] must be an object"),
         (manifest({"id": "0" * 64, "name": "Page", "type": "query", "body": BODY}), "SHA-256"),
         (manifest({"id": ID, "name": "Page", "type": "fragment", "body": BODY}), "type"),
-        (manifest({"id": ID, "name": "Page", "type": "mutation", "body": BODY}), "defines no"),
+        (
+            manifest({"id": ID, "name": "Page", "type": "mutation", "body": BODY}),
+            "type is mutation, but the operation named is a query",
+        ),
         (manifest({"id": ID, "name": 5, "type": "query", "body": BODY}), "name"),
         (manifest({"id": ID, "type": "query", "body": ""}), "body"),
         (

@@ -67,9 +67,18 @@ def test_the_thresholds_come_from_the_rule() -> None:
 
 
 def test_fields_are_listed_most_mismatches_first() -> None:
-    cell = shadow(100, 10, raw_b=1, raw_a=5, noise_c=2)
+    cell = shadow(100, 40, raw_b=1, raw_a=5, noise_c=8)
     assert [f.field for f in figures(cell, DEFAULT_RULE)] == ["T.a", "T.b", "T.c"]
     assert figures(cell, DEFAULT_RULE)[2].noise_rate == 0.2
+
+
+def test_a_few_noise_runs_do_not_make_a_field_noise() -> None:
+    # One noisy run of one (a write between the two runs of v3) blinds nothing.
+    cell = shadow(100, 1, raw_a=100, noise_a=1)
+    (found,) = figures(cell, DEFAULT_RULE)
+    assert (found.noise_rate, found.beyond_noise) == (0.0, True)
+    assert mismatches_beyond_noise(cell, DEFAULT_RULE) == 100
+    assert figures(cell, NoiseRule(min_runs=1))[0].beyond_noise is False
 
 
 async def test_the_rollout_guard_reads_the_mismatches_beyond_noise() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cross_web import HTTPException
@@ -20,6 +20,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from jewgo.db.engine import STATEMENTS
+from jewgo.gateway import bodies
 from jewgo.gateway.persisted import PersistedQueries, PersistedQueryError
 from jewgo.gateway.refusals import ProtocolAnswer
 from jewgo.gateway.registry import OperationRegistry, document_hash
@@ -61,7 +62,11 @@ class OperationRunner:
         """Each batch operation's document; a refusal is kept as that operation's failure."""
         for run in runs:
             try:
+                bodies.check_operation_name(run.sent.operation_name)
                 run.sent = await self._persisted.resolve(run.sent, viewer)
+            except HTTPException as exc:  # a name no log can hold: this operation only
+                run.sent = replace(run.sent, operation_name=None)
+                run.failure = exc
             except PersistedQueryError as exc:
                 run.failure = exc
 

@@ -260,8 +260,8 @@ class GatewayView(GraphQL[Context, None]):
             ) from exc
         if isinstance(parsed, list) and len(parsed) > self._max_batch_size:
             raise TooManyOperations(f"A batch may hold at most {self._max_batch_size} operations")
-        for operation in parsed if isinstance(parsed, list) else [parsed]:
-            bodies.check_operation_name(operation.operation_name)
+        if not isinstance(parsed, list):  # a batch's are checked operation by operation
+            bodies.check_operation_name(parsed.operation_name)
         return parsed
 
     async def process_result(

@@ -72,6 +72,18 @@ async def test_an_operation_name_that_is_not_text_is_refused_as_json(
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
+@pytest.mark.parametrize("name", ["\ud800", "\x00"])
+async def test_in_a_batch_such_a_name_refuses_only_its_operation(gql: GraphQL, name: str) -> None:
+    body = json.dumps([{"query": "query A { __typename }", "operationName": name},
+                       {"query": "{ __typename }"}])  # fmt: skip
+    response = await gql.http.post("/graphql", content=body, headers=JSON)
+    assert response.status_code == 200, response.text
+    first, second = response.json()
+    assert [e["extensions"]["code"] for e in first["errors"]] == ["BAD_USER_INPUT"]
+    assert "NUL or unpaired surrogates" in first["errors"][0]["message"]
+    assert second["data"] == {"__typename": "Query"} and "errors" not in second
+
+
 async def test_an_integer_literal_of_4400_digits_is_bad_input(gql: GraphQL) -> None:
     reply = await gql("{ restaurants(first: " + "1" * 4400 + ") { totalCount } }", touches=())
     assert reply.codes == ["BAD_USER_INPUT"]

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from jewgo.gateway.response_settings import ResponseCacheSettings
 
 _ORIGIN = re.compile(
     r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
@@ -32,7 +34,7 @@ def default_data_dir() -> Path:
     return Path(base) / "jewgo"
 
 
-class Settings(BaseSettings):
+class Settings(ResponseCacheSettings):
     """Every knob of the gateway. Environment variables are the upper-case field names."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -35,6 +36,7 @@ from jewgo.gateway.demand import Demand, asks_for_cost
 from jewgo.gateway.identity import Identifier, Identity
 from jewgo.gateway.middleware import BodyTooLarge
 from jewgo.gateway.refusals import ProtocolAnswer, TooManyOperations, refused
+from jewgo.gateway.responses import CachedAnswer, ResponseDoor, through
 from jewgo.gateway.runs import Executed, OperationRunner
 from jewgo.schema.context import Context
 from jewgo.schema.errors import MASKED_MESSAGE, coded
@@ -58,9 +60,11 @@ class GatewayView(GraphQL[Context, None]):
         cdn_max_age: int = 60,
         ttls: Mapping[str, float] | None = None,
         graphiql_page: Callable[[], Response] | None = None,
+        responses: ResponseDoor | None = None,
         **options: Any,
     ) -> None:
-        """`ttls`: seconds each domain's v4 cache entries live (bounds a CDN's max-age)."""
+        """`ttls`: seconds each domain's v4 cache entries live (bounds a CDN's max-age);
+        `responses`: the response cache (None: off)."""
         super().__init__(schema, **options)
         self._graphiql_page = graphiql_page
         self._identifier = identifier
@@ -73,6 +77,7 @@ class GatewayView(GraphQL[Context, None]):
         self._max_json_depth = max_json_depth
         self._cdn_max_age = cdn_max_age
         self._ttls = dict(ttls or {})
+        self._responses = responses
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,7 +92,10 @@ class GatewayView(GraphQL[Context, None]):
         response: Response | None = None
         kind, request_id = request.state.media, request.state.request_id
         try:
-            response = await self.run(request)
+            try:
+                response = await self.run(request)
+            except CachedAnswer as hit:
+                response = hit.response(kind)
             if request.method == "GET":
                 response = cdn.for_caches(
                     request, response, request.state.executed, self._cdn_max_age, self._ttls
@@ -115,20 +123,9 @@ class GatewayView(GraphQL[Context, None]):
             db: RequestDatabase | None = getattr(request.state, "db", None)
             if db is not None:
                 await db.close()
-            self._account(request, response, time.perf_counter() - started, statements[0])
+            seconds = time.perf_counter() - started
+            self._accounting.http(request, response, seconds, statements[0])
         await response(scope, receive, send)
-
-    def _account(
-        self, request: Request, response: Response | None, seconds: float, statements: int
-    ) -> None:
-        context: Context | None = getattr(request.state, "context", None)
-        if context is None or request.method not in ("GET", "POST"):
-            return
-        executed: list[Executed] = request.state.executed
-        if request.method == "GET" and not executed and not context.error_codes:
-            return  # GraphiQL's page, not an operation
-        status = response.status_code if response is not None else 500
-        self._accounting.http_request(context, executed, status, seconds, statements)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Our GraphiQL page (local assets) when given, else Strawberry's (a CDN's)."""
@@ -198,8 +195,10 @@ class GatewayView(GraphQL[Context, None]):
             run = Executed(context, request_data)
             request.state.executed.append(run)
             await self._runner.resolve(run, identity.viewer)
-            await self._weigh(context, [run.sent], identity, report, sub_response)
-            return await self._runner.one(run, execute)
+            weigh = partial(self._weigh, context, [run.sent], identity, report, sub_response)
+            one = partial(self._runner.one, run, execute)
+            # A HIT of the response cache raises CachedAnswer: nothing is weighed or run.
+            return await through(self._responses, run, request.headers, report, weigh, one)
         request_id = request.state.request_id
         runs = [
             Executed(self._context(request, f"{request_id}:{n}"), sent)
@@ -258,11 +257,7 @@ class GatewayView(GraphQL[Context, None]):
             raise HTTPException(
                 400, "The request body must be a JSON object (or a list of them)"
             ) from exc
-        if isinstance(parsed, list) and len(parsed) > self._max_batch_size:
-            raise TooManyOperations(f"A batch may hold at most {self._max_batch_size} operations")
-        for operation in parsed if isinstance(parsed, list) else [parsed]:
-            bodies.check_operation_name(operation.operation_name)
-        return parsed
+        return bodies.checked(parsed, self._max_batch_size)
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -37,6 +37,8 @@ from jewgo.gateway.identity import Identifier
 from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
 from jewgo.gateway.registry import OperationRegistry
+from jewgo.gateway.response_cache import Purging
+from jewgo.gateway.responses import ResponseDoor, response_door
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
@@ -76,8 +78,11 @@ class Services:
     registry: OperationRegistry
     persisted: PersistedQueries
     demand: Demand
+    responses: ResponseDoor | None = None
 
     async def start(self) -> None:
+        if self.responses is not None:
+            await self.responses.cache.start()
         await self.registry.start()
         await self.flags.start()
         await self.metrics.start()
@@ -90,6 +95,8 @@ class Services:
         await self.metrics.stop()
         await self.flags.stop()
         await self.cache.close()
+        if self.responses is not None:
+            await self.responses.cache.stop()
         await self.registry.stop()
         if self.redis is not None:
             await self.redis.aclose()
@@ -183,7 +190,12 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
     )
     costs = CostModel(schema._schema, max_page_size=settings.max_page_size)
-    changes = CacheInvalidator(cache, settings.max_page_size)
+    changes: ChangeSink = CacheInvalidator(cache, settings.max_page_size)
+    responses = response_door(
+        settings, redis, breaker, cache.start_recovery, schema._schema, documents
+    )
+    if responses is not None:  # every write, v3's and v4's, purges the answers it changes
+        changes = Purging(changes, responses.cache)
     readiness = Readiness(
         engine,
         cache,
@@ -282,4 +294,5 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         confirmation=confirmation,
         accounting=Accounting(metrics, shadow, confirmation),
         demand=demand,
+        responses=responses,
     )

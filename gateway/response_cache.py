@@ -126,7 +126,8 @@ class ResponseCache:
             return now - entry.stored <= self._fallback_ttl
         assert isinstance(epoch, int)
         self._checked = now
-        if epoch > self.seen:
+        # Behind Redis (a message lost), or ahead of it (Redis lost its keys): start afresh.
+        if epoch != self.seen:
             if self.seen >= 0:
                 log.info("response cache: purge messages missed; near cache cleared")
             self.near.clear()

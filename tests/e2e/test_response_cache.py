@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -191,3 +193,44 @@ async def test_redis_down_fails_nothing_and_own_writes_purge(
         )).ok()  # fmt: skip
         after = (await a(RESTAURANT, {"id": "11"}, headers=ASK)).ok()
         assert after["restaurant"]["name"] == "Written without Redis"
+
+
+def counted(name: str, labels: dict[str, str]) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_a_hit_counts_as_cached_outside_the_window(fleet: tuple[GraphQL, GraphQL]) -> None:
+    a, _ = fleet
+    await a(RESTAURANT, {"id": "11"})
+    window = a.services.metrics.local_window(60)
+    calls = {series: cell.calls for series, cell in window.items()}
+    requests = counted("jewgo_requests_total", {"type": "query", "outcome": "cached"})
+    resolved = {"domain": "restaurants", "version": "v4", "outcome": "cached"}
+    cached = counted("jewgo_resolver_calls_total", resolved)
+    assert status(await a(RESTAURANT, {"id": "11"}, headers=ASK)) == "HIT"
+    after = a.services.metrics.local_window(60)
+    assert {series: cell.calls for series, cell in after.items()} == calls  # no execution
+    assert counted("jewgo_requests_total", {"type": "query", "outcome": "cached"}) == requests + 1
+    assert counted("jewgo_resolver_calls_total", resolved) == cached + 1
+
+
+async def test_a_persisted_get_is_a_hit_with_the_same_etag(
+    pg: Database, data_dir: Path, redis_url: str, namespace: str
+) -> None:
+    settings = options(redis_url, namespace, persisted_queries="apq")
+    async with gateway_client(pg, data_dir, CACHED_V4, **settings) as a:
+        query = '{ restaurant(id: "11") { id name } }'
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        extensions = json.dumps({"persistedQuery": {"version": 1, "sha256Hash": digest}})
+        await a.http.post("/graphql", json={"query": query, "extensions": json.loads(extensions)})
+        params = {"extensions": extensions}
+        first = await a.http.get("/graphql", params=params, headers=ASK)
+        second = await a.http.get("/graphql", params=params, headers=ASK)
+        assert second.json()["extensions"]["cache"] == "HIT"
+        assert second.json()["data"] == first.json()["data"]
+        assert second.headers["etag"] == first.headers["etag"]
+        assert second.headers["cache-control"].startswith("public")
+        fresh = await a.http.get(
+            "/graphql", params=params, headers={"If-None-Match": second.headers["etag"]}
+        )
+        assert fresh.status_code == 304

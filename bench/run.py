@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("decide", "ratio", "cache", "propagation", "memory", "coldstart")
+BENCHMARKS = ("decide", "ratio", "cache", "propagation", "memory", "coldstart", "respcache")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -206,7 +207,7 @@ class ResponseCache:
 
 
 def _shortened(entry: Entry, expires: float) -> Entry:
-    return Entry(entry.body, entry.versions, entry.tags, entry.etag, expires, entry.stored)
+    return dataclasses.replace(entry, expires=expires)
 
 
 class Purging:

@@ -81,6 +81,7 @@ class Entry:
     etag: str
     expires: float  # on the cache's clock
     stored: float
+    operation: str | None = None  # the operation's name, for the request log
 
     @property
     def size(self) -> int:
@@ -89,8 +90,8 @@ class Entry:
     def encode(self) -> bytes:
         # The expiry travels as wall time: monotonic clocks differ between processes.
         left = self.expires - self.stored
-        meta = {"v": dict(self.versions), "t": sorted(self.tags), "e": self.etag, "x": left}
-        meta["x"] = time.time() + left
+        meta: dict[str, object] = {"v": dict(self.versions), "t": sorted(self.tags)}
+        meta |= {"e": self.etag, "x": time.time() + left, "o": self.operation}
         return json.dumps(meta, separators=(",", ":")).encode() + b"\n" + self.body
 
     @classmethod
@@ -99,7 +100,8 @@ class Entry:
         head, _, body = raw.partition(b"\n")
         meta = json.loads(head)
         expires = now + max(0.0, float(meta["x"]) - time.time())
-        return cls(body, meta["v"], frozenset(meta["t"]), meta["e"], expires, now)
+        versions, tags = meta["v"], frozenset(meta["t"])
+        return cls(body, versions, tags, meta["e"], expires, now, meta.get("o"))
 
 
 class NearCache:

@@ -167,7 +167,7 @@ class ResponseDoor:
             context.cache_status = HIT
             context.served_versions = dict(entry.versions)
             context.operation_type = "query"
-            context.operation_name = run.sent.operation_name
+            context.operation_name = entry.operation
             run.etag = entry.etag
             extensions: dict[str, Any] = {
                 "requestId": context.request_id,
@@ -196,7 +196,8 @@ class ResponseDoor:
         ttl = min([self._ttl, *(self._ttls.get(d, self._ttl) for d in versions)])
         now = self.cache.clock()
         tag = cdn.etag(result.data, versions)
-        entry = Entry(body, versions, frozenset(context.tags), tag, now + ttl, now)
+        tags = frozenset(context.tags)
+        entry = Entry(body, versions, tags, tag, now + ttl, now, context.operation_name)
         await self.cache.store(key, entry, ticket, ttl)
 
 

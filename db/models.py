@@ -150,6 +150,21 @@ class FlagUserOverrideRow(Base):
     created_by: Mapped[str] = mapped_column(Text)
 
 
+class ShadowIgnoreRow(Base):
+    """A schema field (`Restaurant.website`) or a response path prefix (`restaurants.edges`)
+    left out of one flag's shadow comparisons, with the reason an admin gave."""
+
+    __tablename__ = "shadow_ignores"
+
+    flag_name: Mapped[str] = mapped_column(
+        ForeignKey("feature_flags.name", ondelete="CASCADE"), primary_key=True
+    )
+    target: Mapped[str] = mapped_column(Text, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(Text)
+
+
 class FlagEventRow(Base):
     """The append-only audit log (triggers refuse UPDATE and DELETE)."""
 

@@ -114,6 +114,25 @@ class FlagAdmin:
                 details={"userId": user_id, "enabled": enabled},
             )
 
+    async def set_shadow_ignore(
+        self, name: str, target: str, reason: str | None, *, actor: str
+    ) -> FlagState:
+        """`target` left out of the flag's shadow comparisons (`reason` None: back in)."""
+        rules.check_ignore_target(target)
+        if reason is not None:
+            rules.check_ignore_reason(reason)
+        async with self._change() as conn:
+            before = await self._flags.locked(conn, name)
+            await self._flags.put_ignore(conn, name, target, reason, actor=actor)
+            return await self._flags.write(
+                conn,
+                before,
+                actor=actor,
+                action="SHADOW_IGNORE" if reason is not None else "SHADOW_UNIGNORE",
+                reason=f"{target}: {reason}" if reason is not None else target,
+                details={"target": target},
+            )
+
     async def rollback(self, name: str | None, *, actor: str, reason: str) -> list[FlagState]:
         """Every named (or every) flag back to DISABLED at 0 %, COMPLETE ones excepted."""
         rules.check_reason(reason)

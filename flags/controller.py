@@ -27,6 +27,7 @@ from jewgo.flags.metrics import (
     flag_series,
     versions_of,
 )
+from jewgo.flags.noise import DEFAULT_RULE, NoiseRule, mismatches_beyond_noise
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.rollouts import Action, Health, Rollout, evaluate
 from jewgo.flags.weighting import slots_of
@@ -37,8 +38,9 @@ log = structlog.get_logger("jewgo.rollouts")
 class HealthSource:
     """The controller's window: v4 and v3 calls of the flag's domains, and its shadow."""
 
-    def __init__(self, metrics: WindowMetrics) -> None:
+    def __init__(self, metrics: WindowMetrics, noise: NoiseRule | None = None) -> None:
         self._metrics = metrics
+        self._noise = noise or DEFAULT_RULE
 
     async def __call__(self, flag: str, window_seconds: int) -> Health:
         cells = await self._metrics.window(window_seconds, flag_series(flag))
@@ -54,7 +56,7 @@ class HealthSource:
             v3_errors=v3.errors,
             v3_p95_ms=v3.percentile_ms(0.95),
             shadow_comparisons=shadow.calls,
-            shadow_mismatches=shadow.extra.get("mismatch", 0),
+            shadow_mismatches=mismatches_beyond_noise(shadow, self._noise),
             v4_slots=tuple(
                 (index, calls, errors) for index, (calls, errors) in slots_of(v4.extra).items()
             ),

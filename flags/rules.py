@@ -8,6 +8,7 @@ flags      known flag → expectedVersion → leaving COMPLETE needs force
 percentage 0 to 100, finite (checked before the flag is read)
 overrides  known flag → an existing user
 rollback   a reason; COMPLETE flags are left as they are
+ignores    known flag → a field or a path prefix → a reason
 rollouts   a valid config → not COMPLETE → no rollout RUNNING or PAUSED already
 moves      pause RUNNING→PAUSED, resume PAUSED→RUNNING, stop RUNNING|PAUSED→STOPPED
 """
@@ -15,6 +16,7 @@ moves      pause RUNNING→PAUSED, resume PAUSED→RUNNING, stop RUNNING|PAUSED�
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -62,6 +64,29 @@ def check_reason(reason: str) -> None:
     """A rollback is an incident: the audit log must say why."""
     if not reason.strip():
         raise InvalidChange("a rollback needs a reason")
+    check_note(reason)
+
+
+# A schema field (`Restaurant.website`: a type's name starts upper case) or a response
+# path prefix (`restaurants.edges.node`, as `describe` spells a path, without indexes).
+_FIELD = re.compile(r"[A-Z][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
+_PATH = re.compile(r"[a-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+MAX_TARGET_LENGTH = 200
+
+
+def check_ignore_target(target: str) -> None:
+    """What a shadow ignore names: a field, or a path prefix."""
+    if len(target) > MAX_TARGET_LENGTH or not (_FIELD.fullmatch(target) or _PATH.fullmatch(target)):
+        raise InvalidChange(
+            "target must be a schema field such as Restaurant.website or a response path "
+            "such as restaurants.edges.node"
+        )
+
+
+def check_ignore_reason(reason: str) -> None:
+    """Ignoring a field hides differences: the audit log must say why."""
+    if not reason.strip():
+        raise InvalidChange("ignoring a field needs a reason")
     check_note(reason)
 
 

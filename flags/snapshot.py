@@ -29,4 +29,6 @@ class Snapshot:
     env: Mapping[str, EnvOverride]
     salt: str
     revision: int
+    # flag name → field or path prefix → reason: left out of the flag's shadow comparisons
+    ignores: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     loaded_at: float = field(default=0.0, compare=False)  # time.monotonic()

@@ -22,7 +22,13 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from jewgo.db.models import FeatureFlagRow, FlagEventRow, FlagStateRow, FlagUserOverrideRow
+from jewgo.db.models import (
+    FeatureFlagRow,
+    FlagEventRow,
+    FlagStateRow,
+    FlagUserOverrideRow,
+    ShadowIgnoreRow,
+)
 from jewgo.db.timestamps import utc
 from jewgo.flags.env import EnvOverride
 from jewgo.flags.errors import UnknownFlag, VersionConflict
@@ -33,6 +39,7 @@ flags_table = cast(Table, FeatureFlagRow.__table__)
 overrides_table = cast(Table, FlagUserOverrideRow.__table__)
 events_table = cast(Table, FlagEventRow.__table__)
 state_table = cast(Table, FlagStateRow.__table__)
+ignores_table = cast(Table, ShadowIgnoreRow.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +86,14 @@ class FlagStore:
             overrides: dict[str, dict[int, bool]] = {}
             for row in (await conn.execute(select(overrides_table))).mappings():
                 overrides.setdefault(row["flag_name"], {})[row["user_id"]] = bool(row["enabled"])
+            ignores: dict[str, dict[str, str]] = {}
+            for row in (await conn.execute(select(ignores_table))).mappings():
+                ignores.setdefault(row["flag_name"], {})[row["target"]] = row["reason"]
             state = (await conn.execute(select(state_table))).mappings().one()
         return Snapshot(
             flags=flags,
             overrides=overrides,
+            ignores=ignores,
             env=self._env,
             salt=state["salt"],
             revision=int(state["revision"]),
@@ -213,6 +224,21 @@ class FlagStore:
                     created_by=actor,
                 )
             )
+
+    async def put_ignore(
+        self, conn: AsyncConnection, name: str, target: str, reason: str | None, *, actor: str
+    ) -> None:
+        """`target` is left out of the flag's shadow comparisons for `reason`; None takes
+        it back in."""
+        key = (ignores_table.c.flag_name == name) & (ignores_table.c.target == target)
+        await conn.execute(ignores_table.delete().where(key))
+        if reason is not None:
+            await conn.execute(
+                insert(ignores_table).values(
+                    flag_name=name, target=target, reason=reason,
+                    created_at=datetime.now(UTC), created_by=actor,
+                )
+            )  # fmt: skip
 
     async def history(self, name: str, first: int) -> list[FlagEvent]:
         statement = (

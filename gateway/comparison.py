@@ -1,23 +1,18 @@
-"""Comparing two GraphQL results: normalised, the first differing path, and the schema
-field where the results first differ."""
+"""Comparing two GraphQL results as JSON: the first differing path (floats within a
+tolerance), and the fields of a selection through its fragments. The comparison by
+schema types that the shadow uses builds on these: gateway/typed_comparison.py."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 from graphql import (
-    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLObjectType,
-    GraphQLSchema,
     InlineFragmentNode,
-    OperationDefinitionNode,
     SelectionSetNode,
-    get_named_type,
 )
 
 Path = tuple[str | int, ...]
@@ -58,47 +53,23 @@ def describe(path: Path) -> str:
     return ".".join(str(part) for part in path) or "(root)"
 
 
-def _fields(
+def fields_of(
     selection: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]
 ) -> list[FieldNode]:
+    """The fields of `selection`, through fragments, in no particular order (fields of one
+    response key are the same field: validation merges them); each fragment entered once,
+    so that a chain of fragments each spreading the next twice stays linear."""
     found: list[FieldNode] = []
-    for node in selection.selections if selection is not None else ():
+    entered: set[str] = set()
+    pending = list(selection.selections) if selection is not None else []
+    while pending:
+        node = pending.pop()
         if isinstance(node, FieldNode):
             found.append(node)
         elif isinstance(node, InlineFragmentNode):
-            found += _fields(node.selection_set, fragments)
-        elif isinstance(node, FragmentSpreadNode) and node.name.value in fragments:
-            found += _fields(fragments[node.name.value].selection_set, fragments)
+            pending += node.selection_set.selections
+        elif isinstance(node, FragmentSpreadNode) and node.name.value not in entered:
+            entered.add(node.name.value)
+            if node.name.value in fragments:
+                pending += fragments[node.name.value].selection_set.selections
     return found
-
-
-def field_at(
-    schema: GraphQLSchema, document: DocumentNode, operation: str | None, path: Sequence[str | int]
-) -> str | None:
-    """`Type.field` of the deepest field on `path` (aliases and fragments followed)."""
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = next(
-        (o for o in operations if operation is None or (o.name and o.name.value == operation)),
-        None,
-    )
-    if chosen is None:
-        return None
-    parent: GraphQLObjectType | None = schema.query_type
-    selection: SelectionSetNode | None = chosen.selection_set
-    named: str | None = None
-    for part in path:
-        if isinstance(part, int):
-            continue
-        node = next(
-            (f for f in _fields(selection, fragments) if (f.alias or f.name).value == part), None
-        )
-        if node is None or parent is None or node.name.value not in parent.fields:
-            break
-        named = f"{parent.name}.{node.name.value}"
-        field_type = get_named_type(parent.fields[node.name.value].type)
-        parent = field_type if isinstance(field_type, GraphQLObjectType) else None
-        selection = node.selection_set
-    return named

@@ -18,6 +18,7 @@ from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.faults import Faults
 from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
 from jewgo.flags.stages import Variant
 from jewgo.flags.sync import Flags
 from jewgo.resolvers.domain import Domain, Version, Viewer
@@ -54,6 +55,7 @@ class ContextFactory:
     admin: FlagAdmin
     operations: OperationListing
     max_page_size: int
+    noise: NoiseRule = DEFAULT_RULE
 
     def build(
         self,
@@ -78,6 +80,7 @@ class ContextFactory:
             admin=self.admin,
             operations=self.operations,
             max_page_size=self.max_page_size,
+            noise=self.noise,
             refusal=refusal,
             caller=caller,
             tags=tags,

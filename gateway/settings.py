@@ -165,6 +165,11 @@ class Settings(ResponseCacheSettings):
         default=0.05, ge=0, le=1, description="Share of eligible reads compared with v4."
     )
     shadow_concurrency: int = Field(default=2, ge=1)
+    shadow_noise_rate: float = Field(
+        default=0.1, ge=0, le=1, description="Share of comparisons that also run v3 twice."
+    )
+    shadow_noise_relative_percent: float = Field(default=20.0, ge=0, le=10_000)
+    shadow_noise_absolute_percent: float = Field(default=0.03, ge=0, le=100)
     confirm_concurrency: int = Field(
         default=4, ge=0, description="v4 read errors re-run on v3 at once (0: never)."
     )

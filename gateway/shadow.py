@@ -8,8 +8,13 @@ flag is at TESTING or PARTIAL run again, off the request path, with that domain 
 - v4 runs without the cache, so the comparison is of the two implementations and no
   cache entry can make a false mismatch. When the results differ, v3 runs once more:
   if it now agrees with v4 the data changed in between (a write), not v4.
+- A SHADOW_NOISE_RATE share of the comparisons also runs v3 a second time: what differs
+  between two runs of v3 is each field's noise (flags/noise.py), which a v4 mismatch of
+  that field must exceed to count.
 - Each comparison counts as a match, a mismatch (with the first differing path and the
-  schema field it belongs to, e.g. `Restaurant.averageRating`) or a candidate error.
+  schema field it belongs to, e.g. `Restaurant.averageRating`) or a candidate error. The
+  results are compared as the schema types them (gateway/typed_comparison.py): floats
+  within a tolerance, times as instants, unordered lists without order, no cursors.
 """
 
 from __future__ import annotations
@@ -17,21 +22,23 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
 import structlog
-from graphql import DocumentNode, parse
+from graphql import parse
 
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.metrics import Cell, WindowMetrics
+from jewgo.flags.noise import NOISE, NOISE_RUNS, UNNAMED
 from jewgo.flags.stages import DOMAIN_FLAGS, Stage, Variant
-from jewgo.gateway.comparison import describe, field_at, first_difference
+from jewgo.gateway.comparison import describe
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
+from jewgo.gateway.typed_comparison import Difference, TypedComparison, without_ignored
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.schema.context import Context
 
@@ -60,6 +67,7 @@ class Shadow:
         *,
         sample_rate: float,
         concurrency: int,
+        noise_rate: float = 0.0,
         rng: random.Random | None = None,
     ) -> None:
         self._schema = schema
@@ -67,6 +75,7 @@ class Shadow:
         self._metrics = metrics
         self._rate = sample_rate
         self._concurrency = concurrency
+        self._noise_rate = noise_rate
         self._random = rng or random.Random()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -137,52 +146,79 @@ class Shadow:
             if failed:
                 self._record(job, "candidate_error")
                 return
-            difference = first_difference(job.data, candidate)
-            if difference is None:
-                self._record(job, "match")
+            comparison = TypedComparison(self._schema._schema, parse(job.query), job.operation_name)
+            again = None
+            if self._random.random() < self._noise_rate:
+                again = await self._noise(job, comparison, primary_versions)
+            found = comparison.differences(job.data, candidate)
+            differences = without_ignored(found, job.primary.snapshot.ignores.get(job.flag, {}))
+            if not differences:
+                self._record(job, "match", ignored=len(found))
                 return
-            again, _ = await self._run(job, primary_versions)
-            if first_difference(again, candidate) is None:
+            if again is None:
+                again, _ = await self._run(job, primary_versions)
+            if comparison.first_difference(again, candidate) is None:
                 self._record(job, "match")  # the data changed between the runs, not v4
                 return
-            field = self._field(job, difference)
-            self._record(job, "mismatch", difference, field, job.data, candidate)
+            self._record(job, "mismatch", differences, job.data, candidate)
         except Exception:  # the shadow must never hurt; it only reports
             log.exception("shadow comparison failed", flag=job.flag)
             self._record(job, "candidate_error")
 
-    def _field(self, job: Job, path: tuple[str | int, ...]) -> str | None:
-        try:
-            document: DocumentNode = parse(job.query)
-            return field_at(self._schema._schema, document, job.operation_name, path)
-        except Exception:
+    async def _noise(
+        self, job: Job, comparison: TypedComparison, versions: Mapping[str, str]
+    ) -> Any:
+        """v3 against v3: what differs between two runs of the same version is each field's
+        noise. Returns the second run's data (None when it failed)."""
+        again, failed = await self._run(job, versions)
+        if failed:
             return None
+        extra = {NOISE_RUNS: 1}
+        for difference in comparison.differences(job.data, again):
+            if difference.field is not None:
+                extra[NOISE + difference.field] = 1
+        self._metrics.add((job.flag, "shadow"), Cell(extra=extra))
+        return again
 
     def _record(
         self,
         job: Job,
         result: str,
-        path: tuple[str | int, ...] | None = None,
-        field: str | None = None,
+        differences: Sequence[Difference] = (),
         expected: Any = None,
         actual: Any = None,
+        *,
+        ignored: int = 0,
     ) -> None:
         extra = {result: 1}
-        if field is not None:
-            extra[f"field:{field}"] = 1
-            SHADOW_MISMATCH_FIELDS.labels(job.flag, field).inc()
+        if ignored:
+            extra["ignored"] = 1  # a comparison whose only differences an admin ignores
+        if differences and all(d.field is None for d in differences):
+            extra[UNNAMED] = 1
+        for difference in differences:
+            if difference.field is not None:
+                extra[f"field:{difference.field}"] = 1
+                SHADOW_MISMATCH_FIELDS.labels(job.flag, difference.field).inc()
         metrics = self._metrics
         metrics.add(
             (job.flag, "shadow"),
             Cell(calls=1, errors=int(result == "candidate_error"), extra=extra),
         )
         SHADOW_RESULTS.labels(job.flag, result).inc()
-        if result == "mismatch" and path is not None:
+        if differences:
+            first = differences[0]
             at = datetime.now(UTC).isoformat(timespec="seconds")
-            where = f"{describe(path)} ({field or 'unknown field'})"
-            text = f"{at} {where}: v3 {_value(expected, path)} != v4 {_value(actual, path)}"
+            where = f"{describe(first.path)} ({first.field or 'unknown field'})"
+            text = (
+                f"{at} {where}: v3 {_value(expected, first.path)} "
+                f"!= v4 {_value(actual, first.path)}"
+            )
             metrics.remember(f"shadow:{job.flag}", text, keep=RECENT_KEPT)
-            log.warning("shadow mismatch", flag=job.flag, path=describe(path), field=field)
+            fields = [d.field for d in differences]
+            log.warning(
+                "shadow mismatch", flag=job.flag, path=describe(first.path), field=first.field,
+                fields=fields,
+            )  # fmt: skip
 
     async def drain(self) -> None:
         """Wait a little for comparisons under way, then cancel the rest."""

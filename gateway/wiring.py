@@ -22,6 +22,7 @@ from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.controller import HealthSource, RolloutController
 from jewgo.flags.lease import Lease, LocalLease, PostgresLease
 from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.noise import NoiseRule
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
@@ -164,9 +165,13 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         if settings.embedded
         else PostgresLease(dedicated_engine(settings.database), f"{namespace}:rollout-controller")
     )
+    noise = NoiseRule(
+        relative=settings.shadow_noise_relative_percent / 100,
+        absolute=settings.shadow_noise_absolute_percent / 100,
+    )
     controller = RolloutController(
         rollouts,
-        HealthSource(metrics),
+        HealthSource(metrics, noise),
         lease,
         changed=flags.changed,
         interval_seconds=settings.rollout_interval_seconds,
@@ -229,6 +234,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         admin=admin,
         operations=registry,
         max_page_size=settings.max_page_size,
+        noise=noise,
     )
     shadow = Shadow(
         schema,
@@ -236,6 +242,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         metrics,
         sample_rate=settings.shadow_sample_rate,
         concurrency=settings.shadow_concurrency,
+        noise_rate=settings.shadow_noise_rate,
     )
     confirmation = ErrorConfirmation(
         schema, contexts, metrics, concurrency=settings.confirm_concurrency

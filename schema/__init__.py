@@ -24,12 +24,15 @@ from jewgo.schema.operations import OperationsQuery
 from jewgo.schema.query import DirectoryQuery
 from jewgo.schema.response import ResponseExtensions
 from jewgo.schema.rollouts import RolloutMutation
+from jewgo.schema.shadow_ignores import ShadowIgnoreMutation
 from jewgo.schema.text import TextSafety
 
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
 
 Query = merge_types("Query", (DirectoryQuery, MigrationQuery, OperationsQuery))
-Mutation = merge_types("Mutation", (DirectoryMutation, MigrationMutation, RolloutMutation))
+Mutation = merge_types(
+    "Mutation", (DirectoryMutation, MigrationMutation, RolloutMutation, ShadowIgnoreMutation)
+)
 
 
 class GatewaySchema(strawberry.Schema):

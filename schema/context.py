@@ -14,6 +14,7 @@ from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
 from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.sync import Flags
 from jewgo.resolvers.domain import Domain, Viewer
@@ -86,6 +87,8 @@ class Context:
     admin: FlagAdmin
     operations: OperationListing
     max_page_size: int = 100
+    # When a field's shadow mismatches stand out of its noise (flags/noise.py).
+    noise: NoiseRule = DEFAULT_RULE
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.
     refusal: DomainError | None = None

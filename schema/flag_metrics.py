@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from jewgo.flags.metrics import Cell, domains_of, flag_series, versions_of
+from jewgo.flags.noise import NOISE_RUNS, FieldFigures, NoiseRule, figures, mismatches_beyond_noise
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Variant
 
@@ -37,7 +38,25 @@ class VersionMetrics:
 @strawberry.type
 class FieldMismatches:
     field: str = strawberry.field(description="`Type.field` where the results first differed.")
-    count: int
+    count: int = strawberry.field(description="Comparisons of v3 and v4 that differed here.")
+    noise: int = strawberry.field(description="Runs of v3 against v3 that differed here.")
+    raw_rate_percent: float = strawberry.field(description="count / comparisons * 100.")
+    noise_rate_percent: float = strawberry.field(description="noise / noiseComparisons * 100.")
+    beyond_noise: bool = strawberry.field(
+        description="Whether the raw rate exceeds the noise rate by both thresholds "
+        "(SHADOW_NOISE_RELATIVE_PERCENT, SHADOW_NOISE_ABSOLUTE_PERCENT): a v4 difference."
+    )
+
+    @classmethod
+    def of(cls, found: FieldFigures) -> FieldMismatches:
+        return cls(
+            field=found.field,
+            count=found.mismatches,
+            noise=found.noise,
+            raw_rate_percent=found.raw_rate * 100,
+            noise_rate_percent=found.noise_rate * 100,
+            beyond_noise=found.beyond_noise,
+        )
 
 
 @strawberry.type
@@ -50,23 +69,32 @@ class ShadowMetrics:
         description="Newest first; at most a handful, each naming the first differing path."
     )
     by_field: list[FieldMismatches] = strawberry.field(
-        description="Mismatches per schema field, most first."
+        description="Mismatches per schema field, most first, beside each field's noise."
+    )
+    noise_comparisons: int = strawberry.field(
+        description="Comparisons that also ran v3 twice (SHADOW_NOISE_RATE)."
+    )
+    ignored: int = strawberry.field(
+        description="Comparisons that differed only in fields an admin ignores "
+        "(counted as matches)."
+    )
+    mismatches_beyond_noise: int = strawberry.field(
+        description="The mismatches of fields beyond their noise (and of no known field): "
+        "what the rollout's shadow guard counts."
     )
 
     @classmethod
-    def of(cls, cell: Cell, recent: list[str]) -> ShadowMetrics:
-        per_field = sorted(
-            ((name.removeprefix("field:"), n) for name, n in cell.extra.items()
-             if name.startswith("field:")),
-            key=lambda item: (-item[1], item[0]),
-        )  # fmt: skip
+    def of(cls, cell: Cell, recent: list[str], noise: NoiseRule) -> ShadowMetrics:
         return cls(
             comparisons=cell.calls,
             matches=cell.extra.get("match", 0),
             mismatches=cell.extra.get("mismatch", 0),
             candidate_errors=cell.extra.get("candidate_error", 0),
             recent_mismatches=recent,
-            by_field=[FieldMismatches(field=name, count=n) for name, n in per_field],
+            by_field=[FieldMismatches.of(found) for found in figures(cell, noise)],
+            noise_comparisons=cell.extra.get(NOISE_RUNS, 0),
+            ignored=cell.extra.get("ignored", 0),
+            mismatches_beyond_noise=mismatches_beyond_noise(cell, noise),
         )
 
 
@@ -90,5 +118,5 @@ async def flag_metrics(info: Info, flag: str) -> FlagMetrics:
     return FlagMetrics(
         window_seconds=seconds,
         versions=[VersionMetrics.of(v, cells[v.value]) for v in Variant],
-        shadow=ShadowMetrics.of(window.get((flag, "shadow"), Cell()), recent),
+        shadow=ShadowMetrics.of(window.get((flag, "shadow"), Cell()), recent, context.noise),
     )

@@ -56,6 +56,15 @@ class FlagEvent:
         )
 
 
+@strawberry.type(description="Left out of the flag's shadow comparisons, and why.")
+class ShadowIgnore:
+    target: str = strawberry.field(
+        description="A schema field (`Restaurant.website`) or a response path prefix "
+        "(`restaurants.edges.node.website`, without list indexes)."
+    )
+    reason: str
+
+
 @strawberry.type
 class FeatureFlag:
     id: strawberry.ID = strawberry.field(
@@ -70,6 +79,7 @@ class FeatureFlag:
         "null when none."
     )
     user_overrides: list[FlagUserOverride]
+    shadow_ignores: list[ShadowIgnore]
     version: int = strawberry.field(
         description="Increments on every change; used for optimistic concurrency."
     )
@@ -123,6 +133,10 @@ class FeatureFlag:
             user_overrides=[
                 FlagUserOverride(user_id=strawberry.ID(str(uid)), enabled=enabled)
                 for uid, enabled in sorted(overrides.items())
+            ],
+            shadow_ignores=[
+                ShadowIgnore(target=target, reason=reason)
+                for target, reason in sorted(snapshot.ignores.get(state.name, {}).items())
             ],
             version=state.version,
             updated_at=state.updated_at,

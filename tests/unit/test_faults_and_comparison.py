@@ -5,12 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from graphql import parse
 
 from jewgo.flags.faults import Fault, Faults, FaultsError, InjectedFault
 from jewgo.flags.faults import parse as parse_faults
-from jewgo.gateway.comparison import field_at, first_difference
-from jewgo.schema import schema
+from jewgo.gateway.comparison import first_difference
 
 
 def test_faults_are_read_per_domain_and_version() -> None:
@@ -61,16 +59,3 @@ def test_the_first_difference_is_found(
     expected: object, actual: object, path: tuple[object, ...] | None
 ) -> None:
     assert first_difference(expected, actual) == path
-
-
-def test_a_path_names_its_schema_field_through_aliases_and_fragments() -> None:
-    document = parse(
-        """query Page { list: restaurants { edges { node { ...Parts
-             reviews { edges { node { writer: author { name } } } } } } } }
-           fragment Parts on Restaurant { score: averageRating }"""
-    )
-    at = field_at(schema._schema, document, "Page", ("list", "edges", 3, "node", "score"))
-    assert at == "Restaurant.averageRating"
-    deep = ("list", "edges", 0, "node", "reviews", "edges", 1, "node", "writer", "name")
-    assert field_at(schema._schema, document, None, deep) == "PublicUser.name"
-    assert field_at(schema._schema, document, "Other", ("list",)) is None

@@ -193,3 +193,22 @@ def test_where_a_move_leaves_the_next_step(
 ) -> None:
     rollout = replace(ROLLOUT, state=before)
     assert rules.moved(rollout, move, actor="a", now=NOW).next_step_at == next_step
+
+
+@pytest.mark.parametrize(
+    ("target", "error"),
+    [("Restaurant.website", None), ("restaurants.edges.node", None), ("statistics", None),
+     ("Restaurant", InvalidChange), ("Restaurant.", InvalidChange), ("a..b", InvalidChange),
+     ("restaurants.edges.0", InvalidChange), ("", InvalidChange), ("x" * 201, InvalidChange)],
+)  # fmt: skip
+def test_a_shadow_ignore_names_a_field_or_a_path(
+    target: str, error: type[FlagError] | None
+) -> None:
+    assert refusal(rules.check_ignore_target, target) is error
+
+
+@pytest.mark.parametrize(
+    ("reason", "error"), [("by design", None), (" ", InvalidChange), ("x" * 1001, InvalidChange)]
+)
+def test_a_shadow_ignore_needs_a_reason(reason: str, error: type[FlagError] | None) -> None:
+    assert refusal(rules.check_ignore_reason, reason) is error

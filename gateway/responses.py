@@ -27,10 +27,11 @@ from strawberry.types import ExecutionResult
 from jewgo.flags.stages import Variant
 from jewgo.gateway import cdn
 from jewgo.gateway.cache import Breaker
-from jewgo.gateway.response_cache import ResponseCache, Ticket
+from jewgo.gateway.response_cache import Purging, ResponseCache, Ticket
 from jewgo.gateway.response_store import Entry
 from jewgo.gateway.runs import Executed
 from jewgo.gateway.settings import Settings
+from jewgo.resolvers.ports import ChangeSink
 from jewgo.schema.documents import Documents
 from jewgo.schema.visibility import Reach, reach
 
@@ -254,3 +255,8 @@ def response_door(
         max_key_bytes=settings.response_cache_max_variables_bytes,
         max_entry_bytes=settings.response_cache_max_entry_bytes,
     )
+
+
+def purging(inner: ChangeSink, door: ResponseDoor | None) -> ChangeSink:
+    """The sink every write (v3's and v4's) reports to: `inner`, then the response cache."""
+    return inner if door is None else Purging(inner, door.cache)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import strawberry
 import structlog
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
@@ -29,7 +27,7 @@ from jewgo.flags.sync import Flags
 from jewgo.flags.users import user_role_query
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
-from jewgo.gateway.cache import Breaker, TieredCache
+from jewgo.gateway.cache import Breaker, TieredCache, create_redis
 from jewgo.gateway.confirmation import ErrorConfirmation
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.demand import Demand
@@ -38,8 +36,7 @@ from jewgo.gateway.identity import Identifier
 from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
 from jewgo.gateway.registry import OperationRegistry
-from jewgo.gateway.response_cache import Purging
-from jewgo.gateway.responses import ResponseDoor, response_door
+from jewgo.gateway.responses import ResponseDoor, purging, response_door
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
@@ -102,19 +99,6 @@ class Services:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
-
-
-def create_redis(settings: Settings) -> Redis | None:
-    """A Redis client that fails fast: a dead Redis must never hold a request up."""
-    if not settings.redis_url:
-        return None
-    timeout = settings.redis_timeout_seconds
-    return Redis.from_url(
-        settings.redis_url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout * 4,
-        retry=Retry(NoBackoff(), 0),
-    )
 
 
 def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> Services:
@@ -195,12 +179,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
     )
     costs = CostModel(schema._schema, max_page_size=settings.max_page_size)
-    changes: ChangeSink = CacheInvalidator(cache, settings.max_page_size)
     responses = response_door(
         settings, redis, breaker, cache.start_recovery, schema._schema, documents
     )
-    if responses is not None:  # every write, v3's and v4's, purges the answers it changes
-        changes = Purging(changes, responses.cache)
+    changes = purging(CacheInvalidator(cache, settings.max_page_size), responses)
     readiness = Readiness(
         engine,
         cache,

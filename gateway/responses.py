@@ -27,6 +27,7 @@ from strawberry.types import ExecutionResult
 from jewgo.flags.stages import Variant
 from jewgo.gateway import cdn
 from jewgo.gateway.cache import Breaker
+from jewgo.gateway.demand import asks_for_cost
 from jewgo.gateway.response_cache import Purging, ResponseCache, Ticket
 from jewgo.gateway.response_store import Entry
 from jewgo.gateway.runs import Executed
@@ -36,6 +37,13 @@ from jewgo.schema.documents import Documents
 from jewgo.schema.visibility import Reach, reach
 
 CACHE_HEADER = "x-response-cache"
+
+
+class Unset:
+    """Not looked up yet."""
+
+
+UNSET = Unset()
 HIT, MISS = "HIT", "MISS"
 _REACHES = 10_000
 
@@ -136,15 +144,21 @@ class ResponseDoor:
         self,
         run: Executed,
         headers: Mapping[str, str],
-        report_cost: bool,
+        looked_up: Ticket | Unset | None,
         weigh: Callable[[], Awaitable[None]],
         execute: Callable[[], Awaitable[ExecutionResult]],
     ) -> ExecutionResult:
         """A lone operation through the cache: a HIT raises CachedAnswer before its cost
-        is weighed or anything parsed; a MISS runs and may be kept. A caller asking for
-        `extensions.cost` is answered by execution (a HIT has no estimate to report)."""
+        is weighed or anything parsed; a MISS runs and may be kept (`looked_up`: the fast
+        path's ticket, if it looked up already). A caller asking for `extensions.cost`
+        is answered by execution (a HIT has no estimate to report)."""
         asked = asks_for_cache(headers)
-        ticket = None if report_cost else await self.answer(run, report=asked)
+        if isinstance(looked_up, Unset):
+            report_cost = asks_for_cost(headers)
+            ticket = None if report_cost else await self.answer(run, report=asked)
+        else:
+            ticket = looked_up
+            run.cache_key = self.key(run) if ticket is not None else None
         await weigh()
         result = await execute()
         await self.keep(run, result, ticket)
@@ -206,7 +220,7 @@ async def through(
     door: ResponseDoor | None,
     run: Executed,
     headers: Mapping[str, str],
-    report_cost: bool,
+    looked_up: Ticket | Unset | None,
     weigh: Callable[[], Awaitable[None]],
     execute: Callable[[], Awaitable[ExecutionResult]],
 ) -> ExecutionResult:
@@ -214,7 +228,7 @@ async def through(
     if door is None:
         await weigh()
         return await execute()
-    return await door.one(run, headers, report_cost, weigh, execute)
+    return await door.one(run, headers, looked_up, weigh, execute)
 
 
 def response_door(

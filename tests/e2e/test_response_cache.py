@@ -234,3 +234,27 @@ async def test_a_persisted_get_is_a_hit_with_the_same_etag(
             "/graphql", params=params, headers={"If-None-Match": second.headers["etag"]}
         )
         assert fresh.status_code == 304
+
+
+async def test_the_rate_limit_still_refuses_a_cached_answer(
+    pg: Database, data_dir: Path, redis_url: str, namespace: str
+) -> None:
+    settings = options(redis_url, namespace, rate_limit_per_minute=3)
+    async with gateway_client(pg, data_dir, CACHED_V4, **settings) as a:
+        statuses = []
+        for _ in range(4):
+            reply = await a(RESTAURANT, {"id": "11"}, headers=ASK, touches=None)
+            statuses.append((reply.status, status(reply)))
+        assert statuses[:3] == [(200, "MISS"), (200, "HIT"), (200, "HIT")]
+        assert statuses[3][0] == 429 and statuses[3][1] is None
+
+
+async def test_malformed_bodies_are_answered_as_without_the_cache(
+    fleet: tuple[GraphQL, GraphQL],
+) -> None:
+    a, _ = fleet
+    headers = {"content-type": "application/json", **ASK}
+    for body in (b"{", b'{"query": 5}', b'{"query": "{ me { id } }", "variables": 3}'):
+        reply = await a.http.post("/graphql", content=body, headers=headers)
+        assert reply.status_code == 400, body
+        assert "cache" not in reply.json().get("extensions", {})

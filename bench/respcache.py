@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from bench import load
+from bench import load, mixed
 from bench.cache import PAGE, V4
 from bench.fleet import REDIS, gateway, seeded_database, server_env
 from bench.machine import describe
@@ -146,6 +146,7 @@ def main() -> None:
                 targets, body, rounds=options.rounds, seconds=options.seconds, c=options.concurrency
             )
             sizes = page_sizes(cached.url, plain.url, options)
+            mix = mixed_load(cached.url, plain.url, options)
     rps = {name: load.median([r.rps for r in runs]) for name, runs in results.items()}
     lines = [
         "## The response cache against raw Starlette (`python -m bench.respcache`)",
@@ -169,7 +170,7 @@ def main() -> None:
     lines.append(
         f"- without the response cache / minimal Strawberry: **{rps[WITHOUT] / rps[MINIMAL]:.2f}**."
     )
-    lines += ["", *sizes]
+    lines += ["", *sizes, "", *mix]
     section = "\n".join(lines)
     print(section)
     write_section("respcache", section)
@@ -194,6 +195,32 @@ def page_sizes(cached: str, plain: str, options: argparse.Namespace) -> list[str
                 f"{load.median([r.p50_ms for r in found[name]]):.1f}",
             ]
         lines.append(f"| {first} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def mixed_load(cached: str, plain: str, options: argparse.Namespace) -> list[str]:
+    """90 % reads of 20 restaurant pages, 10 % renames of one of them, alternating."""
+    admin = Tokens(JWT_SECRET, 3600).issue(ADMIN_ID)
+    found: dict[str, list[dict[str, float]]] = {"cached": [], "plain": []}
+    for _ in range(3):
+        for name, url in (("cached", cached), ("plain", plain)):
+            result = mixed.run(url, admin, seconds=5, concurrency=options.concurrency)
+            assert result["failures"] == 0, (name, result)
+            found[name].append(result)
+    lines = [
+        "Mixed load: 90 % reads of 20 restaurant pages (`restaurant(id)` with 3 reviews and "
+        "authors), 10 % renames of one of them by an ADMIN, 3 alternating rounds of 5 s; the "
+        "hit ratio from the gateway's own counters:",
+        "",
+        "| gateway | requests/s | p50 ms | p99 ms | hit ratio |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, label in (("cached", "with the response cache"), ("plain", "without it")):
+        runs = found[name]
+        cells = [load.median([r[k] for r in runs]) for k in ("rps", "p50", "p99", "hit_ratio")]
+        lines.append(
+            f"| {label} | {cells[0]:.0f} | {cells[1]:.1f} | {cells[2]:.1f} | {cells[3]:.2f} |"
+        )
     return lines
 
 

@@ -29,7 +29,7 @@ from bench.fleet import REDIS, gateway, seeded_database, server_env
 from bench.machine import describe
 from bench.results import write_section
 from jewgo.gateway.auth import Tokens
-from tests.support import JWT_SECRET, USER_ID, free_port, serving
+from tests.support import ADMIN_ID, JWT_SECRET, USER_ID, free_port, serving
 
 RAW, MINIMAL = "raw Starlette, same bytes", "minimal Strawberry"
 ANON, SIGNED = "gateway, response cache (anonymous)", "gateway, response cache (signed in)"

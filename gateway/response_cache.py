@@ -108,8 +108,11 @@ class ResponseCache:
         if raw is None:
             RESPONSE_CACHE.labels("redis", "miss").inc()
             return None, Ticket(since, era, epoch)
-        now = self.clock()
-        entry = Entry.decode(raw, now=now)
+        try:
+            entry = Entry.decode(raw, now=self.clock())
+        except (ValueError, KeyError, TypeError):  # not ours, or an older layout: a miss
+            RESPONSE_CACHE.labels("redis", "miss").inc()
+            return None, Ticket(since, era, epoch)
         self.near.put(key, entry, since)
         RESPONSE_CACHE.labels("redis", "hit").inc()
         return entry, Ticket(since, era, epoch)

@@ -96,3 +96,11 @@ async def test_an_answer_computed_across_a_purge_is_not_stored(
     await a.store("k", entry(clock, {"r:1"}), ticket, 60)
     assert (await b.lookup("k"))[0] is None
     assert (await a.lookup("k"))[0] is None
+
+
+async def test_an_unreadable_entry_is_a_miss(redis: Redis, namespace: str) -> None:
+    clock = Clock()
+    a = cache(redis, namespace, clock)
+    await redis.set(f"{namespace}:rc:e:0:k", b"not json\n{}")
+    found, ticket = await a.lookup("k")
+    assert found is None and ticket.era == "0"

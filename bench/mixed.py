@@ -28,8 +28,8 @@ WRITE = "mutation($id: ID!, $n: String!) { updateRestaurant(id: $id, input: {nam
 SCRIPT = """
 local reads, writes = {}, {}
 for id = 1, %(pages)d do
-  reads[id] = %(read)s:gsub("__ID__", tostring(id))
-  writes[id] = %(write)s:gsub("__ID__", tostring(id))
+  reads[id] = (%(read)s):gsub("__ID__", tostring(id))
+  writes[id] = (%(write)s):gsub("__ID__", tostring(id))
 end
 local n = 0
 request = function()

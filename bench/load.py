@@ -90,6 +90,8 @@ def run(
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = next(line for line in output.splitlines() if line.startswith("RESULT "))
     requests, micros, p50, p99, failures = result.split()[1:]
+    if int(requests) == 0:
+        raise SystemExit(f"wrk finished no request in {seconds:g} s against {url}: longer rounds")
     first = next((line[6:] for line in output.splitlines() if line.startswith("FIRST ")), "")
     return Round(
         requests=int(requests),

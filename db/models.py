@@ -223,6 +223,50 @@ class RolloutRow(Base):
     )
 
 
+class ReplayRow(Base):
+    """Each `jewgo replay` of a flag: when, and whether every run matched."""
+
+    __tablename__ = "replays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_name: Mapped[str] = mapped_column(ForeignKey("feature_flags.name", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    passed: Mapped[bool] = mapped_column(Boolean)
+    runs: Mapped[int] = mapped_column(Integer)
+    differing: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_replays_flag_name_id", "flag_name", "id"),)
+
+
+class OperationCoverageRow(Base):
+    """A registered operation that reaches a domain, and when a comparison of v3 and v4 on
+    it last matched and last differed."""
+
+    __tablename__ = "operation_coverage"
+
+    hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    domain: Mapped[str] = mapped_column(Text, primary_key=True)
+    clean_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    differed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OperationSampleRow(Base):
+    """Variables an operation of the registry was run with, and the caller's role (never a
+    token, never who): a few per operation, for `jewgo replay`."""
+
+    __tablename__ = "operation_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str | None] = mapped_column(Text)
+    variables: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_operation_samples_hash", "hash"),)
+
+
 class OperationRow(Base):
     """The operation registry: every document the gateway has run or been given, by the
     SHA-256 of its text (the persisted-query id), with how often and when it was seen."""

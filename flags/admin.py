@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from jewgo.flags import rules
+from jewgo.flags import replays, rules
 from jewgo.flags.clock import Clock, utc_now
 from jewgo.flags.errors import UnknownFlag
 from jewgo.flags.rollout_store import RolloutStore
@@ -37,12 +38,14 @@ class FlagAdmin:
         changed: Callable[[], Awaitable[object]],
         user_role: UserRole,
         clock: Clock = utc_now,
+        replay_max_age: timedelta = timedelta(days=1),
     ) -> None:
         self._flags = flags
         self._rollouts = rollouts
         self._changed = changed
         self._user_role = user_role
         self._clock = clock
+        self._replay_max_age = replay_max_age
 
     @asynccontextmanager
     async def _change(self) -> AsyncIterator[AsyncConnection]:
@@ -157,6 +160,8 @@ class FlagAdmin:
         now = self._clock()
         async with self._change() as conn:
             flag = await self._flags.locked(conn, name)
+            last = await replays.latest(conn, name) if config.require_replay else None
+            rules.check_replay(name, config, last, now, self._replay_max_age)
             rules.check_start(flag, await self._rollouts.newest(conn, name))
             rollout = rules.started(name, config, actor=actor, now=now)
             await self._flags.write(

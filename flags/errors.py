@@ -3,7 +3,8 @@
 FlagError
 ├── UnknownFlag        NOT_FOUND
 ├── InvalidChange      BAD_USER_INPUT  (a percentage outside 0 to 100, leaving COMPLETE unforced)
-└── VersionConflict    CONFLICT        (expectedVersion is not the flag's version)
+├── VersionConflict    CONFLICT        (expectedVersion is not the flag's version)
+└── PreconditionFailed FAILED_PRECONDITION (a rollout that requires a passing replay)
 """
 
 from __future__ import annotations
@@ -27,3 +28,7 @@ class InvalidChange(FlagError):
 
 class VersionConflict(FlagError):
     code = "CONFLICT"
+
+
+class PreconditionFailed(FlagError):
+    code = "FAILED_PRECONDITION"

@@ -13,7 +13,7 @@ import asyncio
 import bisect
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -172,22 +172,36 @@ class WindowMetrics:
         return range(now - count + 1, now + 1)
 
     def local_window(self, window_seconds: float) -> dict[Series, Cell]:
-        buckets = set(self._buckets(window_seconds))
-        totals: dict[Series, Cell] = {}
-        for (bucket, domain, version), cell in self._local.items():
-            if bucket in buckets:
-                totals.setdefault((domain, version), Cell()).add(cell)
-        return totals
+        return _summed(self._local_cells(set(self._buckets(window_seconds))))
+
+    def _local_cells(self, buckets: set[int]) -> dict[tuple[int, Series], Cell]:
+        return {(b, (d, v)): cell for (b, d, v), cell in self._local.items() if b in buckets}
 
     async def window(
         self, window_seconds: float, series: Iterable[Series] | None = None
     ) -> dict[Series, Cell]:
         """Totals per (domain, version) over the last `window_seconds`: fleet-wide through
         Redis when it answers, this process's own otherwise."""
+        return _summed(await self._cells(self._buckets(window_seconds), series))
+
+    async def series(
+        self, window_seconds: float, step_seconds: int, series: Iterable[Series]
+    ) -> list[tuple[float, dict[Series, Cell]]]:
+        """The last `window_seconds` as steps of `step_seconds` (a multiple of the bucket):
+        each step's start (epoch seconds) and its totals per series, oldest first."""
+        per_step = max(1, step_seconds // self.bucket_seconds)
+        buckets = self._buckets(window_seconds)
+        steps: dict[int, dict[Series, Cell]] = {b // per_step: {} for b in buckets}
+        for (bucket, key), cell in (await self._cells(buckets, series)).items():
+            steps[bucket // per_step].setdefault(key, Cell()).add(cell)
+        return [(s * per_step * self.bucket_seconds, cells) for s, cells in steps.items()]
+
+    async def _cells(
+        self, buckets: range, series: Iterable[Series] | None
+    ) -> dict[tuple[int, Series], Cell]:
         if self._redis is None:
-            return self.local_window(window_seconds)
+            return self._local_cells(set(buckets))
         wanted = list(series) if series is not None else self._all_series()
-        buckets = list(self._buckets(window_seconds))
         try:
             async with asyncio.timeout(self._timeout * 4):
                 pipe = self._redis.pipeline(transaction=False)
@@ -198,14 +212,10 @@ class WindowMetrics:
         except Exception as exc:
             log.warning("fleet metrics unavailable; local window", error=type(exc).__name__)
             self.fleet_wide = False
-            return self.local_window(window_seconds)
+            return self._local_cells(set(buckets))
         self.fleet_wide = True
-        totals: dict[Series, Cell] = {}
-        keys = [s for _ in buckets for s in wanted]
-        for key, row in zip(keys, rows, strict=True):
-            if row:
-                totals.setdefault(key, Cell()).add(_cell(row))
-        return totals
+        keys = [(b, s) for b in buckets for s in wanted]
+        return {key: _cell(row) for key, row in zip(keys, rows, strict=True) if row}
 
     @staticmethod
     def _all_series() -> list[Series]:
@@ -279,4 +289,11 @@ def versions_of(cells: dict[Series, Cell], domains: Sequence[str]) -> dict[str, 
     for (domain, version), cell in cells.items():
         if domain in domains:
             totals[version].add(cell)
+    return totals
+
+
+def _summed(cells: Mapping[tuple[int, Series], Cell]) -> dict[Series, Cell]:
+    totals: dict[Series, Cell] = {}
+    for (_, key), cell in cells.items():
+        totals.setdefault(key, Cell()).add(cell)
     return totals

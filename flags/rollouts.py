@@ -54,6 +54,7 @@ class RolloutConfig:
     max_caller_share_percent: float = 1.0
     # A rollback needs v4 errors from at least this many distinct callers.
     min_error_callers: int = 5
+    require_replay: bool = False  # start only after a passing `jewgo replay` of the flag
 
     def problems(self) -> dict[str, str]:
         """Each invalid field (named as in the contract) with what is wrong with it."""

@@ -9,7 +9,8 @@ percentage 0 to 100, finite (checked before the flag is read)
 overrides  known flag → an existing user
 rollback   a reason; COMPLETE flags are left as they are
 ignores    known flag → a field or a path prefix → a reason
-rollouts   a valid config → not COMPLETE → no rollout RUNNING or PAUSED already
+rollouts   a valid config → a passing replay when required → not COMPLETE → no rollout
+           RUNNING or PAUSED already
 moves      pause RUNNING→PAUSED, resume PAUSED→RUNNING, stop RUNNING|PAUSED→STOPPED
 """
 
@@ -22,7 +23,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from jewgo.flags.errors import InvalidChange, UnknownFlag, VersionConflict
+from jewgo.flags.errors import InvalidChange, PreconditionFailed, UnknownFlag, VersionConflict
 from jewgo.flags.rollouts import ACTIVE, Rollout, RolloutConfig, RolloutState
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage
@@ -107,6 +108,24 @@ def check_config(config: RolloutConfig) -> None:
         raise InvalidChange(
             "Invalid rollout config: " + "; ".join(f"{k}: {v}" for k, v in problems.items())
         )
+
+
+def check_replay(
+    flag: str, config: RolloutConfig, latest: tuple[datetime, bool] | None, now: datetime,
+    max_age: timedelta,
+) -> None:  # fmt: skip
+    """A rollout that requires a replay starts only after the flag's latest replay (its
+    time, whether it passed) passed, no longer ago than `max_age`."""
+    if not config.require_replay:
+        return
+    fix = f"run `jewgo replay --flag {flag}` and fix what differs"
+    if latest is None:
+        raise PreconditionFailed(f"{flag} has never been replayed; {fix}")
+    at, passed = latest
+    if not passed:
+        raise PreconditionFailed(f"{flag}'s latest replay ({at.isoformat()}) differed; {fix}")
+    if now - at > max_age:
+        raise PreconditionFailed(f"{flag}'s latest replay ({at.isoformat()}) is too old; {fix}")
 
 
 def check_start(flag: FlagState, newest: Rollout | None) -> None:

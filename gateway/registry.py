@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.models import OperationRow
 from jewgo.db.timestamps import utc
+from jewgo.gateway.coverage import Coverage, DomainCoverage
+from jewgo.gateway.samples import VariableSamples
 
 log = structlog.get_logger("jewgo.registry")
 PENDING_BYTES = 4 * 1024 * 1024
@@ -94,6 +96,8 @@ class OperationRegistry:
         self._pending: dict[str, _Seen] = {}
         self._pending_bytes = 0
         self._task: asyncio.Task[None] | None = None
+        self.samples = VariableSamples(engine)
+        self.coverage = Coverage(engine)
 
     def seen(self, document: str, name: str | None, kind: str, *, times: int = 1) -> str | None:
         """Count a run of `document` (buffered); its hash, or None when not recorded (too
@@ -127,7 +131,17 @@ class OperationRegistry:
         )
 
     async def flush(self) -> None:
-        """Add what was seen since the last flush to the database."""
+        """Add what was seen since the last flush to the database, then the samples and
+        the coverage marks."""
+        await self._flush_counts()
+        for part in (self.samples, self.coverage):
+            try:
+                await part.flush()
+            except Exception as exc:  # the next marks will come
+                log.warning("operation registry flush failed", part=type(part).__name__,
+                            error=type(exc).__name__)  # fmt: skip
+
+    async def _flush_counts(self) -> None:
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
@@ -246,3 +260,7 @@ class OperationRegistry:
             self._task = None
         with contextlib.suppress(Exception):
             await self.flush()
+
+    async def coverage_of(self, domain: str) -> DomainCoverage:
+        """How many known operations reach `domain`, and how many v4 serves cleanly."""
+        return await self.coverage.of(domain)

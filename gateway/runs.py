@@ -111,4 +111,8 @@ class OperationRunner:
         if not context.executed or query is None or context.operation_type is None:
             return
         if await self._persisted.records(document_hash(query)):
-            self._registry.seen(query, context.operation_name, context.operation_type)
+            digest = self._registry.seen(query, context.operation_name, context.operation_type)
+            if digest is not None and context.operation_type == "query":
+                role = context.viewer.role.value if context.viewer is not None else None
+                self._registry.samples.offer(digest, run.sent.variables, role)
+                self._registry.coverage.touched(digest, [d.value for d in context.uses])

@@ -170,6 +170,7 @@ class Settings(ResponseCacheSettings):
     )
     shadow_noise_relative_percent: float = Field(default=20.0, ge=0, le=10_000)
     shadow_noise_absolute_percent: float = Field(default=0.03, ge=0, le=100)
+    replay_max_age_seconds: int = Field(default=86_400, ge=1, le=90 * 86_400)
     confirm_concurrency: int = Field(
         default=4, ge=0, description="v4 read errors re-run on v3 at once (0: never)."
     )

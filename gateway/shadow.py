@@ -37,13 +37,22 @@ from jewgo.flags.noise import NOISE, NOISE_RUNS, UNNAMED
 from jewgo.flags.stages import DOMAIN_FLAGS, Stage, Variant
 from jewgo.gateway.comparison import describe
 from jewgo.gateway.context import ContextFactory
+from jewgo.gateway.coverage import Coverage
 from jewgo.gateway.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
-from jewgo.gateway.typed_comparison import Difference, TypedComparison, without_ignored
+from jewgo.gateway.registry import document_hash
+from jewgo.gateway.typed_comparison import (
+    Difference,
+    TypedComparison,
+    shown,
+    without_ignored,
+)
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.schema.context import Context
 
 log = structlog.get_logger("jewgo.shadow")
 RECENT_KEPT = 5
+EXAMPLES_KEPT = 3  # the latest examples kept of each differing field
+EXAMPLE_FIELDS = 5  # fields of one comparison that leave an example
 DRAIN_SECONDS = 5.0
 
 
@@ -68,6 +77,7 @@ class Shadow:
         sample_rate: float,
         concurrency: int,
         noise_rate: float = 0.0,
+        coverage: Coverage | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._schema = schema
@@ -76,6 +86,7 @@ class Shadow:
         self._rate = sample_rate
         self._concurrency = concurrency
         self._noise_rate = noise_rate
+        self._coverage = coverage
         self._random = rng or random.Random()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -205,15 +216,23 @@ class Shadow:
             Cell(calls=1, errors=int(result == "candidate_error"), extra=extra),
         )
         SHADOW_RESULTS.labels(job.flag, result).inc()
+        if self._coverage is not None and result in ("match", "mismatch"):
+            digest = document_hash(job.query)
+            self._coverage.compared(digest, job.domain.value, clean=result == "match")
         if differences:
             first = differences[0]
             at = datetime.now(UTC).isoformat(timespec="seconds")
             where = f"{describe(first.path)} ({first.field or 'unknown field'})"
-            text = (
-                f"{at} {where}: v3 {_value(expected, first.path)} "
-                f"!= v4 {_value(actual, first.path)}"
-            )
+            text = f"{at} {where}: v3 {_value(expected, first)} != v4 {_value(actual, first)}"
             metrics.remember(f"shadow:{job.flag}", text, keep=RECENT_KEPT)
+            for difference in differences[:EXAMPLE_FIELDS]:
+                example = {
+                    "at": at, "operationName": job.operation_name,
+                    "path": describe(difference.path),
+                    "v3": _value(expected, difference), "v4": _value(actual, difference),
+                }  # fmt: skip
+                name = f"shadow:{job.flag}:{difference.field or 'unknown'}"
+                metrics.remember(name, json.dumps(example), keep=EXAMPLES_KEPT)
             fields = [d.field for d in differences]
             log.warning(
                 "shadow mismatch", flag=job.flag, path=describe(first.path), field=first.field,
@@ -233,11 +252,12 @@ class Shadow:
         return len(self._tasks)
 
 
-def _value(data: Any, path: tuple[str | int, ...]) -> str:
-    for part in path:
+def _value(data: Any, difference: Difference) -> str:
+    """The value at the difference's path, as JSON, with private values redacted."""
+    for part in difference.path:
         try:
             data = data[part]
         except (KeyError, IndexError, TypeError):
             return "(absent)"
-    text = json.dumps(data, default=str)
+    text = json.dumps(shown(data, difference.field), default=str)
     return text if len(text) <= 80 else text[:77] + "..."

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,6 +60,11 @@ UNCOMPARED = frozenset(
         "PageInfo.endCursor",
     }
 )
+# Whose values an example of a difference never shows: a user's email, and any text that
+# looks like an address wherever it appears (an alias can name a field anything).
+PRIVATE = frozenset({"User.email"})
+_EMAIL = re.compile(r"[^\s@\"]+@[^\s@\"]+\.[^\s@\"]+")
+REDACTED = "(redacted)"
 TOLERANCE = 1e-9
 MAX_FIELDS = 20  # differing fields reported of one comparison
 
@@ -195,6 +201,20 @@ def without_ignored(
         return not any(dotted == t or dotted.startswith(t + ".") for t in ignored)
 
     return [d for d in differences if kept(d)]
+
+
+def shown(value: Any, field: str | None) -> Any:
+    """A value as an example of a difference may show it: private fields' values and
+    anything that looks like an email address redacted."""
+    if field in PRIVATE:
+        return REDACTED
+    if isinstance(value, str):
+        return _EMAIL.sub(REDACTED, value)
+    if isinstance(value, dict):
+        return {key: shown(item, None) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shown(item, None) for item in value]
+    return value
 
 
 def _note(found: dict[str | None, Difference], difference: Difference) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 import strawberry
 import structlog
@@ -143,7 +144,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     if faults:
         log.warning("FAULT DRILL ACTIVE: injecting failures", faults=settings.faults)
     rollouts = RolloutStore(store)
-    admin = FlagAdmin(store, rollouts, changed=flags.changed, user_role=user_role_query(engine))
+    admin = FlagAdmin(
+        store, rollouts, changed=flags.changed, user_role=user_role_query(engine),
+        replay_max_age=timedelta(seconds=settings.replay_max_age_seconds),
+    )  # fmt: skip
     lease: Lease = (
         LocalLease()
         if settings.embedded
@@ -225,6 +229,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         sample_rate=settings.shadow_sample_rate,
         concurrency=settings.shadow_concurrency,
         noise_rate=settings.shadow_noise_rate,
+        coverage=registry.coverage,
     )
     confirmation = ErrorConfirmation(
         schema, contexts, metrics, concurrency=settings.confirm_concurrency

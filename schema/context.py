@@ -41,12 +41,25 @@ class OperationRecord(Protocol):
     def count(self) -> int: ...
 
 
+class DomainCoverageRecord(Protocol):
+    @property
+    def known(self) -> int: ...
+
+    @property
+    def clean(self) -> int: ...
+
+    @property
+    def not_clean(self) -> Sequence[str]: ...
+
+
 class OperationListing(Protocol):
     """The operation registry as the schema reads it."""
 
     async def listing(
         self, first: int, after: str | None = None, kind: str | None = None
     ) -> Sequence[OperationRecord]: ...
+
+    async def coverage_of(self, domain: str) -> DomainCoverageRecord: ...
 
 
 class ComponentStatus(Protocol):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
 import strawberry
 
 from jewgo.flags.metrics import Cell, domains_of, flag_series, versions_of
 from jewgo.flags.noise import NOISE_RUNS, FieldFigures, NoiseRule, figures, mismatches_beyond_noise
+from jewgo.resolvers.errors import InvalidInput
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Variant
 
@@ -35,6 +40,15 @@ class VersionMetrics:
         )
 
 
+@strawberry.type(description="One recent difference of a field (private values redacted).")
+class ShadowExample:
+    at: str
+    operation_name: str | None
+    path: str
+    v3: str = strawberry.field(description="v3's value at the path, as JSON.")
+    v4: str = strawberry.field(description="v4's value at the path, as JSON.")
+
+
 @strawberry.type
 class FieldMismatches:
     field: str = strawberry.field(description="`Type.field` where the results first differed.")
@@ -46,10 +60,14 @@ class FieldMismatches:
         description="Whether the raw rate exceeds the noise rate by both thresholds "
         "(SHADOW_NOISE_RELATIVE_PERCENT, SHADOW_NOISE_ABSOLUTE_PERCENT): a v4 difference."
     )
+    examples: list[ShadowExample] = strawberry.field(
+        description="The latest differences of this field, newest first (at most 3)."
+    )
 
     @classmethod
-    def of(cls, found: FieldFigures) -> FieldMismatches:
+    def of(cls, found: FieldFigures, examples: list[str]) -> FieldMismatches:
         return cls(
+            examples=[_example(text) for text in examples],
             field=found.field,
             count=found.mismatches,
             noise=found.noise,
@@ -84,14 +102,23 @@ class ShadowMetrics:
     )
 
     @classmethod
-    def of(cls, cell: Cell, recent: list[str], noise: NoiseRule) -> ShadowMetrics:
+    def of(
+        cls,
+        cell: Cell,
+        recent: list[str],
+        noise: NoiseRule,
+        examples: Mapping[str, list[str]],
+    ) -> ShadowMetrics:
         return cls(
             comparisons=cell.calls,
             matches=cell.extra.get("match", 0),
             mismatches=cell.extra.get("mismatch", 0),
             candidate_errors=cell.extra.get("candidate_error", 0),
             recent_mismatches=recent,
-            by_field=[FieldMismatches.of(found) for found in figures(cell, noise)],
+            by_field=[
+                FieldMismatches.of(found, examples.get(found.field, []))
+                for found in figures(cell, noise)
+            ],
             noise_comparisons=cell.extra.get(NOISE_RUNS, 0),
             ignored=cell.extra.get("ignored", 0),
             mismatches_beyond_noise=mismatches_beyond_noise(cell, noise),
@@ -106,6 +133,17 @@ class FlagMetrics:
     window_seconds: int
     versions: list[VersionMetrics]
     shadow: ShadowMetrics
+    _flag: strawberry.Private[str]
+
+    @strawberry.field(
+        description="The last `minutes` (at most 180) in steps of `stepSeconds` (at least "
+        "the metrics bucket; at most 360 steps): per step, each version's figures and the "
+        "shadow's comparisons, fleet-wide with Redis. For charts."
+    )
+    async def series(
+        self, info: Info, minutes: int = 60, step_seconds: int = 60
+    ) -> list[MetricsPoint]:
+        return await metrics_series(info, self._flag, minutes, step_seconds)
 
 
 async def flag_metrics(info: Info, flag: str) -> FlagMetrics:
@@ -115,8 +153,59 @@ async def flag_metrics(info: Info, flag: str) -> FlagMetrics:
     window = await context.metrics.window(seconds, flag_series(flag))
     cells = versions_of(window, domains_of(flag))
     recent = await context.metrics.recent(f"shadow:{flag}", 5)
+    shadow = window.get((flag, "shadow"), Cell())
+    examples = {
+        found.field: await context.metrics.recent(f"shadow:{flag}:{found.field}", 3)
+        for found in figures(shadow, context.noise)
+        if found.mismatches
+    }
     return FlagMetrics(
+        _flag=flag,
         window_seconds=seconds,
         versions=[VersionMetrics.of(v, cells[v.value]) for v in Variant],
-        shadow=ShadowMetrics.of(window.get((flag, "shadow"), Cell()), recent, context.noise),
+        shadow=ShadowMetrics.of(shadow, recent, context.noise, examples),
     )
+
+
+def _example(text: str) -> ShadowExample:
+    """An example the shadow remembered (gateway/shadow.py writes them)."""
+    data = json.loads(text)
+    return ShadowExample(
+        at=str(data["at"]), operation_name=data.get("operationName"), path=str(data["path"]),
+        v3=str(data["v3"]), v4=str(data["v4"]),
+    )  # fmt: skip
+
+
+@strawberry.type(description="One step of a flag's figures over time.")
+class MetricsPoint:
+    at: datetime = strawberry.field(description="The start of the step.")
+    versions: list[VersionMetrics]
+    shadow_comparisons: int
+    shadow_mismatches: int
+
+
+MAX_MINUTES, MAX_STEPS = 180, 360
+
+
+async def metrics_series(info: Info, flag: str, minutes: int, step: int) -> list[MetricsPoint]:
+    metrics = info.context.metrics
+    if not 1 <= minutes <= MAX_MINUTES:
+        raise InvalidInput(f"`minutes` must be 1 to {MAX_MINUTES}", {"minutes": "out of range"})
+    if not metrics.bucket_seconds <= step <= 3600 or minutes * 60 // step > MAX_STEPS:
+        raise InvalidInput(
+            f"`stepSeconds` must be {metrics.bucket_seconds} to 3600, with at most "
+            f"{MAX_STEPS} steps", {"stepSeconds": "out of range"},
+        )  # fmt: skip
+    points = []
+    domains = domains_of(flag)
+    for start, cells in await metrics.series(minutes * 60, step, flag_series(flag)):
+        versions = versions_of(cells, domains)
+        shadow = cells.get((flag, "shadow"), Cell())
+        points.append(
+            MetricsPoint(
+                at=datetime.fromtimestamp(start, UTC),
+                versions=[VersionMetrics.of(v, versions[v.value]) for v in Variant],
+                shadow_comparisons=shadow.calls, shadow_mismatches=shadow.extra.get("mismatch", 0),
+            )
+        )  # fmt: skip
+    return points

@@ -18,6 +18,7 @@ from jewgo.resolvers.validation import parse_id
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage, Variant
 from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
+from jewgo.schema.operations import FlagCoverage, coverage
 from jewgo.schema.rollouts import Rollout
 
 MAX_HISTORY = 100
@@ -177,6 +178,13 @@ class MigrationStatus:
     @strawberry.field(description="The newest rollout of every flag that has had one.")
     async def rollouts(self, info: Info) -> list[Rollout]:
         return [Rollout.of(r) for r in (await info.context.admin.rollouts()).values()]
+
+    @strawberry.field(
+        description="Per domain flag: the known operations that reach its domain, and how "
+        "many of them v4 has been shown to serve as v3 does."
+    )
+    async def coverage(self, info: Info) -> list[FlagCoverage]:
+        return await coverage(info)
 
     @strawberry.field(
         description="Database (ok/down), cache (ok, or degraded on the in-memory fallback) "

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 import strawberry
 
+from jewgo.flags.stages import DOMAIN_FLAGS
 from jewgo.resolvers import policy
 from jewgo.resolvers.errors import InvalidInput
 from jewgo.schema.context import Info
@@ -68,3 +69,32 @@ class OperationsQuery:
             )
             for op in found
         ]
+
+
+@strawberry.type(description="How much of what clients run a domain's v4 is shown to serve.")
+class FlagCoverage:
+    flag: str
+    known_operations: int = strawberry.field(
+        description="Registered operations that reach the flag's domain (seen in traffic or "
+        "a replay)."
+    )
+    clean_operations: int = strawberry.field(
+        description="Of those, the ones whose latest comparison of v3 and v4 (the shadow, "
+        "or `jewgo replay`) matched."
+    )
+    not_clean: list[str] = strawberry.field(
+        description="The others (names, else hash prefixes), most run first, at most 20."
+    )
+
+
+async def coverage(info: Info) -> list[FlagCoverage]:
+    found = []
+    for domain, flag in DOMAIN_FLAGS.items():
+        figures = await info.context.operations.coverage_of(domain)
+        found.append(
+            FlagCoverage(
+                flag=flag, known_operations=figures.known, clean_operations=figures.clean,
+                not_clean=list(figures.not_clean),
+            )
+        )  # fmt: skip
+    return found

@@ -37,6 +37,9 @@ class RolloutConfig:
     min_error_callers: int = strawberry.field(
         description="A rollback needs v4 errors from at least this many distinct callers."
     )
+    require_replay: bool = strawberry.field(
+        description="Started only after a passing `jewgo replay` of the flag."
+    )
 
     @classmethod
     def of(cls, config: model.RolloutConfig) -> RolloutConfig:
@@ -73,6 +76,11 @@ class RolloutConfigInput:
     min_error_callers: int | None = strawberry.field(
         default=_DEFAULT.min_error_callers,
         description="A rollback needs v4 errors from at least this many distinct callers.",
+    )
+    require_replay: bool | None = strawberry.field(
+        default=_DEFAULT.require_replay,
+        description="startRollout refuses (FAILED_PRECONDITION) unless the flag's latest "
+        "`jewgo replay` passed within REPLAY_MAX_AGE_SECONDS.",
     )
 
     def to_model(self) -> model.RolloutConfig:

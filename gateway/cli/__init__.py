@@ -6,6 +6,7 @@ token, schema
 flags       flags.py    list flags, change stages, percentages and overrides, roll back
 rollout     rollout.py  start, watch, pause, resume and stop gradual rollouts
 operations  operations.py  the operation registry; Apollo manifests in and out
+replay      replay.py   recorded queries through v3 and v4, compared, before exposure
 
 The flag and rollout commands are built from the server's composition root
 (gateway.wiring.bootstrap) and change flags through its admin (flags.admin).
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import click
 
-from jewgo.gateway.cli import data, flags, operations, rollout, serve
+from jewgo.gateway.cli import data, flags, operations, replay, rollout, serve
 
 
 @click.group()
@@ -33,5 +34,6 @@ for command in (
     flags.flags,
     rollout.rollout,
     operations.operations,
+    replay.replay,
 ):
     main.add_command(command)

@@ -117,6 +117,12 @@ _DEFAULT = DEFAULT_CONFIG
     show_default=True,
     help="Distinct callers with v4 errors a rollback needs.",
 )
+@click.option(
+    "--require-replay/--no-require-replay",
+    default=_DEFAULT.require_replay,
+    show_default=True,
+    help="Start only after a passing `jewgo replay` of NAME.",
+)
 def rollout_start(name: str, **config: object) -> None:
     """Start a rollout of NAME: PARTIAL at the initial percentage, then step by step."""
     settings = RolloutConfig(**config)  # type: ignore[arg-type]

@@ -41,7 +41,7 @@ LEAKS = re.compile(
     re.IGNORECASE,
 )
 KNOWN = {"BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "CONFLICT",
-         "QUERY_TOO_COMPLEX", "RATE_LIMITED"}  # fmt: skip
+         "QUERY_TOO_COMPLEX", "RATE_LIMITED", "FAILED_PRECONDITION"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

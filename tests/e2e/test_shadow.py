@@ -101,3 +101,54 @@ async def test_the_shadow_sheds_what_it_cannot_run_at_once(
         shadow = await report(gql)
     assert 1 <= shadow["comparisons"] < 8
     assert shadow["mismatches"] == 0
+
+
+EXAMPLES = """{ flag(name: "api_v4_restaurants") { metrics { shadow { recentMismatches
+  byField { field count examples { operationName path v3 v4 } } } } } }"""
+
+
+async def test_each_differing_field_keeps_examples_with_private_values_redacted(
+    shadowed: GraphQL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    honest = RestaurantService.restaurant_list
+
+    async def leaky(self: RestaurantService, *args: Any) -> Any:
+        page = await honest(self, *args)
+        changed = tuple(
+            dataclasses.replace(r, website="mailto:owner@kosher.example", average_rating=9.0)
+            for r in page.items
+        )
+        return dataclasses.replace(page, items=changed)
+
+    monkeypatch.setattr(RestaurantService, "restaurant_list", leaky)
+    query = "query Front { restaurants(first: 2) { edges { node { website averageRating } } } }"
+    for _ in range(4):
+        (await shadowed(query, headers={"X-Client-Id": "anyone"})).ok()
+        await shadow_of(shadowed).drain()
+    data = (await shadowed(EXAMPLES, as_user=ADMIN_ID)).ok()
+    shadow = data["flag"]["metrics"]["shadow"]
+    fields = {f["field"]: f for f in shadow["byField"]}
+    assert {name: f["count"] for name, f in fields.items()} == {
+        "Restaurant.website": 4, "Restaurant.averageRating": 4,
+    }  # fmt: skip
+    website = fields["Restaurant.website"]["examples"]
+    assert len(website) == 3  # the latest three
+    assert website[0] == {
+        "operationName": "Front", "path": "restaurants.edges.0.node.website",
+        "v3": website[0]["v3"], "v4": '"(redacted)"',
+    }  # fmt: skip
+    assert fields["Restaurant.averageRating"]["examples"][0]["v4"] == "9.0"
+    assert "owner@" not in str(data)
+
+
+async def test_a_matching_shadow_comparison_covers_the_operation(shadowed: GraphQL) -> None:
+    query = "query Covered { restaurants(first: 2) { edges { node { name } } } }"
+    (await shadowed(query, headers={"X-Client-Id": "anyone"})).ok()
+    await shadow_of(shadowed).drain()
+    await shadowed.app.state.services.registry.flush()
+    data = (await shadowed("{ migration { coverage { flag knownOperations cleanOperations } } }",
+                           as_user=ADMIN_ID)).ok()  # fmt: skip
+    found = {c["flag"]: c for c in data["migration"]["coverage"]}
+    assert found["api_v4_restaurants"] == {
+        "flag": "api_v4_restaurants", "knownOperations": 1, "cleanOperations": 1,
+    }  # fmt: skip

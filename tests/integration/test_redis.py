@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import AsyncIterator
 
@@ -136,3 +137,26 @@ async def test_a_page_is_stored_only_where_its_generation_was_read(
     await cache.put_listed("rl:b", stamp, ["page"], ttl=60)
     assert await RedisStore(redis, namespace).get_listed("restaurants", "rl:b") == (0, None)
     assert cache.memory.get_listed("restaurants", "rl:b") == (0, ["page"])
+
+
+async def test_a_time_series_is_fleet_wide_and_in_steps(redis: Redis, namespace: str) -> None:
+    now = [1_800_000_000.0]  # a step boundary: 60 s steps start on whole minutes
+    one = WindowMetrics(redis, namespace=namespace, bucket_seconds=5, clock=lambda: now[0])
+    two = WindowMetrics(redis, namespace=namespace, bucket_seconds=5, clock=lambda: now[0])
+    one.record(Observation("reviews", "v4", 0.01, internal_error=False))
+    now[0] += 61  # the next minute
+    two.record(Observation("reviews", "v4", 0.01, internal_error=True))
+    two.record(Observation("reviews", "v3", 0.01, internal_error=False))
+    await one.flush()
+    await two.flush()
+    points = await one.series(180, 60, [("reviews", "v4"), ("reviews", "v3")])
+    starts = [start for start, _ in points]
+    assert starts[-1] == 1_800_000_060 and len(starts) in (3, 4)  # 180 s of 5 s buckets
+    assert all(b - a == 60 for a, b in itertools.pairwise(starts))
+    by_start = dict(points)
+    assert by_start[1_800_000_000][("reviews", "v4")].calls == 1
+    last = by_start[1_800_000_060]
+    assert (last[("reviews", "v4")].errors, last[("reviews", "v3")].calls) == (1, 1)
+    assert await two.series(180, 60, [("reviews", "v4")]) == await one.series(
+        180, 60, [("reviews", "v4")]
+    )

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jewgo.flags import rules
-from jewgo.flags.errors import FlagError, InvalidChange, UnknownFlag, VersionConflict
+from jewgo.flags.errors import (
+    FlagError,
+    InvalidChange,
+    PreconditionFailed,
+    UnknownFlag,
+    VersionConflict,
+)
 from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig, RolloutState
 from jewgo.flags.rules import TRANSITIONS, Move
 from jewgo.flags.snapshot import FlagState
@@ -212,3 +218,24 @@ def test_a_shadow_ignore_names_a_field_or_a_path(
 )
 def test_a_shadow_ignore_needs_a_reason(reason: str, error: type[FlagError] | None) -> None:
     assert refusal(rules.check_ignore_reason, reason) is error
+
+
+REPLAY_AGE = timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("required", "latest", "error"),
+    [
+        (False, None, None),
+        (True, None, PreconditionFailed),
+        (True, (NOW - timedelta(hours=2), True), None),
+        (True, (NOW - timedelta(hours=2), False), PreconditionFailed),
+        (True, (NOW - timedelta(days=2), True), PreconditionFailed),
+    ],
+)
+def test_a_rollout_may_require_a_recent_passing_replay(
+    required: bool, latest: tuple[datetime, bool] | None, error: type[FlagError] | None
+) -> None:
+    config = replace(CONFIG, require_replay=required)
+    found = refusal(rules.check_replay, "api_v4_reviews", config, latest, NOW, REPLAY_AGE)
+    assert found is error

@@ -161,3 +161,21 @@ def test_ignores_drop_a_field_or_everything_under_a_path() -> None:
     assert without_ignored(both, {"restaurants.edges.node.rating"}) == [website]
     assert without_ignored(both, {"restaurants"}) == []
     assert without_ignored(both, {"restaurants.edge"}) == both  # a prefix of whole names
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "expected"),
+    [
+        ("dov@example.com", "User.email", "(redacted)"),
+        (None, "User.email", "(redacted)"),  # even its absence is not shown
+        ({"name": "Dov", "mail": "dov@example.com"}, "Review.author",
+         {"name": "Dov", "mail": "(redacted)"}),
+        (["a@b.co", 3], None, ["(redacted)", 3]),
+        ("Shalom Grill", "Restaurant.name", "Shalom Grill"),
+    ],
+)  # fmt: skip
+def test_examples_never_show_private_values(value: Any, field: str | None, expected: Any) -> None:
+    from jewgo.gateway.typed_comparison import PRIVATE, shown
+
+    assert "User.email" in PRIVATE and field_type("User.email") is not None
+    assert shown(value, field) == expected

@@ -13,7 +13,16 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("decide", "ratio", "cache", "shadow", "propagation", "memory", "coldstart")
+BENCHMARKS = (
+    "decide",
+    "ratio",
+    "cache",
+    "shadow",
+    "propagation",
+    "memory",
+    "coldstart",
+    "respcache",
+)
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from starlette.requests import Request
+from starlette.responses import Response
 
 from jewgo.flags.daily_calls import DailyCalls
 from jewgo.flags.metrics import Observation, WindowMetrics
@@ -68,6 +70,19 @@ class Accounting:
         self._shadow = shadow
         self._confirmation = confirmation
 
+    def http(
+        self, request: Request, response: Response | None, seconds: float, statements: int
+    ) -> None:
+        """Once per HTTP request to the GraphQL endpoint that carried operations."""
+        context: Context | None = getattr(request.state, "context", None)
+        if context is None or request.method not in ("GET", "POST"):
+            return
+        executed: list[Executed] = request.state.executed
+        if request.method == "GET" and not executed and not context.error_codes:
+            return  # GraphiQL's page, not an operation
+        status = response.status_code if response is not None else 500
+        self.http_request(context, executed, status, seconds, statements)
+
     def http_request(
         self,
         context: Context,
@@ -106,8 +121,13 @@ class Accounting:
         statements: int,
         operation: Operation | None,
     ) -> None:
-        """Once per GraphQL request, after its response is built."""
+        """Once per GraphQL request, after its response is built. An answer from the
+        response cache ran nothing: it counts as `cached` for its versions, outside the
+        window's error rates (over executions) and the shadow's samples."""
         metrics = self._metrics
+        hit = context.cache_status == "HIT"
+        for domain, version in context.versions.items() if hit else ():
+            RESOLVER_CALLS.labels(domain, version, "cached").inc()
         for domain, use in context.uses.items():
             version = use.version.value
             # A v4 error of a read is v4's only if v3 does not fail the same read too.
@@ -138,7 +158,8 @@ class Accounting:
             RESOLVER_CALLS.labels(domain.value, version, use.outcome).inc()
             RESOLVER_SECONDS.labels(domain.value, version).observe(use.seconds)
         codes = sorted(set(context.error_codes))
-        REQUESTS.labels(context.operation_type or "unknown", outcome_of(codes)).inc()
+        outcome = "cached" if hit else outcome_of(codes)
+        REQUESTS.labels(context.operation_type or "unknown", outcome).inc()
         REQUEST_SECONDS.observe(seconds)
         SQL_STATEMENTS.observe(statements)
         cost = context.cost
@@ -146,7 +167,7 @@ class Accounting:
             QUERY_COST.observe(cost.estimated)
             if cost.estimated > cost.limit:
                 QUERY_COST_OVER_LIMIT.labels(cost.mode).inc()
-        if self._shadow is not None and operation is not None:
+        if self._shadow is not None and operation is not None and not hit:
             self._shadow.consider(context, operation.query, operation.variables, operation.data)
         log.info(
             "graphql request",
@@ -160,4 +181,5 @@ class Accounting:
             status=status,
             sql_statements=statements,
             cost=cost.estimated if cost is not None else None,
+            cache=context.cache_status,
         )

@@ -94,6 +94,7 @@ def create_app(
         },
         graphql_ide="graphiql" if settings.graphiql else None,
         graphiql_page=graphiql.page if graphiql is not None else None,
+        responses=services.responses,
     )
     app = Starlette(
         routes=[

@@ -9,6 +9,7 @@ from typing import Any
 
 from cross_web import HTTPException
 
+from jewgo.gateway.refusals import TooManyOperations
 from jewgo.resolvers.validation import storable
 
 
@@ -52,3 +53,13 @@ def check_operation_name(name: object) -> None:
     """`operationName` is echoed in errors and logs: it must be text a database could hold."""
     if isinstance(name, str) and not storable(name):
         raise HTTPException(400, "operationName may not contain NUL or unpaired surrogates")
+
+
+def checked(parsed: Any, max_batch_size: int) -> Any:
+    """A parsed body (one operation or a batch) within the batch size; a lone operation's
+    name checked (a batch's are checked operation by operation: gateway/runs.py)."""
+    if isinstance(parsed, list) and len(parsed) > max_batch_size:
+        raise TooManyOperations(f"A batch may hold at most {max_batch_size} operations")
+    if not isinstance(parsed, list):
+        check_operation_name(parsed.operation_name)
+    return parsed

@@ -83,7 +83,7 @@ def for_caches(
     if response.status_code != 200 or context.error_codes or context.operation_type != "query":
         private(response)
         return response
-    tag = etag(executed[0].data, context.versions)
+    tag = executed[0].etag or etag(executed[0].data, context.versions)
     seconds = max_age(limit, context.versions, ttls)
     if matches(request.headers.get("if-none-match"), tag):
         return not_modified(response, tag, seconds)

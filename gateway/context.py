@@ -36,6 +36,7 @@ from jewgo.resolvers.v4.cached_reads import CachedReads
 from jewgo.resolvers.v4.loaders import Loaders
 from jewgo.resolvers.v4.reads import Reads
 from jewgo.resolvers.v4.sql import SqlReads, SqlUnitOfWork
+from jewgo.resolvers.v4.tags import TaggedReads
 from jewgo.resolvers.v4.validation import BasicChecks, StrictChecks
 from jewgo.schema.context import ComponentStatus, Context, OperationListing
 
@@ -74,11 +75,12 @@ class ContextFactory:
         refusal: DomainError | None = None,
         caller: str | None = None,
     ) -> Context:
+        tags: set[str] = set()
         return Context(
             request_id=request_id,
             viewer=viewer,
             decisions=decisions,
-            directory=lambda: self.directory(db, decisions),
+            directory=lambda: self.directory(db, decisions, tags),
             flags=self.flags,
             metrics=self.metrics,
             metrics_window_seconds=self.metrics_window_seconds,
@@ -93,13 +95,19 @@ class ContextFactory:
             noise=self.noise,
             refusal=refusal,
             caller=caller,
+            tags=tags,
         )
 
-    def directory(self, db: RequestDatabase, decisions: RequestDecisions) -> VersionRouter:
-        """The router and both versions for one request (each version built on first use)."""
+    def directory(
+        self, db: RequestDatabase, decisions: RequestDecisions, tags: set[str] | None = None
+    ) -> VersionRouter:
+        """The router and both versions for one request (each version built on first use);
+        `tags` collects what v4 reads (for the response cache)."""
         reads: Reads = SqlReads(db.reads)
         if decisions.cache:
             reads = CachedReads(reads, self.cache, self.ttl)
+        if tags is not None:
+            reads = TaggedReads(reads, tags)
         checks = StrictChecks() if decisions.validation else BasicChecks()
         engine, changes = self.engine, self.changes
 

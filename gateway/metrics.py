@@ -69,6 +69,11 @@ SHADOW_MISMATCH_FIELDS = Counter(
 CACHE_LOOKUPS = Counter(
     "jewgo_cache_lookups_total", "Cache lookups by layer and result", ["layer", "result"]
 )
+RESPONSE_CACHE = Counter(
+    "jewgo_response_cache_lookups_total",
+    "Response cache lookups by layer (near, redis) and result",
+    ["layer", "result"],
+)
 CACHE_FALLBACKS = Counter(
     "jewgo_cache_fallbacks_total", "Cache operations served by memory because Redis failed"
 )

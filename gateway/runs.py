@@ -41,6 +41,9 @@ class Executed:
     data: Any = None
     # Why a batch's operation cannot run (its persisted query refused): its own result.
     failure: PersistedQueryError | HTTPException | None = None
+    # The response cache's key for it (None: not cacheable) and, on a HIT, the stored ETag.
+    cache_key: str | None = None
+    etag: str | None = None
 
 
 class OperationRunner:

@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import SettingsConfigDict
 
 from jewgo.gateway.alert_settings import AlertSettings
+from jewgo.gateway.response_settings import ResponseCacheSettings
 
 _ORIGIN = re.compile(
     r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
@@ -34,7 +35,7 @@ def default_data_dir() -> Path:
     return Path(base) / "jewgo"
 
 
-class Settings(AlertSettings):
+class Settings(AlertSettings, ResponseCacheSettings):
     """Every knob of the gateway. Environment variables are the upper-case field names."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)

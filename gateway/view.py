@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -28,16 +29,17 @@ from jewgo.db.engine import STATEMENTS
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.sync import Flags
-from jewgo.gateway import bodies, cdn, media
+from jewgo.gateway import bodies, cdn, early, media
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.demand import Demand, asks_for_cost
 from jewgo.gateway.identity import Identifier, Identity
 from jewgo.gateway.middleware import BodyTooLarge
 from jewgo.gateway.refusals import ProtocolAnswer, TooManyOperations, refused
+from jewgo.gateway.responses import UNSET, CachedAnswer, ResponseDoor, through
 from jewgo.gateway.runs import Executed, OperationRunner
 from jewgo.schema.context import Context
-from jewgo.schema.errors import MASKED_MESSAGE, coded
+from jewgo.schema.errors import MASKED_MESSAGE, coded_all
 
 log = structlog.get_logger("jewgo.request")
 
@@ -58,9 +60,11 @@ class GatewayView(GraphQL[Context, None]):
         cdn_max_age: int = 60,
         ttls: Mapping[str, float] | None = None,
         graphiql_page: Callable[[], Response] | None = None,
+        responses: ResponseDoor | None = None,
         **options: Any,
     ) -> None:
-        """`ttls`: seconds each domain's v4 cache entries live (bounds a CDN's max-age)."""
+        """`ttls`: each domain's v4 cache TTL (bounds a CDN's max-age); `responses`: the
+        response cache (None: off)."""
         super().__init__(schema, **options)
         self._graphiql_page = graphiql_page
         self._identifier = identifier
@@ -73,6 +77,7 @@ class GatewayView(GraphQL[Context, None]):
         self._max_json_depth = max_json_depth
         self._cdn_max_age = cdn_max_age
         self._ttls = dict(ttls or {})
+        self._responses = responses
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,7 +92,11 @@ class GatewayView(GraphQL[Context, None]):
         response: Response | None = None
         kind, request_id = request.state.media, request.state.request_id
         try:
-            response = await self.run(request)
+            try:
+                await early.answer(request, self._responses, self._identify, self.decode_json)
+                response = await self.run(request)
+            except CachedAnswer as hit:
+                response = hit.response(kind)
             if request.method == "GET":
                 response = cdn.for_caches(
                     request, response, request.state.executed, self._cdn_max_age, self._ttls
@@ -112,23 +121,10 @@ class GatewayView(GraphQL[Context, None]):
             response = refused(request_id, kind, 500, MASKED_MESSAGE)
         finally:
             STATEMENTS.reset(counting)
-            db: RequestDatabase | None = getattr(request.state, "db", None)
-            if db is not None:
+            if (db := getattr(request.state, "db", None)) is not None:
                 await db.close()
-            self._account(request, response, time.perf_counter() - started, statements[0])
+            self._accounting.http(request, response, time.perf_counter() - started, statements[0])
         await response(scope, receive, send)
-
-    def _account(
-        self, request: Request, response: Response | None, seconds: float, statements: int
-    ) -> None:
-        context: Context | None = getattr(request.state, "context", None)
-        if context is None or request.method not in ("GET", "POST"):
-            return
-        executed: list[Executed] = request.state.executed
-        if request.method == "GET" and not executed and not context.error_codes:
-            return  # GraphiQL's page, not an operation
-        status = response.status_code if response is not None else 500
-        self._accounting.http_request(context, executed, status, seconds, statements)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Our GraphiQL page (local assets) when given, else Strawberry's (a CDN's)."""
@@ -137,9 +133,18 @@ class GatewayView(GraphQL[Context, None]):
         return await super().render_graphql_ide(request)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        # The fast path (gateway.early) may have identified the caller already.
+        context = getattr(request.state, "context", None) or await self._identify(request)
+        request.state.sub_response = response
+        retry_after = request.state.identity.retry_after
+        if retry_after is not None:
+            response.status_code = 429
+            response.headers["Retry-After"] = str(retry_after)
+        return context
+
+    async def _identify(self, request: Request | WebSocket) -> Context:
         db = RequestDatabase(self._contexts.engine)
         request.state.db = db
-        request.state.sub_response = response
         request_id: str = request.state.request_id
         snapshot = self._flags.snapshot
         identity = await self._identifier.identify(
@@ -149,9 +154,6 @@ class GatewayView(GraphQL[Context, None]):
             salt=snapshot.salt,
             request_id=request_id,
         )
-        if identity.retry_after is not None:
-            response.status_code = 429
-            response.headers["Retry-After"] = str(identity.retry_after)
         request.state.identity = identity
         request.state.decisions = RequestDecisions(snapshot, identity.subject, identity.forced)
         context = self._context(request, request_id)
@@ -198,8 +200,11 @@ class GatewayView(GraphQL[Context, None]):
             run = Executed(context, request_data)
             request.state.executed.append(run)
             await self._runner.resolve(run, identity.viewer)
-            await self._weigh(context, [run.sent], identity, report, sub_response)
-            return await self._runner.one(run, execute)
+            weigh = partial(self._weigh, context, [run.sent], identity, report, sub_response)
+            one = partial(self._runner.one, run, execute)
+            # A HIT of the response cache raises CachedAnswer: nothing is weighed or run.
+            ticket = getattr(request.state, "early_ticket", UNSET)  # looked up already
+            return await through(self._responses, run, request.headers, ticket, weigh, one)
         request_id = request.state.request_id
         runs = [
             Executed(self._context(request, f"{request_id}:{n}"), sent)
@@ -237,8 +242,7 @@ class GatewayView(GraphQL[Context, None]):
             sub_response.headers["Retry-After"] = str(retry_after)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
-        """GraphiQL for a browser's GET of the bare endpoint; a GET that names an operation
-        (a query, or only a persisted hash in `extensions`) runs it instead."""
+        """GraphiQL for a browser's GET of the bare endpoint (one naming an operation runs)."""
         params = request.query_params
         return (
             request.method == "GET"
@@ -258,11 +262,7 @@ class GatewayView(GraphQL[Context, None]):
             raise HTTPException(
                 400, "The request body must be a JSON object (or a list of them)"
             ) from exc
-        if isinstance(parsed, list) and len(parsed) > self._max_batch_size:
-            raise TooManyOperations(f"A batch may hold at most {self._max_batch_size} operations")
-        if not isinstance(parsed, list):  # a batch's are checked operation by operation
-            bodies.check_operation_name(parsed.operation_name)
-        return parsed
+        return bodies.checked(parsed, self._max_batch_size)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -274,10 +274,7 @@ class GatewayView(GraphQL[Context, None]):
                 run.data = result.data
         if result.errors:
             # Errors raised around execution (a failing extension hook) skip ErrorCodes.
-            codes = context.error_codes if context is not None else []
-            details = context.detailed_errors if context is not None else False
-            request_id = context.request_id if context is not None else request.state.request_id
-            result.errors = [coded(e, request_id, codes, details=details) for e in result.errors]
+            result.errors = coded_all(result.errors, context, request.state.request_id)
         processed = await super().process_result(request, result)
         if request.state.media == media.GRAPHQL_RESPONSE and media.is_request_error(processed):
             processed.pop("data", None)

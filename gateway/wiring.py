@@ -39,6 +39,7 @@ from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
 from jewgo.gateway.redis_client import create_redis
 from jewgo.gateway.registry import OperationRegistry
+from jewgo.gateway.responses import ResponseDoor, purging, response_door
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
@@ -79,8 +80,11 @@ class Services:
     persisted: PersistedQueries
     demand: Demand
     operators: Operators
+    responses: ResponseDoor | None = None
 
     async def start(self) -> None:
+        if self.responses is not None:
+            await self.responses.cache.start()
         await self.registry.start()
         await self.flags.start()
         await self.metrics.start()
@@ -95,6 +99,8 @@ class Services:
         await self.metrics.stop()
         await self.flags.stop()
         await self.cache.close()
+        if self.responses is not None:
+            await self.responses.cache.stop()
         await self.registry.stop()
         if self.redis is not None:
             await self.redis.aclose()
@@ -147,23 +153,18 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         store, rollouts, changed=flags.changed, user_role=user_role_query(engine),
         replay_max_age=timedelta(seconds=settings.replay_max_age_seconds),
     )  # fmt: skip
-    lease: Lease = (
-        LocalLease()
-        if settings.embedded
-        else PostgresLease(dedicated_engine(settings.database), f"{namespace}:rollout-controller")
-    )
+    lease: Lease = LocalLease() if settings.embedded else PostgresLease(
+        dedicated_engine(settings.database), f"{namespace}:rollout-controller"
+    )  # fmt: skip
     noise = NoiseRule(
         relative=settings.shadow_noise_relative_percent / 100,
         absolute=settings.shadow_noise_absolute_percent / 100,
     )
     health = HealthSource(metrics, noise)
     controller = RolloutController(
-        rollouts,
-        health,
-        lease,
-        changed=flags.changed,
+        rollouts, health, lease, changed=flags.changed,
         interval_seconds=settings.rollout_interval_seconds,
-    )
+    )  # fmt: skip
     tokens = Tokens(resolve_secret(settings), settings.jwt_ttl_seconds)
     documents = Documents(
         budget_bytes=settings.query_cache_bytes, max_length=settings.query_cache_max_length
@@ -183,7 +184,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
     )
     costs = CostModel(schema._schema, max_page_size=settings.max_page_size)
-    changes = CacheInvalidator(cache, settings.max_page_size)
+    responses = response_door(
+        settings, redis, breaker, cache.start_recovery, schema._schema, documents
+    )
+    changes = purging(CacheInvalidator(cache, settings.max_page_size), responses)
     readiness = Readiness(
         engine,
         cache,
@@ -294,4 +298,5 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         accounting=Accounting(metrics, shadow, confirmation, operators.reach, operators.daily),
         demand=demand,
         operators=operators,
+        responses=responses,
     )

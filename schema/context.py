@@ -125,6 +125,11 @@ class Context:
     operation_type: str | None = None
     # The document parsed and validated, and execution began.
     executed: bool = False
+    # The response cache: HIT or MISS (None: not looked up); a HIT's versions; the tags of
+    # every entity and list v4 read for this request (resolvers.v4.tags).
+    cache_status: str | None = None
+    served_versions: dict[str, str] | None = None
+    tags: set[str] = field(default_factory=set)
     _router: VersionRouter | None = field(default=None, init=False, repr=False)
 
     @property
@@ -136,7 +141,9 @@ class Context:
     @property
     def versions(self) -> dict[str, str]:
         """The version that served each domain this request touched (`extensions.versions`)."""
-        return self._router.versions if self._router is not None else {}
+        if self._router is not None:
+            return self._router.versions
+        return self.served_versions if self.served_versions is not None else {}
 
     @property
     def uses(self) -> Mapping[Domain, Use]:

@@ -18,6 +18,8 @@ import structlog
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from jewgo.schema.context import Context
+
 USER_CODES = frozenset(
     {
         "BAD_USER_INPUT",
@@ -100,3 +102,13 @@ class ErrorCodes(SchemaExtension):
             coded(error, context.request_id, context.error_codes, details=context.detailed_errors)
             for error in result.errors
         ]
+
+
+def coded_all(
+    errors: list[GraphQLError], context: Context | None, request_id: str
+) -> list[GraphQLError]:
+    """Every error coded for `context` (the request's id when there is none)."""
+    if context is None:
+        return [coded(e, request_id, []) for e in errors]
+    codes, details = context.error_codes, context.detailed_errors
+    return [coded(e, context.request_id, codes, details=details) for e in errors]

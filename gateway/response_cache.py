@@ -1,0 +1,225 @@
+"""The response cache: a near cache in process in front of Redis, purged by tag.
+
+Every committed write (v3's and v4's, through the same `ChangeSink` that invalidates the
+v4 data cache) purges its tags here first, then in Redis, whose script announces the
+purge on pub/sub; every process drops those tags from its near cache on hearing it.
+Staleness is bounded when a message is lost: at most every CHECK seconds a near hit
+first reads Redis's purge epoch, and a near cache behind it is cleared. While Redis is
+away (the breaker shared with the v4 cache is open) this process's own writes still
+purge its near cache, and near entries are served only while younger than the fallback
+TTL; purges Redis missed make every Redis entry unreachable (a new era) once it answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import structlog
+from redis.asyncio import Redis
+
+from jewgo.gateway.cache import Breaker
+from jewgo.gateway.metrics import RESPONSE_CACHE
+from jewgo.gateway.response_store import Entry, NearCache, RedisResponses
+from jewgo.resolvers.ports import Change, ChangeSink
+from jewgo.resolvers.v4.tags import changed_tags
+
+log = structlog.get_logger("jewgo.response_cache")
+T = TypeVar("T")
+_AWAY = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """Where purges stood when a lookup missed: an answer computed afterwards is stored
+    only if none of its tags was purged since."""
+
+    near: int
+    era: str | None = None
+    epoch: int = 0
+
+
+class ResponseCache:
+    def __init__(
+        self,
+        redis: Redis | None,
+        *,
+        namespace: str,
+        budget_bytes: int,
+        max_ttl: float,
+        check_seconds: float,
+        fallback_ttl: float,
+        timeout: float,
+        breaker: Breaker,
+        retry: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.near = NearCache(budget_bytes, clock)
+        self._redis = RedisResponses(redis, namespace, max_ttl * 2) if redis else None
+        self._client = redis
+        self._check_seconds = check_seconds
+        self._fallback_ttl = fallback_ttl
+        self._timeout = timeout
+        self._breaker = breaker
+        self._retry = retry
+        self.clock = clock
+        self.seen = -1  # the newest Redis epoch this near cache has applied
+        self._checked = float("-inf")
+        self._missed = False  # purges Redis did not get: flush it before trusting it
+        self._task: asyncio.Task[None] | None = None
+
+    async def _on_redis(self, call: Callable[[RedisResponses], Awaitable[T]]) -> T | object:
+        if self._redis is None:
+            return _AWAY
+        if self._breaker.is_open:
+            if self._breaker.allows_redis() and self._retry is not None:
+                self._retry()
+            return _AWAY
+        try:
+            async with asyncio.timeout(self._timeout):
+                if self._missed:
+                    self.near.clear()
+                    self.seen = await self._redis.flush()
+                    self._missed = False
+                    log.info("response cache flushed after missed purges")
+                return await call(self._redis)
+        except Exception as exc:
+            self._breaker.trip()
+            log.warning("response cache: redis unavailable", error=type(exc).__name__)
+            return _AWAY
+
+    async def lookup(self, key: str) -> tuple[Entry | None, Ticket]:
+        entry = self.near.get(key)
+        if entry is not None and await self._near_current(entry):
+            RESPONSE_CACHE.labels("near", "hit").inc()
+            return entry, Ticket(self.near.epoch)
+        since = self.near.epoch
+        found = await self._on_redis(lambda store: store.lookup(key))
+        if found is _AWAY:
+            RESPONSE_CACHE.labels("near", "miss").inc()
+            return None, Ticket(since)
+        assert isinstance(found, tuple)
+        era, epoch, raw = found
+        if raw is None:
+            RESPONSE_CACHE.labels("redis", "miss").inc()
+            return None, Ticket(since, era, epoch)
+        try:
+            entry = Entry.decode(raw, now=self.clock())
+        except (ValueError, KeyError, TypeError):  # not ours, or an older layout: a miss
+            RESPONSE_CACHE.labels("redis", "miss").inc()
+            return None, Ticket(since, era, epoch)
+        self.near.put(key, entry, since)
+        RESPONSE_CACHE.labels("redis", "hit").inc()
+        return entry, Ticket(since, era, epoch)
+
+    async def _near_current(self, entry: Entry) -> bool:
+        """Whether a near entry may be served: Redis's purge epoch is read at most every
+        CHECK seconds, and a near cache that missed a message is cleared."""
+        if self._redis is None:
+            return True
+        now = self.clock()
+        if now - self._checked < self._check_seconds:
+            return True
+        epoch = await self._on_redis(lambda store: store.epoch())
+        if epoch is _AWAY:
+            return now - entry.stored <= self._fallback_ttl
+        assert isinstance(epoch, int)
+        self._checked = now
+        # Behind Redis (a message lost), or ahead of it (Redis lost its keys): start afresh.
+        if epoch != self.seen:
+            if self.seen >= 0:
+                log.info("response cache: purge messages missed; near cache cleared")
+            self.near.clear()
+            self.seen = epoch
+            return False
+        return True
+
+    async def store(self, key: str, entry: Entry, ticket: Ticket, ttl: float) -> None:
+        redis_ok = ticket.era is not None
+        if self._redis is not None and not redis_ok:
+            # Computed while Redis was away: near only, and briefly (others' writes miss it).
+            entry = _shortened(entry, self.clock() + min(ttl, self._fallback_ttl))
+        self.near.put(key, entry, ticket.near)
+        if redis_ok:
+            era = ticket.era
+            assert era is not None
+            await self._on_redis(
+                lambda store: store.store(
+                    key, era, ticket.epoch, entry.encode(), ttl, sorted(entry.tags)
+                )
+            )
+
+    async def purge(self, tags: set[str]) -> None:
+        self.near.purge(sorted(tags))
+        done = await self._on_redis(lambda store: store.purge(sorted(tags)))
+        if done is _AWAY and self._redis is not None:
+            self._missed = True
+
+    async def start(self) -> None:
+        if self._client is not None and self._task is None:
+            self._task = asyncio.create_task(self._listen(), name="response-cache-listen")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _listen(self) -> None:
+        assert self._client is not None and self._redis is not None
+        pause = 0.1
+        while True:
+            pubsub = self._client.pubsub()
+            try:
+                await pubsub.subscribe(self._redis.channel)
+                pause = 0.1
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is not None:
+                        self.heard(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("response cache: purge channel lost", error=type(exc).__name__)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    def heard(self, data: bytes | str) -> None:
+        """A purge announced on the channel: `<epoch> <tag>…`, or `<epoch> *` for all."""
+        text = data.decode() if isinstance(data, bytes) else data
+        head, _, rest = text.partition(" ")
+        try:
+            epoch = int(head)
+        except ValueError:
+            return
+        tags = rest.split()
+        if tags == ["*"] or (self.seen >= 0 and epoch > self.seen + 1):
+            self.near.clear()  # everything, or a message was missed: start afresh
+        else:
+            self.near.purge(tags)
+        self.seen = max(self.seen, epoch)
+
+
+def _shortened(entry: Entry, expires: float) -> Entry:
+    return dataclasses.replace(entry, expires=expires)
+
+
+class Purging:
+    """The ChangeSink of every write: the v4 data cache's invalidator, then this cache."""
+
+    def __init__(self, inner: ChangeSink, responses: ResponseCache) -> None:
+        self._inner = inner
+        self._responses = responses
+
+    async def changed(self, change: Change) -> None:
+        await self._inner.changed(change)
+        await self._responses.purge(changed_tags(change))

@@ -1,0 +1,276 @@
+"""The response cache's door in the view: a lone query's answer from the cache, before
+anything is parsed, and an executed answer kept for the next caller.
+
+The key is the document's hash (so a persisted operation costs nothing more), the
+operation name, the variables in canonical JSON and the caller's visibility class
+(`schema.visibility`: `anon`, `role:<ROLE>`, or `user:<id>` for a selection with a
+viewer-dependent field). An answer is kept only when it has no errors and every domain
+it touched was served by v4 with `api_v4_cache` on; its entry names those domains, and a
+lookup serves it only when this request's decisions choose v4 for each of them again (so
+the versions are part of what must match, as `extensions.versions` reports them). A HIT
+is the stored `{"data": …}` bytes with this request's `extensions` spliced in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSchema
+from redis.asyncio import Redis
+from starlette.responses import Response
+from strawberry.types import ExecutionResult
+
+from jewgo.flags.stages import Variant
+from jewgo.gateway import cdn
+from jewgo.gateway.cache import Breaker
+from jewgo.gateway.demand import asks_for_cost
+from jewgo.gateway.response_cache import Purging, ResponseCache, Ticket
+from jewgo.gateway.response_store import Entry
+from jewgo.gateway.runs import Executed
+from jewgo.gateway.settings import Settings
+from jewgo.resolvers.ports import ChangeSink
+from jewgo.schema.documents import Documents
+from jewgo.schema.visibility import Reach, reach
+
+CACHE_HEADER = "x-response-cache"
+
+
+class Unset:
+    """Not looked up yet."""
+
+
+UNSET = Unset()
+HIT, MISS = "HIT", "MISS"
+_REACHES = 10_000
+
+
+def asks_for_cache(headers: Mapping[str, str]) -> bool:
+    """Whether the caller asks for `extensions.cache` (`X-Response-Cache: 1`)."""
+    return headers.get(CACHE_HEADER, "").strip().lower() in ("1", "true", "yes")
+
+
+class CachedAnswer(Exception):
+    """A HIT: the response is ready, nothing runs."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__("cached")
+        self.body = body
+
+    def response(self, media_type: str) -> Response:
+        return Response(self.body, status_code=200, media_type=media_type)
+
+
+def splice(body: bytes, extensions: Mapping[str, Any]) -> bytes:
+    """`{"data": …}` with `extensions` added, the stored bytes left as they are."""
+    tail = json.dumps(extensions, separators=(",", ":")).encode()
+    return body[:-1] + b',"extensions":' + tail + b"}"
+
+
+class ResponseDoor:
+    def __init__(
+        self,
+        cache: ResponseCache,
+        schema: GraphQLSchema,
+        documents: Documents,
+        *,
+        ttl: float,
+        ttls: Mapping[str, float],
+        max_tokens: int,
+        max_key_bytes: int,
+        max_entry_bytes: int,
+    ) -> None:
+        self.cache = cache
+        self._schema = schema
+        self._documents = documents
+        self._ttl = ttl
+        self._ttls = dict(ttls)
+        self._max_tokens = max_tokens
+        self._max_key_bytes = max_key_bytes
+        self._max_entry_bytes = max_entry_bytes
+        self._reaches: OrderedDict[tuple[str, str | None], Reach | None] = OrderedDict()
+
+    def _reach(self, query: str, digest: str, operation: str | None) -> Reach | None:
+        """What the document's selection lets callers share (learnt once per document)."""
+        memo = (digest, operation)
+        if memo in self._reaches:
+            self._reaches.move_to_end(memo)
+            return self._reaches[memo]
+        found: Reach | None = None
+        if self._documents.tokens(query, self._max_tokens) <= self._max_tokens:
+            try:
+                found = reach(self._schema, self._documents.parse(query), operation)
+            except GraphQLError:
+                found = None  # a syntax error: execution reports it, nothing is cached
+        self._reaches[memo] = found
+        if len(self._reaches) > _REACHES:
+            self._reaches.popitem(last=False)
+        return found
+
+    def key(self, run: Executed) -> str | None:
+        """The run's cache key, or None when it may not be cached at all."""
+        context, sent = run.context, run.sent
+        query, variables = sent.query, sent.variables
+        if context.refusal is not None or not isinstance(query, str) or not query:
+            return None
+        if variables is not None and not isinstance(variables, dict):
+            return None
+        if not context.decisions.cache:
+            return None  # api_v4_cache off for this caller: nothing of theirs is cached
+        try:
+            canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+        except (TypeError, ValueError):
+            return None
+        if len(canonical) > self._max_key_bytes:
+            return None
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        found = self._reach(query, digest, sent.operation_name)
+        if found is None:
+            return None
+        viewer = context.viewer
+        if viewer is None:
+            klass = "anon"
+        elif found is Reach.USER:
+            klass = f"user:{viewer.id}"
+        else:
+            klass = f"role:{viewer.role.value}"
+        parts = "\x00".join((digest, sent.operation_name or "", canonical, klass))
+        return hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+
+    async def one(
+        self,
+        run: Executed,
+        headers: Mapping[str, str],
+        looked_up: Ticket | Unset | None,
+        weigh: Callable[[], Awaitable[None]],
+        execute: Callable[[], Awaitable[ExecutionResult]],
+    ) -> ExecutionResult:
+        """A lone operation through the cache: a HIT raises CachedAnswer before its cost
+        is weighed or anything parsed; a MISS runs and may be kept (`looked_up`: the fast
+        path's ticket, if it looked up already). A caller asking for `extensions.cost`
+        is answered by execution (a HIT has no estimate to report)."""
+        asked = asks_for_cache(headers)
+        if isinstance(looked_up, Unset):
+            report_cost = asks_for_cost(headers)
+            ticket = None if report_cost else await self.answer(run, report=asked)
+        else:
+            ticket = looked_up
+            run.cache_key = self.key(run) if ticket is not None else None
+        await weigh()
+        result = await execute()
+        await self.keep(run, result, ticket)
+        if asked and ticket is not None:
+            result.extensions = {**(result.extensions or {}), "cache": MISS}
+        return result
+
+    async def answer(self, run: Executed, *, report: bool) -> Ticket | None:
+        """Raises CachedAnswer on a HIT; else the ticket to keep the answer with (None:
+        not cacheable)."""
+        key = self.key(run)
+        if key is None:
+            return None
+        run.cache_key = key
+        entry, ticket = await self.cache.lookup(key)
+        decisions = run.context.decisions
+        if entry is not None and all(
+            decisions.version(domain) is Variant.V4 for domain in entry.versions
+        ):
+            context = run.context
+            context.cache_status = HIT
+            context.served_versions = dict(entry.versions)
+            context.operation_type = "query"
+            context.operation_name = entry.operation
+            run.etag = entry.etag
+            extensions: dict[str, Any] = {
+                "requestId": context.request_id,
+                "versions": dict(entry.versions),
+            }
+            if report:
+                extensions["cache"] = HIT
+            raise CachedAnswer(splice(entry.body, extensions))
+        run.context.cache_status = MISS
+        return ticket
+
+    async def keep(self, run: Executed, result: ExecutionResult, ticket: Ticket | None) -> None:
+        """Store an executed answer if it may be shared: a query without errors, served
+        wholly by v4 with its cache on."""
+        context, key = run.context, run.cache_key
+        if ticket is None or key is None or result.errors or result.data is None:
+            return
+        versions = dict(context.versions)
+        if context.operation_type != "query" or not versions or not context.tags:
+            return
+        if any(v != Variant.V4.value for v in versions.values()) or not context.decisions.cache:
+            return
+        body = json.dumps({"data": result.data}, separators=(",", ":")).encode()
+        if len(body) > self._max_entry_bytes:
+            return
+        ttl = min([self._ttl, *(self._ttls.get(d, self._ttl) for d in versions)])
+        now = self.cache.clock()
+        tag = cdn.etag(result.data, versions)
+        tags = frozenset(context.tags)
+        entry = Entry(body, versions, tags, tag, now + ttl, now, context.operation_name)
+        await self.cache.store(key, entry, ticket, ttl)
+
+
+async def through(
+    door: ResponseDoor | None,
+    run: Executed,
+    headers: Mapping[str, str],
+    looked_up: Ticket | Unset | None,
+    weigh: Callable[[], Awaitable[None]],
+    execute: Callable[[], Awaitable[ExecutionResult]],
+) -> ExecutionResult:
+    """A lone operation, through the response cache when there is one."""
+    if door is None:
+        await weigh()
+        return await execute()
+    return await door.one(run, headers, looked_up, weigh, execute)
+
+
+def response_door(
+    settings: Settings,
+    redis: Redis | None,
+    breaker: Breaker,
+    retry: Callable[[], None],
+    schema: GraphQLSchema,
+    documents: Documents,
+) -> ResponseDoor | None:
+    """The response cache of one process, or None when RESPONSE_CACHE is off."""
+    if not settings.response_cache:
+        return None
+    cache = ResponseCache(
+        redis,
+        namespace=settings.redis_namespace,
+        budget_bytes=settings.response_cache_bytes,
+        max_ttl=settings.response_cache_ttl_seconds,
+        check_seconds=settings.response_cache_check_seconds,
+        fallback_ttl=settings.cache_fallback_ttl_seconds,
+        timeout=settings.redis_timeout_seconds,
+        breaker=breaker,
+        retry=retry,
+    )
+    ttls = {
+        "restaurants": settings.cache_ttl_restaurants_seconds,
+        "reviews": settings.cache_ttl_reviews_seconds,
+        "users": settings.cache_ttl_users_seconds,
+        "statistics": settings.cache_ttl_statistics_seconds,
+    }
+    return ResponseDoor(
+        cache,
+        schema,
+        documents,
+        ttl=settings.response_cache_ttl_seconds,
+        ttls=ttls,
+        max_tokens=settings.max_tokens,
+        max_key_bytes=settings.response_cache_max_variables_bytes,
+        max_entry_bytes=settings.response_cache_max_entry_bytes,
+    )
+
+
+def purging(inner: ChangeSink, door: ResponseDoor | None) -> ChangeSink:
+    """The sink every write (v3's and v4's) reports to: `inner`, then the response cache."""
+    return inner if door is None else Purging(inner, door.cache)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -14,7 +14,7 @@ from jewgo.resolvers.errors import InvalidInput
 from jewgo.schema.context import Info
 
 MAX_ALERTS = 100
-__all__ = ["Alert", "AlertState", "alerts_of"]
+__all__ = ["Alert", "AlertState", "alerts_of", "flag_alerts"]
 
 strawberry.enum(AlertState, name="AlertState")
 
@@ -62,3 +62,10 @@ async def alerts_of(
         raise InvalidInput(f"`first` must be between 0 and {MAX_ALERTS}", {"first": "out of range"})
     found = await info.context.alerts.events(first, state=state, flag=flag)
     return [Alert.of(alert) for alert in found]
+
+
+async def flag_alerts(
+    root: strawberry.Parent[Any], info: Info, state: AlertState | None = None, first: int = 20
+) -> list[Alert]:
+    """`FeatureFlag.alerts`: the alert events of the flag `root`."""
+    return await alerts_of(info, state, first, str(root.name))

@@ -15,7 +15,7 @@ from jewgo.resolvers import policy
 from jewgo.resolvers.domain import Role
 from jewgo.resolvers.errors import InvalidInput, NotFound
 from jewgo.resolvers.validation import parse_id
-from jewgo.schema.alerts import Alert, AlertState, alerts_of
+from jewgo.schema.alerts import flag_alerts
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage, Variant
 from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
@@ -122,11 +122,9 @@ class FeatureFlag:
             )
         return [FlagEvent.of(e) for e in await info.context.admin.history(self.name, first)]
 
-    @strawberry.field(description="This flag's alert events (FIRING: those firing now).")
-    async def alerts(
-        self, info: Info, state: AlertState | None = None, first: int = 20
-    ) -> list[Alert]:
-        return await alerts_of(info, state, first, self.name)
+    alerts = strawberry.field(
+        resolver=flag_alerts, description="This flag's alert events (FIRING: those firing now)."
+    )
 
     @classmethod
     def of(cls, state: FlagState, snapshot: Snapshot) -> FeatureFlag:

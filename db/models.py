@@ -1,5 +1,6 @@
-"""Tables of the directory (users, restaurants, reviews), of the feature flags and of
-the operation registry.
+"""Tables of the directory (users, restaurants, reviews), of the feature flags and of the
+operation registry; the alerts' and the daily counts' are in db.alert_models, every one
+on the same metadata (db.base).
 
 The models are the schema of record for Alembic; readers and writers above this package
 map rows to their own frozen dataclasses and never hand ORM objects around.
@@ -13,37 +14,22 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class UTCDateTime(DateTime):
-    """A timezone-aware timestamp; SQLite keeps it naive, readers treat it as UTC."""
-
-    cache_ok = True
-
-    def __init__(self) -> None:
-        super().__init__(timezone=True)
+from jewgo.db.alert_models import AlertNotificationRow as AlertNotificationRow
+from jewgo.db.alert_models import AlertRow as AlertRow
+from jewgo.db.alert_models import ControllerHeartbeatRow as ControllerHeartbeatRow
+from jewgo.db.alert_models import DailyCallRow as DailyCallRow
+from jewgo.db.base import NAMING_CONVENTION as NAMING_CONVENTION
+from jewgo.db.base import Base as Base
+from jewgo.db.base import UTCDateTime as UTCDateTime
 
 
 class UserRow(Base):
@@ -213,6 +199,7 @@ class RolloutRow(Base):
     last_decision: Mapped[str | None] = mapped_column(Text)
     started_by: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
+    inconclusive_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         CheckConstraint(

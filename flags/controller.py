@@ -57,6 +57,7 @@ class HealthSource:
             v3_p95_ms=v3.percentile_ms(0.95),
             shadow_comparisons=shadow.calls,
             shadow_mismatches=mismatches_beyond_noise(shadow, self._noise),
+            shadow_candidate_errors=shadow.errors,
             v4_slots=tuple(
                 (index, calls, errors) for index, (calls, errors) in slots_of(v4.extra).items()
             ),
@@ -82,7 +83,12 @@ class RolloutController:
         self._interval = interval_seconds
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
+        self._observers: list[Callable[[bool], Awaitable[object]]] = []
         self.leading = False
+
+    def observe(self, observer: Callable[[bool], Awaitable[object]]) -> None:
+        """`observer(leading)` after every tick (the alerts); its failure is its own."""
+        self._observers.append(observer)
 
     @property
     def standing(self) -> str:
@@ -109,7 +115,9 @@ class RolloutController:
             except FlagError as exc:  # paused, stopped or changed by hand meanwhile
                 log.info("rollout step skipped", flag=rollout.flag, reason=exc.message)
                 continue
-            changed_a_flag |= verdict.action in (Action.ADVANCE, Action.COMPLETE, Action.ROLL_BACK)
+            changed_a_flag |= verdict.action in (
+                Action.ADVANCE, Action.COMPLETE, Action.ROLL_BACK, Action.GATE,
+            )  # fmt: skip
             if verdict.action is not Action.HOLD or done.last_decision != rollout.last_decision:
                 log.info(
                     "rollout", flag=rollout.flag, action=verdict.action.value, reason=verdict.reason
@@ -129,6 +137,13 @@ class RolloutController:
                 raise
             except Exception:  # a bad tick must not end the controller
                 log.exception("rollout controller tick failed")
+            for observer in self._observers:
+                try:
+                    await observer(self.leading)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("rollout controller observer failed")
             await asyncio.sleep(self._interval)
 
     async def start(self) -> None:

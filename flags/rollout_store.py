@@ -51,7 +51,22 @@ def _rollout(row: Mapping[Any, Any]) -> Rollout:
         last_decision=row["last_decision"],
         started_by=row["started_by"],
         version=int(row["version"]),
+        inconclusive_since=utc(row.get("inconclusive_since")),
     )
+
+
+def _compared(rollout: Rollout, health: Health) -> dict[str, Any]:
+    """The audit event's details: the figures, and the thresholds they were compared with."""
+    config = rollout.config
+    thresholds = {
+        "autoRollbackThresholdPercent": config.auto_rollback_threshold_percent,
+        "minRequests": config.min_requests,
+        "minErrorCallers": config.min_error_callers,
+        "maxCallerSharePercent": config.max_caller_share_percent,
+        "maxLatencyRatio": config.max_latency_ratio,
+        "maxShadowMismatchPercent": config.max_shadow_mismatch_percent,
+    }
+    return health.figures(config.max_caller_share_percent) | {"thresholds": thresholds}
 
 
 class RolloutStore:
@@ -107,6 +122,7 @@ class RolloutStore:
             "last_decision": rollout.last_decision,
             "started_by": rollout.started_by,
             "version": rollout.version,
+            "inconclusive_since": rollout.inconclusive_since,
         }
         result = await conn.execute(
             insert(rollouts_table).values(**values).returning(rollouts_table.c.id)
@@ -124,6 +140,7 @@ class RolloutStore:
                 next_step_at=done.next_step_at,
                 last_decision=done.last_decision,
                 updated_at=done.updated_at,
+                inconclusive_since=done.inconclusive_since,
                 version=before.version + 1,
             )
         )
@@ -159,16 +176,22 @@ class RolloutStore:
     ) -> Rollout:
         """Carry out the controller's verdict: the rollout and its flag change together."""
         done = after(rollout, verdict, now)
-        if verdict.action in (Action.HOLD, Action.STOP):
+        if verdict.action in (Action.HOLD, Action.STOP, Action.PAUSE):
             async with self._flags.transaction() as conn:
                 await self.save(conn, rollout, done)
+                if verdict.action is Action.PAUSE:  # a state change: in the audit log
+                    await self._flags.note(
+                        conn, flag, actor=CONTROLLER, action="ROLLOUT_PAUSED",
+                        reason=verdict.reason,
+                        details=_compared(rollout, health),
+                    )  # fmt: skip
             return done
         async with self._flags.change() as conn:
             await self.save(conn, rollout, done)
             current = await self._flags.locked(conn, flag.name)
             if current.version != flag.version:
                 raise VersionConflict(f"{flag.name} changed meanwhile")
-            figures = health.figures(rollout.config.max_caller_share_percent)
+            figures = _compared(rollout, health)
             if verdict.action is Action.ROLL_BACK:
                 await self._flags.write(
                     conn, current, actor=CONTROLLER, action="ROLLOUT_ROLLBACK",
@@ -179,9 +202,10 @@ class RolloutStore:
                     conn, current, actor=CONTROLLER, action="ROLLOUT_COMPLETE",
                     stage=Stage.FULL, percentage=100.0, reason=verdict.reason, details=figures,
                 )  # fmt: skip
-            else:
+            else:  # a step, or a step to a gate (then PAUSED)
                 await self._flags.write(
-                    conn, current, actor=CONTROLLER, action="ROLLOUT_STEP",
+                    conn, current, actor=CONTROLLER,
+                    action="ROLLOUT_GATE" if verdict.action is Action.GATE else "ROLLOUT_STEP",
                     percentage=done.current_percentage, reason=verdict.reason, details=figures,
                 )  # fmt: skip
         return done

@@ -5,22 +5,24 @@ Every evaluation of a RUNNING rollout ends in one verdict, first rule that appli
 2. auto-rollback on, v4 calls ≥ minRequests, v4 error rate above the threshold
                                                                → ROLL_BACK (figures kept)
 3. auto-increment off, at the maximum, or the step not yet due → HOLD
-4. fewer v4 calls than minRequests in the window               → HOLD (thin traffic)
+4. fewer v4 calls than minRequests in the window, or (requireV3Baseline) no v3 call to
+   compare with → HOLD (inconclusive); so for maxInconclusiveWindows windows → PAUSE
 5. v4's p95 above maxLatencyRatio x v3's p95, same window      → HOLD (latency guard)
 6. shadow mismatch rate above maxShadowMismatchPercent          → HOLD (shadow guard)
-7. otherwise: percentage + increment (capped by the maximum); at 100 → COMPLETE (FULL),
-   else ADVANCE.
+7. otherwise: percentage + increment (capped by the maximum); a pauseAt percentage on the
+   way → GATE (stepped to it and PAUSED for a person); at 100 → COMPLETE, else ADVANCE.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+# The config lives in its own module; its names stay importable from here.
+from jewgo.flags.rollout_config import DEFAULT_CONFIG as DEFAULT_CONFIG
+from jewgo.flags.rollout_config import RolloutConfig as RolloutConfig
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import Stage
 from jewgo.flags.weighting import Weighted, weigh
@@ -38,71 +40,6 @@ ACTIVE = (RolloutState.RUNNING, RolloutState.PAUSED)
 
 
 @dataclass(frozen=True, slots=True)
-class RolloutConfig:
-    initial_percentage: float = 5.0
-    increment_percentage: float = 10.0
-    max_percentage: float = 100.0
-    increment_interval_seconds: int = 86400
-    monitoring_period_seconds: int = 7200
-    auto_rollback_threshold_percent: float = 5.0
-    min_requests: int = 100
-    enable_auto_rollback: bool = True
-    enable_auto_increment: bool = True
-    max_latency_ratio: float = 1.5
-    max_shadow_mismatch_percent: float = 0.1
-    # No caller (a user, or an address) weighs more than this share of the error rate.
-    max_caller_share_percent: float = 1.0
-    # A rollback needs v4 errors from at least this many distinct callers.
-    min_error_callers: int = 5
-    require_replay: bool = False  # start only after a passing `jewgo replay` of the flag
-
-    def problems(self) -> dict[str, str]:
-        """Each invalid field (named as in the contract) with what is wrong with it."""
-        found: dict[str, str] = {}
-
-        def percent(name: str, value: float, low: float = 0.0) -> None:
-            if not (math.isfinite(value) and low <= value <= 100):
-                found[name] = f"must be from {low:g} to 100"
-
-        percent("initialPercentage", self.initial_percentage)
-        percent("maxPercentage", self.max_percentage)
-        percent("autoRollbackThresholdPercent", self.auto_rollback_threshold_percent)
-        percent("maxShadowMismatchPercent", self.max_shadow_mismatch_percent)
-        if not (math.isfinite(self.increment_percentage) and 0 < self.increment_percentage <= 100):
-            found["incrementPercentage"] = "must be greater than 0 and at most 100"
-        if self.initial_percentage > self.max_percentage:
-            found["initialPercentage"] = "must not exceed maxPercentage"
-        for name, seconds in (
-            ("incrementIntervalSeconds", self.increment_interval_seconds),
-            ("monitoringPeriodSeconds", self.monitoring_period_seconds),
-        ):
-            if not 1 <= seconds <= 365 * 86400:
-                found[name] = "must be from 1 second to a year"
-        if self.min_requests < 0:
-            found["minRequests"] = "must not be negative"
-        if not (math.isfinite(self.max_latency_ratio) and self.max_latency_ratio >= 1):
-            found["maxLatencyRatio"] = "must be at least 1"
-        if not (math.isfinite(self.max_caller_share_percent) and
-                0 < self.max_caller_share_percent <= 100):  # fmt: skip
-            found["maxCallerSharePercent"] = "must be greater than 0 and at most 100"
-        if not 1 <= self.min_error_callers <= 10_000:
-            found["minErrorCallers"] = "must be from 1 to 10000"
-        return found
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> RolloutConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in json.loads(text).items() if k in known})
-
-
-# The defaults of every door that starts a rollout (GraphQL's input, the CLI's options).
-DEFAULT_CONFIG = RolloutConfig()
-
-
-@dataclass(frozen=True, slots=True)
 class Rollout:
     id: int
     flag: str
@@ -115,6 +52,8 @@ class Rollout:
     last_decision: str | None
     started_by: str
     version: int
+    # Since when the guards have been inconclusive without a break (None: they judged).
+    inconclusive_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +73,7 @@ class Health:
     v4_slots: tuple[tuple[int, int, int], ...] = ()
     # v4 errors that v3 gave too for the same operation: not v4's regression, not counted.
     v4_shared_errors: int = 0
+    shadow_candidate_errors: int = 0  # the shadow's v4 runs that failed
 
     @property
     def v4_error_rate(self) -> float:
@@ -192,6 +132,8 @@ class Action(StrEnum):
     COMPLETE = "COMPLETE"
     ROLL_BACK = "ROLL_BACK"
     STOP = "STOP"
+    GATE = "GATE"  # stepped to a pauseAt percentage: paused there for a person
+    PAUSE = "PAUSE"  # inconclusive for too long: paused for a person
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +141,7 @@ class Verdict:
     action: Action
     reason: str
     percentage: float | None = None
+    inconclusive: bool = False  # a hold for want of figures, not for bad ones
 
 
 def _ms(value: float | None) -> str:
@@ -248,11 +191,15 @@ def evaluate(rollout: Rollout, flag: FlagState, health: Health, now: datetime) -
             f"({health.summary()})",
         )
     if health.v4_calls < config.min_requests:
-        return Verdict(
-            Action.HOLD,
-            f"holding: thin traffic, {health.v4_calls} of {config.min_requests} v4 calls "
-            f"needed in the last {health.window_seconds} s",
-        )
+        return _inconclusive(
+            rollout, now, f"holding: thin traffic, {health.v4_calls} of {config.min_requests} "
+            f"v4 calls needed in the last {health.window_seconds} s",
+        )  # fmt: skip
+    if config.require_v3_baseline and health.v3_calls == 0:
+        return _inconclusive(
+            rollout, now, f"holding (inconclusive): no v3 call in the last "
+            f"{health.window_seconds} s to compare v4 with (v4 p95 {_ms(health.v4_p95_ms)})",
+        )  # fmt: skip
     if (
         health.v3_p95_ms is not None
         and health.v4_p95_ms is not None
@@ -271,9 +218,31 @@ def evaluate(rollout: Rollout, flag: FlagState, health: Health, now: datetime) -
             f"({health.shadow_mismatch_rate:.2f}% > {config.max_shadow_mismatch_percent:g}%)",
         )
     target = min(rollout.current_percentage + config.increment_percentage, config.max_percentage)
+    gates = [g for g in config.pause_at if rollout.current_percentage < g <= target]
+    if gates:
+        return Verdict(
+            Action.GATE,
+            f"paused at the gate of {min(gates):g}%: waiting for a person, resumeRollout goes "
+            f"on ({health.summary()})",
+            min(gates),
+        )
     if target >= 100:
         return Verdict(Action.COMPLETE, f"completed: 100%, FULL ({health.summary()})", 100.0)
     return Verdict(Action.ADVANCE, f"advanced to {target:g}% ({health.summary()})", target)
+
+
+def _inconclusive(rollout: Rollout, now: datetime, reason: str) -> Verdict:
+    """Hold for want of figures; pause once that has lasted maxInconclusiveWindows."""
+    config = rollout.config
+    since = rollout.inconclusive_since or now
+    windows = (now - since).total_seconds() / config.monitoring_period_seconds
+    if config.max_inconclusive_windows and windows >= config.max_inconclusive_windows:
+        return Verdict(
+            Action.PAUSE,
+            f"paused (inconclusive for {windows:.0f} windows of "
+            f"{config.monitoring_period_seconds} s): {reason}; resumeRollout goes on",
+        )
+    return Verdict(Action.HOLD, reason, inconclusive=True)
 
 
 def after(rollout: Rollout, verdict: Verdict, now: datetime) -> Rollout:
@@ -282,14 +251,16 @@ def after(rollout: Rollout, verdict: Verdict, now: datetime) -> Rollout:
         Action.STOP: RolloutState.STOPPED,
         Action.ROLL_BACK: RolloutState.ROLLED_BACK,
         Action.COMPLETE: RolloutState.COMPLETED,
+        Action.GATE: RolloutState.PAUSED,
+        Action.PAUSE: RolloutState.PAUSED,
     }.get(verdict.action, rollout.state)
     percentage = (
         verdict.percentage if verdict.percentage is not None else rollout.current_percentage
     )
     next_step = rollout.next_step_at
-    if verdict.action is Action.ADVANCE:
+    if verdict.action in (Action.ADVANCE, Action.GATE):
         next_step = now + timedelta(seconds=rollout.config.increment_interval_seconds)
-    if state is not RolloutState.RUNNING:
+    if state not in ACTIVE:
         next_step = None
     return replace(
         rollout,
@@ -298,4 +269,5 @@ def after(rollout: Rollout, verdict: Verdict, now: datetime) -> Rollout:
         next_step_at=next_step,
         last_decision=verdict.reason,
         updated_at=now,
+        inconclusive_since=(rollout.inconclusive_since or now) if verdict.inconclusive else None,
     )

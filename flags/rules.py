@@ -189,4 +189,5 @@ def moved(rollout: Rollout, move: Move, *, actor: str, now: datetime) -> Rollout
         last_decision=f"{to.value.lower()} by {actor}",
         updated_at=now,
         version=rollout.version + 1,
+        inconclusive_since=None,  # a person looked: the guards start counting again
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
+from jewgo.flags.decide import Subject, decide, stickiness_key
 from jewgo.flags.snapshot import Snapshot
-from jewgo.flags.stages import DOMAIN_FLAGS, MASTER, Stage
+from jewgo.flags.stages import DOMAIN_FLAGS, MASTER, Stage, Variant
 
 
 def effective_percentage(snapshot: Snapshot, name: str) -> float:
@@ -41,3 +43,22 @@ def migration_percentage(snapshot: Snapshot) -> float:
 
 def stage_counts(snapshot: Snapshot) -> Counter[Stage]:
     return Counter(state.stage for state in snapshot.flags.values())
+
+
+def selected_users(snapshot: Snapshot, users: Iterable[tuple[int, str]]) -> dict[str, int]:
+    """Per domain flag, how many of `users` (id, role) v4 serves now: the master flag and
+    the domain's both decide V4 for them (percentages through the bucket function)."""
+    counts = dict.fromkeys(DOMAIN_FLAGS.values(), 0)
+    for user_id, role in users:
+        subject = Subject(
+            user_id=user_id,
+            staff=role in ("ADMIN", "MODERATOR"),
+            key=stickiness_key(user_id, None, None),
+            salt=snapshot.salt,
+        )
+        if decide(snapshot, MASTER, subject).variant is not Variant.V4:
+            continue
+        for flag in counts:
+            if decide(snapshot, flag, subject).variant is Variant.V4:
+                counts[flag] += 1
+    return counts

@@ -28,3 +28,16 @@ def user_role_query(engine: AsyncEngine) -> UserRole:
         return role
 
     return user_role
+
+
+# Every known user's id and role (for how many users the percentages select).
+KnownUsers = Callable[[], Awaitable[list[tuple[int, str]]]]
+
+
+def known_users_query(engine: AsyncEngine) -> KnownUsers:
+    async def known_users() -> list[tuple[int, str]]:
+        async with engine.connect() as conn:
+            result = await conn.execute(select(UserRow.id, UserRow.role).order_by(UserRow.id))
+            return [(int(uid), str(role)) for uid, role in result.all()]
+
+    return known_users

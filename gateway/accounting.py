@@ -12,7 +12,10 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jewgo.flags.daily_calls import DailyCalls
 from jewgo.flags.metrics import Observation, WindowMetrics
+from jewgo.flags.reach import Reach
+from jewgo.flags.stages import DOMAIN_FLAGS
 from jewgo.gateway.confirmation import ErrorConfirmation
 from jewgo.gateway.metrics import (
     QUERY_COST,
@@ -58,8 +61,12 @@ class Accounting:
         metrics: WindowMetrics,
         shadow: Shadow | None = None,
         confirmation: ErrorConfirmation | None = None,
+        reach: Reach | None = None,
+        daily: DailyCalls | None = None,
     ) -> None:
         self._metrics = metrics
+        self._reach = reach
+        self._daily = daily
         self._shadow = shadow
         self._confirmation = confirmation
 
@@ -144,6 +151,10 @@ class Accounting:
                     caller=context.caller,
                 )
             )
+            if self._daily is not None:
+                self._daily.record(domain.value, version)
+            if version == "v4" and self._reach is not None:
+                self._reach.record(DOMAIN_FLAGS[domain.value], context.subject.key)
             RESOLVER_CALLS.labels(domain.value, version, use.outcome).inc()
             RESOLVER_SECONDS.labels(domain.value, version).observe(use.seconds)
         codes = sorted(set(context.error_codes))

@@ -40,7 +40,12 @@ def create_app(
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     operators = [
         Route("/ready", internal.behind_token(services.readiness.ready, token)),
-        Route("/metrics", internal.behind_token(metrics_endpoint(services.flags), token)),
+        Route(
+            "/metrics",
+            internal.behind_token(
+                metrics_endpoint(services.flags, services.operators.gauges), token
+            ),
+        ),
     ]
     listener = (
         internal.InternalListener(operators, settings.host, settings.metrics_port)
@@ -81,12 +86,7 @@ def create_app(
         max_batch_size=settings.max_batch_size,
         max_json_depth=settings.max_json_depth,
         cdn_max_age=settings.cdn_max_age_seconds,
-        ttls={
-            "restaurants": settings.cache_ttl_restaurants_seconds,
-            "reviews": settings.cache_ttl_reviews_seconds,
-            "users": settings.cache_ttl_users_seconds,
-            "statistics": settings.cache_ttl_statistics_seconds,
-        },
+        ttls=settings.cache_ttls,
         graphql_ide="graphiql" if settings.graphiql else None,
         graphiql_page=graphiql.page if graphiql is not None else None,
         responses=services.responses,

@@ -10,7 +10,7 @@ from typing import Any
 from cross_web import HTTPException
 
 from jewgo.gateway.refusals import TooManyOperations
-from jewgo.schema.text import storable
+from jewgo.resolvers.validation import storable
 
 
 def _too_deep(value: Any, limit: int) -> bool:

@@ -22,12 +22,9 @@ from typing import Any, TypeVar
 
 import structlog
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from jewgo.gateway.cache_stores import MemoryStore, RedisStore
 from jewgo.gateway.metrics import CACHE_FALLBACKS, CACHE_LOOKUPS
-from jewgo.gateway.settings import Settings
 
 log = structlog.get_logger("jewgo.cache")
 T = TypeVar("T")
@@ -235,16 +232,3 @@ class TieredCache:
         # Memory always forgets too: it may serve again at the next outage.
         self.memory.invalidate(keys, generations)
         await self._on_redis(lambda store: store.invalidate(keys, generations), invalidation=True)
-
-
-def create_redis(settings: Settings) -> Redis | None:
-    """A Redis client that fails fast: a dead Redis must never hold a request up."""
-    if not settings.redis_url:
-        return None
-    timeout = settings.redis_timeout_seconds
-    return Redis.from_url(
-        settings.redis_url,
-        socket_connect_timeout=timeout,
-        socket_timeout=timeout * 4,
-        retry=Retry(NoBackoff(), 0),
-    )

@@ -15,12 +15,16 @@ from strawberry.dataloader import DataLoader
 
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.admin import FlagAdmin
+from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.decisions import RequestDecisions
+from jewgo.flags.decommission import Decommission
 from jewgo.flags.faults import Faults
 from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
+from jewgo.flags.reach import Reach
 from jewgo.flags.stages import Variant
 from jewgo.flags.sync import Flags
+from jewgo.flags.users import KnownUsers
 from jewgo.resolvers.domain import Domain, Version, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.ports import ChangeSink
@@ -54,6 +58,10 @@ class ContextFactory:
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
     admin: FlagAdmin
     operations: OperationListing
+    alerts: AlertStore
+    reach: Reach
+    decommission: Decommission
+    known_users: KnownUsers
     max_page_size: int
     noise: NoiseRule = DEFAULT_RULE
 
@@ -79,6 +87,10 @@ class ContextFactory:
             health=self.health,
             admin=self.admin,
             operations=self.operations,
+            alerts=self.alerts,
+            reach=self.reach,
+            decommission=self.decommission,
+            known_users=self.known_users,
             max_page_size=self.max_page_size,
             noise=self.noise,
             refusal=refusal,

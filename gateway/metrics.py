@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -18,6 +18,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jewgo.flags.alert_store import Alert
 from jewgo.flags.stages import FLAG_NAMES, Stage
 from jewgo.flags.sync import Flags
 
@@ -77,6 +78,37 @@ CACHE_FALLBACKS = Counter(
     "jewgo_cache_fallbacks_total", "Cache operations served by memory because Redis failed"
 )
 
+ALERT_NOTIFICATIONS = Counter(
+    "jewgo_alert_notifications_total",
+    "Webhook deliveries of alert events by outcome (delivered, retry, failed)",
+    ["outcome"],
+)
+
+
+class AlertGauges:
+    """Firing alerts by rule and flag (the fleet's, as stored; every instance shows them),
+    and whether this instance leads the rollout controller."""
+
+    def __init__(self, firing: Callable[[], Sequence[Alert]], leading: Callable[[], bool]) -> None:
+        self._firing = firing
+        self._leading = leading
+
+    def collect(self) -> Iterator[Metric]:
+        firing = GaugeMetricFamily(
+            "jewgo_alerts_firing",
+            "1 for each alert firing now, by rule, flag (empty: the fleet) and severity",
+            labels=["rule", "flag", "severity"],
+        )
+        for alert in self._firing():
+            firing.add_metric([alert.rule, alert.flag, alert.severity], 1.0)
+        leading = GaugeMetricFamily(
+            "jewgo_rollout_controller_leading",
+            "1 when this instance leads the rollout controller (and evaluates the alerts)",
+        )
+        leading.add_metric([], 1.0 if self._leading() else 0.0)
+        yield firing
+        yield leading
+
 
 class FlagGauges:
     """Prometheus collector of every flag's stage and percentage, from this process."""
@@ -111,8 +143,9 @@ class _Exposition:
     """What /metrics shows: this process's families (or, with several workers, every
     worker's, through prometheus-client's multiprocess mode) and the flag gauges."""
 
-    def __init__(self, flags: Flags) -> None:
+    def __init__(self, flags: Flags, alerts: AlertGauges | None) -> None:
         self._gauges = FlagGauges(flags)
+        self._alerts = alerts
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             self._families: CollectorRegistry = CollectorRegistry()
             MultiProcessCollector(self._families)  # type: ignore[no-untyped-call]
@@ -122,10 +155,14 @@ class _Exposition:
     def collect(self) -> Iterator[Metric]:
         yield from self._families.collect()
         yield from self._gauges.collect()
+        if self._alerts is not None:
+            yield from self._alerts.collect()
 
 
-def metrics_endpoint(flags: Flags) -> Callable[[Request], Awaitable[Response]]:
-    exposition = _Exposition(flags)
+def metrics_endpoint(
+    flags: Flags, alerts: AlertGauges | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    exposition = _Exposition(flags, alerts)
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(exposition), media_type=CONTENT_TYPE_LATEST)

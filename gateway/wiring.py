@@ -25,23 +25,25 @@ from jewgo.flags.noise import NoiseRule
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
-from jewgo.flags.users import user_role_query
+from jewgo.flags.users import known_users_query, user_role_query
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
-from jewgo.gateway.cache import Breaker, TieredCache, create_redis
+from jewgo.gateway.cache import Breaker, TieredCache
 from jewgo.gateway.confirmation import ErrorConfirmation
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.demand import Demand
 from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
+from jewgo.gateway.operators import Operators, build_operators
 from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
+from jewgo.gateway.redis_client import create_redis
 from jewgo.gateway.registry import OperationRegistry
-from jewgo.gateway.responses import ResponseDoor, purging, response_door
+from jewgo.gateway.responses import ResponseDoor, response_parts
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
-from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
+from jewgo.resolvers.v4.cache import Ttl
 from jewgo.schema import build_schema
 from jewgo.schema.cost import CostModel
 from jewgo.schema.cost_report import CostReport
@@ -77,6 +79,7 @@ class Services:
     registry: OperationRegistry
     persisted: PersistedQueries
     demand: Demand
+    operators: Operators
     responses: ResponseDoor | None = None
 
     async def start(self) -> None:
@@ -86,10 +89,12 @@ class Services:
         await self.flags.start()
         await self.metrics.start()
         await self.controller.start()
+        await self.operators.start()
 
     async def close(self) -> None:
         await self.shadow.drain()
         await self.confirmation.drain()
+        await self.operators.stop()
         await self.controller.stop()
         await self.metrics.stop()
         await self.flags.stop()
@@ -157,9 +162,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         relative=settings.shadow_noise_relative_percent / 100,
         absolute=settings.shadow_noise_absolute_percent / 100,
     )
+    health = HealthSource(metrics, noise)
     controller = RolloutController(
         rollouts,
-        HealthSource(metrics, noise),
+        health,
         lease,
         changed=flags.changed,
         interval_seconds=settings.rollout_interval_seconds,
@@ -183,10 +189,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
     )
     costs = CostModel(schema._schema, max_page_size=settings.max_page_size)
-    responses = response_door(
-        settings, redis, breaker, cache.start_recovery, schema._schema, documents
-    )
-    changes = purging(CacheInvalidator(cache, settings.max_page_size), responses)
+    responses, changes = response_parts(settings, redis, cache, schema._schema, documents)
     readiness = Readiness(
         engine,
         cache,
@@ -196,6 +199,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         flag_poll_seconds=settings.flag_poll_seconds,
         redis_timeout_seconds=settings.redis_timeout_seconds,
     )
+    operators = build_operators(
+        settings, engine, redis, controller, health=health, rollouts=rollouts.current,
+        components=readiness.components,
+    )  # fmt: skip
     registry = OperationRegistry(
         engine,
         flush_seconds=settings.registry_flush_seconds,
@@ -205,12 +212,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     contexts = ContextFactory(
         engine=engine,
         cache=cache,
-        ttl=Ttl(
-            restaurants=settings.cache_ttl_restaurants_seconds,
-            reviews=settings.cache_ttl_reviews_seconds,
-            users=settings.cache_ttl_users_seconds,
-            statistics=settings.cache_ttl_statistics_seconds,
-        ),
+        ttl=Ttl(**settings.cache_ttls),
         changes=changes,
         faults=faults,
         flags=flags,
@@ -219,6 +221,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         health=readiness.components,
         admin=admin,
         operations=registry,
+        alerts=operators.store,
+        reach=operators.reach,
+        decommission=operators.decommission,
+        known_users=known_users_query(engine),
         max_page_size=settings.max_page_size,
         noise=noise,
     )
@@ -286,7 +292,8 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         contexts=contexts,
         shadow=shadow,
         confirmation=confirmation,
-        accounting=Accounting(metrics, shadow, confirmation),
+        accounting=Accounting(metrics, shadow, confirmation, operators.reach, operators.daily),
         demand=demand,
+        operators=operators,
         responses=responses,
     )

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from jewgo.resolvers.domain import Page, PageArgs, Restaurant, RestaurantOrder
 from jewgo.resolvers.errors import InvalidInput
+from jewgo.resolvers.validation import storable
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -101,20 +102,9 @@ def _coerce(value: Any, typ: type) -> Any:
         raise ValueError(value)
     if isinstance(value, int) and not 0 <= value <= MAX_ID:
         raise ValueError(value)
-    if isinstance(value, str) and (len(value) > MAX_KEY_TEXT or not _storable(value)):
+    if isinstance(value, str) and (len(value) > MAX_KEY_TEXT or not storable(value)):
         raise ValueError(value)
     return value
-
-
-def _storable(text: str) -> bool:
-    """No NUL (PostgreSQL's text cannot hold one) and no lone surrogate."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def build_page(

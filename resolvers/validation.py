@@ -55,6 +55,18 @@ def parse_id(value: str, field: str = "id") -> int:
     return int(text)
 
 
+def storable(text: str) -> bool:
+    """Text both databases can hold: no NUL (PostgreSQL's text cannot) and no lone UTF-16
+    surrogate (neither can encode one)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _too_long(values: Mapping[str, Any], bounds: Mapping[str, int]) -> dict[str, str]:
     return {
         camel(name): f"must be at most {bounds[name]} characters"

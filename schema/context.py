@@ -11,12 +11,16 @@ import strawberry
 from graphql import DocumentNode
 
 from jewgo.flags.admin import FlagAdmin
+from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
+from jewgo.flags.decommission import Decommission
 from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
+from jewgo.flags.reach import Reach
 from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.sync import Flags
+from jewgo.flags.users import KnownUsers
 from jewgo.resolvers.domain import Domain, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.router import Use, VersionRouter
@@ -99,6 +103,10 @@ class Context:
     health: Callable[[], Awaitable[Sequence[ComponentStatus]]]
     admin: FlagAdmin
     operations: OperationListing
+    alerts: AlertStore
+    reach: Reach
+    decommission: Decommission
+    known_users: KnownUsers
     max_page_size: int = 100
     # When a field's shadow mismatches stand out of its noise (flags/noise.py).
     noise: NoiseRule = DEFAULT_RULE

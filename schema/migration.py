@@ -15,10 +15,12 @@ from jewgo.resolvers import policy
 from jewgo.resolvers.domain import Role
 from jewgo.resolvers.errors import InvalidInput, NotFound
 from jewgo.resolvers.validation import parse_id
+from jewgo.schema.alerts import Alert, AlertState, alerts_of
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage, Variant
 from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
 from jewgo.schema.operations import FlagCoverage, coverage
+from jewgo.schema.operators import OperatorsStatus
 from jewgo.schema.rollouts import Rollout
 
 MAX_HISTORY = 100
@@ -120,6 +122,12 @@ class FeatureFlag:
             )
         return [FlagEvent.of(e) for e in await info.context.admin.history(self.name, first)]
 
+    @strawberry.field(description="This flag's alert events (FIRING: those firing now).")
+    async def alerts(
+        self, info: Info, state: AlertState | None = None, first: int = 20
+    ) -> list[Alert]:
+        return await alerts_of(info, state, first, self.name)
+
     @classmethod
     def of(cls, state: FlagState, snapshot: Snapshot) -> FeatureFlag:
         env = snapshot.env.get(state.name)
@@ -163,7 +171,7 @@ class ComponentHealth:
 
 
 @strawberry.type
-class MigrationStatus:
+class MigrationStatus(OperatorsStatus):
     enabled_features: int = strawberry.field(
         description="Flags that can send anyone to v4 (not DISABLED, nor forced off)."
     )

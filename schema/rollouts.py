@@ -12,6 +12,7 @@ from jewgo.flags.rollouts import RolloutState
 from jewgo.flags.rules import Move
 from jewgo.resolvers import policy
 from jewgo.schema.context import Info
+from jewgo.schema.rollout_health import RolloutHealth, rollout_health
 
 
 @strawberry.type
@@ -37,13 +38,24 @@ class RolloutConfig:
     min_error_callers: int = strawberry.field(
         description="A rollback needs v4 errors from at least this many distinct callers."
     )
+    pause_at: list[float] = strawberry.field(
+        description="Percentages at which the rollout pauses for a person (resumeRollout)."
+    )
+    max_inconclusive_windows: int = strawberry.field(
+        description="Windows in a row the guards may stay inconclusive (thin traffic, no v3 "
+        "baseline) before the rollout pauses; 0: it holds forever."
+    )
+    require_v3_baseline: bool = strawberry.field(
+        description="A window without v3 calls to compare with is inconclusive."
+    )
     require_replay: bool = strawberry.field(
         description="Started only after a passing `jewgo replay` of the flag."
     )
 
     @classmethod
     def of(cls, config: model.RolloutConfig) -> RolloutConfig:
-        return cls(**{f.name: getattr(config, f.name) for f in fields(config)})
+        given = {f.name: getattr(config, f.name) for f in fields(config)}
+        return cls(**given | {"pause_at": list(config.pause_at)})
 
 
 _DEFAULT = model.DEFAULT_CONFIG
@@ -77,6 +89,17 @@ class RolloutConfigInput:
         default=_DEFAULT.min_error_callers,
         description="A rollback needs v4 errors from at least this many distinct callers.",
     )
+    pause_at: list[float] | None = strawberry.field(
+        default=None, description="Percentages at which the rollout pauses for a person."
+    )
+    max_inconclusive_windows: int | None = strawberry.field(
+        default=_DEFAULT.max_inconclusive_windows,
+        description="Inconclusive windows in a row before the rollout pauses (0: never).",
+    )
+    require_v3_baseline: bool | None = strawberry.field(
+        default=_DEFAULT.require_v3_baseline,
+        description="A window without v3 calls to compare with is inconclusive.",
+    )
     require_replay: bool | None = strawberry.field(
         default=_DEFAULT.require_replay,
         description="startRollout refuses (FAILED_PRECONDITION) unless the flag's latest "
@@ -98,6 +121,8 @@ class RolloutConfigInput:
         ):
             if name in given:
                 given[name] = float(given[name])
+        if "pause_at" in given:
+            given["pause_at"] = tuple(sorted({float(gate) for gate in given["pause_at"]}))
         return model.RolloutConfig(**given)
 
 
@@ -113,6 +138,11 @@ class Rollout:
     last_decision: str | None
     started_by: str
     updated_at: datetime
+    _model: strawberry.Private[model.Rollout]
+
+    @strawberry.field(description="The seed's figures: healthy, error rate, users, alerts.")
+    async def health(self, info: Info) -> RolloutHealth:
+        return await rollout_health(info, self._model)
 
     @classmethod
     def of(cls, rollout: model.Rollout) -> Rollout:
@@ -127,6 +157,7 @@ class Rollout:
             last_decision=rollout.last_decision,
             started_by=rollout.started_by,
             updated_at=rollout.updated_at,
+            _model=rollout,
         )
 
 

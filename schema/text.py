@@ -19,6 +19,8 @@ from graphql import DocumentNode, GraphQLError, IntValueNode, StringValueNode, v
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
+from jewgo.resolvers.validation import storable
+
 MESSAGE = "Text may not contain NUL characters or unpaired surrogates"
 # Int is 32 bits and IDs are at most 10 digits; a Float literal needs no more either.
 MAX_INTEGER_DIGITS = 100
@@ -26,16 +28,6 @@ INTEGER_MESSAGE = f"Integer literals may have at most {MAX_INTEGER_DIGITS} digit
 # Longer than the longest bound of a field (a review's 10,000 characters).
 MAX_TEXT_CHARACTERS = 100_000
 LENGTH_MESSAGE = f"Strings may have at most {MAX_TEXT_CHARACTERS} characters"
-
-
-def storable(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _problem(text: str) -> str | None:

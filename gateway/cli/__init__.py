@@ -7,6 +7,8 @@ flags       flags.py    list flags, change stages, percentages and overrides, ro
 rollout     rollout.py  start, watch, pause, resume and stop gradual rollouts
 operations  operations.py  the operation registry; Apollo manifests in and out
 replay      replay.py   recorded queries through v3 and v4, compared, before exposure
+alerts      alerts.py   the alert log and its webhook deliveries
+migration   migration.py  the migration report: status, rollout health, decommission
 
 The flag and rollout commands are built from the server's composition root
 (gateway.wiring.bootstrap) and change flags through its admin (flags.admin).
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import click
 
-from jewgo.gateway.cli import data, flags, operations, replay, rollout, serve
+from jewgo.gateway.cli import alerts, data, flags, migration, operations, replay, rollout, serve
 
 
 @click.group()
@@ -35,5 +37,7 @@ for command in (
     rollout.rollout,
     operations.operations,
     replay.replay,
+    alerts.alerts,
+    migration.migration,
 ):
     main.add_command(command)

@@ -118,6 +118,25 @@ _DEFAULT = DEFAULT_CONFIG
     help="Distinct callers with v4 errors a rollback needs.",
 )
 @click.option(
+    "--pause-at",
+    type=float,
+    multiple=True,
+    default=_DEFAULT.pause_at,
+    help="A percentage at which the rollout pauses for a person (repeatable).",
+)
+@click.option(
+    "--max-inconclusive-windows",
+    type=int,
+    default=_DEFAULT.max_inconclusive_windows,
+    show_default=True,
+    help="Inconclusive windows in a row before pausing (0: hold forever).",
+)
+@click.option(
+    "--require-v3-baseline/--no-require-v3-baseline",
+    default=_DEFAULT.require_v3_baseline,
+    help="A window without v3 calls is inconclusive.",
+)
+@click.option(
     "--require-replay/--no-require-replay",
     default=_DEFAULT.require_replay,
     show_default=True,
@@ -125,7 +144,9 @@ _DEFAULT = DEFAULT_CONFIG
 )
 def rollout_start(name: str, **config: object) -> None:
     """Start a rollout of NAME: PARTIAL at the initial percentage, then step by step."""
-    settings = RolloutConfig(**config)  # type: ignore[arg-type]
+    gates = config.pop("pause_at")
+    assert isinstance(gates, tuple)
+    settings = RolloutConfig(**config, pause_at=tuple(sorted(set(gates))))  # type: ignore[arg-type]
     started = with_services(
         lambda services: services.admin.start_rollout(name, settings, actor=actor())
     )

@@ -31,7 +31,7 @@ LENGTHS = {
     "name": 200, "address": 300, "city": 100, "certifying_agency": 100, "website": 300,
     "title": 200, "content": 5000,
 }  # fmt: skip
-_ZIP = re.compile(r"\d{5}(-\d{4})?")
+_ZIP = re.compile(r"\d{5}(-\d{4})?", re.ASCII)  # not other scripts' digits
 _HOST = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 Cleaner = Callable[[Any], Any]  # returns the normalised value or raises ValueError(message)
@@ -104,7 +104,7 @@ def _phone(value: Any) -> Any:
     """US numbers in any common spelling, normalised to (AAA) EEE-NNNN."""
     if value is None or not str(value).strip():
         return None
-    digits = re.sub(r"\D", "", str(value))
+    digits = re.sub(r"\D", "", str(value), flags=re.ASCII)
     if len(digits) == 11 and digits.startswith("1"):
         digits = digits[1:]
     if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":

@@ -12,7 +12,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from jewgo.gateway.shadow import Shadow
-from jewgo.resolvers.v4.restaurant_service import RestaurantService
+from tests.e2e.skews import one_star_more, skew_v4_restaurants
 from tests.support import ADMIN_ID, USER_ID, Database, GraphQL, gateway_client
 
 QUERY = """query Top { top: restaurants(first: 3, orderBy: NAME) {
@@ -49,16 +49,7 @@ async def report(gql: GraphQL) -> dict[str, Any]:
 async def test_a_wrong_v4_is_caught_and_its_field_named(
     shadowed: GraphQL, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    honest = RestaurantService.restaurant_list
-
-    async def off_by_one(self: RestaurantService, *args: Any) -> Any:
-        page = await honest(self, *args)
-        skewed = tuple(
-            dataclasses.replace(r, average_rating=(r.average_rating or 0) + 1) for r in page.items
-        )
-        return dataclasses.replace(page, items=skewed)
-
-    monkeypatch.setattr(RestaurantService, "restaurant_list", off_by_one)
+    skew_v4_restaurants(monkeypatch, one_star_more)
     reply = await shadowed(QUERY, headers={"X-Client-Id": "anyone"})
     first = reply.ok()["top"]["edges"][0]["node"]
     assert reply.extensions["versions"] == {"restaurants": "v3"}  # the caller saw v3
@@ -110,17 +101,10 @@ EXAMPLES = """{ flag(name: "api_v4_restaurants") { metrics { shadow { recentMism
 async def test_each_differing_field_keeps_examples_with_private_values_redacted(
     shadowed: GraphQL, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    honest = RestaurantService.restaurant_list
-
-    async def leaky(self: RestaurantService, *args: Any) -> Any:
-        page = await honest(self, *args)
-        changed = tuple(
-            dataclasses.replace(r, website="mailto:owner@kosher.example", average_rating=9.0)
-            for r in page.items
-        )
-        return dataclasses.replace(page, items=changed)
-
-    monkeypatch.setattr(RestaurantService, "restaurant_list", leaky)
+    skew_v4_restaurants(
+        monkeypatch,
+        lambda r: dataclasses.replace(r, website="mailto:owner@kosher.example", average_rating=9.0),
+    )
     query = "query Front { restaurants(first: 2) { edges { node { website averageRating } } } }"
     for _ in range(4):
         (await shadowed(query, headers={"X-Client-Id": "anyone"})).ok()

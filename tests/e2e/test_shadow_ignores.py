@@ -4,7 +4,6 @@ and taking it back makes the field count again."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from jewgo.gateway.shadow import Shadow
-from jewgo.resolvers.v4.restaurant_service import RestaurantService
+from tests.e2e.skews import one_star_more, skew_v4_restaurants
 from tests.support import ADMIN_ID, USER_ID, Database, GraphQL, gateway_client
 
 QUERY = "{ restaurants(first: 3) { edges { node { name averageRating } } } }"
@@ -31,16 +30,7 @@ async def skewed(
     fresh_db: Database, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[GraphQL]:
     """v4 rates every restaurant one star higher; the shadow compares every read."""
-    honest = RestaurantService.restaurant_list
-
-    async def off_by_one(self: RestaurantService, *args: Any) -> Any:
-        page = await honest(self, *args)
-        items = tuple(
-            dataclasses.replace(r, average_rating=(r.average_rating or 0) + 1) for r in page.items
-        )
-        return dataclasses.replace(page, items=items)
-
-    monkeypatch.setattr(RestaurantService, "restaurant_list", off_by_one)
+    skew_v4_restaurants(monkeypatch, one_star_more)
     async with gateway_client(
         fresh_db, data_dir, {"API_V4_ENABLED": "true"}, shadow_sample_rate=1.0
     ) as gql:

@@ -13,7 +13,7 @@ import pytest
 
 from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.v3.manager import LegacyDataManager
-from jewgo.resolvers.v4.restaurant_service import RestaurantService
+from tests.e2e.skews import one_star_more, skew_v4_restaurants
 from tests.support import ADMIN_ID, Database, gateway_client
 
 QUERY = "{ restaurants(first: 3) { edges { node { name website averageRating } } } }"
@@ -38,17 +38,8 @@ async def test_a_noisy_v3_field_is_learned_as_noise_and_a_real_v4_difference_is_
         )
         return dataclasses.replace(page, items=noisy_items)
 
-    honest = RestaurantService.restaurant_list
-
-    async def off_by_one(self: RestaurantService, *args: Any) -> Any:
-        page = await honest(self, *args)
-        skewed = tuple(
-            dataclasses.replace(r, average_rating=(r.average_rating or 0) + 1) for r in page.items
-        )
-        return dataclasses.replace(page, items=skewed)
-
     monkeypatch.setattr(LegacyDataManager, "restaurant_list", noisy)
-    monkeypatch.setattr(RestaurantService, "restaurant_list", off_by_one)
+    skew_v4_restaurants(monkeypatch, one_star_more)
     environ = {"API_V4_ENABLED": "true"}
     async with gateway_client(
         fresh_db, data_dir, environ, shadow_sample_rate=1.0, shadow_noise_rate=1.0

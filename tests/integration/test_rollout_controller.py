@@ -100,6 +100,8 @@ async def test_a_healthy_rollout_walks_to_full(world: World) -> None:
     history = await world.flags.history(FLAG, 10)
     assert [e.action for e in history] == ["ROLLOUT_COMPLETE", "ROLLOUT_STEP", "START_ROLLOUT"]
     assert history[0].details is not None and history[0].details["v4Calls"] == 200
+    # What the figures were compared with is in the audit event too.
+    assert history[0].details["thresholds"]["autoRollbackThresholdPercent"] == 5.0
     assert world.changes == 2
 
 

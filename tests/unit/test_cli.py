@@ -25,5 +25,6 @@ def test_there_is_a_rollout_command_for_each_move_and_no_other() -> None:
 
 def test_main_has_its_command_groups() -> None:
     assert set(main.commands) == {
-        "serve", "db", "seed", "token", "schema", "flags", "rollout", "operations",
+        "serve", "db", "seed", "token", "schema", "flags", "rollout", "operations", "alerts",
+        "migration", "replay",
     }  # fmt: skip

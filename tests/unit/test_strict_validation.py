@@ -46,6 +46,10 @@ def test_normalisation(field: str, given: str, stored: str | None) -> None:
         ({"website": "https://localhost"}, {"website"}),
         ({"state": "XX"}, {"state"}),
         ({"zip_code": "ABCDE"}, {"zipCode"}),
+        # Digits of other scripts are no US ZIP code or phone (a str pattern's \d takes them).
+        ({"zip_code": "\u0661\u0662\u0663\u0664\u0665"}, {"zipCode"}),
+        ({"zip_code": "\uff11\uff12\uff13\uff14\uff15"}, {"zipCode"}),
+        ({"phone": "\u0667\u0661\u0668\u0665\u0665\u0665\u0660\u0661\u0662\u0663"}, {"phone"}),
         ({"latitude": 40.0}, {"latitude", "longitude"}),
         ({"latitude": 40.0, "longitude": 181.0}, {"longitude"}),
         ({"name": "x" * 201, "city": "y" * 101}, {"name", "city"}),

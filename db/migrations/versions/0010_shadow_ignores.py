@@ -1,7 +1,7 @@
 """Fields and paths left out of a flag's shadow comparisons, each with its reason.
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from jewgo.db.models import UTCDateTime
 
 revision: str = "0010"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

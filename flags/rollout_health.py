@@ -1,0 +1,48 @@
+"""A rollout's health, the seed's figures: healthy or not (and why), v4's error rate as
+the guard weighs it, the distinct callers v4 served under the flag since the rollout
+started, and the flag's alerts firing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jewgo.flags.alert_rules import error_rate
+from jewgo.flags.alert_store import AlertStore
+from jewgo.flags.controller import HealthSource
+from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.reach import Reach
+from jewgo.flags.rollouts import Rollout, RolloutState
+
+
+@dataclass(frozen=True, slots=True)
+class RolloutFigures:
+    is_healthy: bool
+    error_rate_percent: float
+    users_affected: int
+    alerts_count: int
+    reasons: tuple[str, ...]
+
+
+async def rollout_figures(
+    rollout: Rollout, *, metrics: WindowMetrics, alerts: AlertStore, reach: Reach
+) -> RolloutFigures:
+    config = rollout.config
+    window = await HealthSource(metrics)(rollout.flag, config.monitoring_period_seconds)
+    rate, judged = error_rate(window, config)
+    firing = await alerts.firing(rollout.flag)
+    reasons: list[str] = []
+    if rollout.state is RolloutState.ROLLED_BACK:
+        reasons.append("rolled back")
+    if firing:
+        reasons.append("firing: " + ", ".join(sorted({a.rule for a in firing})))
+    if judged and rate > config.auto_rollback_threshold_percent:
+        reasons.append(
+            f"v4 error rate {rate:.2f}% above {config.auto_rollback_threshold_percent:g}%"
+        )
+    return RolloutFigures(
+        is_healthy=not reasons,
+        error_rate_percent=round(rate, 3),
+        users_affected=await reach.count(rollout.flag, rollout.started_at),
+        alerts_count=len(firing),
+        reasons=tuple(reasons),
+    )

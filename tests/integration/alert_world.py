@@ -1,0 +1,44 @@
+"""What the alert engine reads, as an integration test sets it, and a clock it moves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from jewgo.flags.alert_store import AlertStore
+from jewgo.flags.alerting import AlertEngine
+from jewgo.flags.rollouts import Health, Rollout
+from jewgo.gateway.health import Component
+
+QUIET = Health(window_seconds=60)
+SPIKE = Health(window_seconds=60, v4_calls=400, v4_errors=100)  # 25 %, no caller slots
+
+
+@dataclass
+class World:
+    """What the engine reads, as the test sets it, and a clock the test moves."""
+
+    now: datetime = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    health: dict[str, Health] = field(default_factory=dict)
+    rollouts: dict[str, Rollout] = field(default_factory=dict)
+    components: list[Component] = field(default_factory=list)
+
+    def clock(self) -> datetime:
+        return self.now
+
+    async def window(self, flag: str, seconds: int) -> Health:
+        return self.health.get(flag, QUIET)
+
+    async def current(self) -> Mapping[str, Rollout]:
+        return self.rollouts
+
+    async def parts(self) -> list[Component]:
+        return self.components
+
+
+def engine_for(store: AlertStore, world: World, instance: str = "host:1") -> AlertEngine:
+    return AlertEngine(
+        store, health=world.window, rollouts=world.current, components=world.parts,
+        instance=instance, clock=world.clock,
+    )  # fmt: skip

@@ -227,6 +227,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         known_users=known_users_query(engine),
         max_page_size=settings.max_page_size,
         noise=noise,
+        tagging=responses is not None,
     )
     shadow = Shadow(
         schema,

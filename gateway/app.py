@@ -86,12 +86,7 @@ def create_app(
         max_batch_size=settings.max_batch_size,
         max_json_depth=settings.max_json_depth,
         cdn_max_age=settings.cdn_max_age_seconds,
-        ttls={
-            "restaurants": settings.cache_ttl_restaurants_seconds,
-            "reviews": settings.cache_ttl_reviews_seconds,
-            "users": settings.cache_ttl_users_seconds,
-            "statistics": settings.cache_ttl_statistics_seconds,
-        },
+        ttls=settings.cache_ttls,
         graphql_ide="graphiql" if settings.graphiql else None,
         graphiql_page=graphiql.page if graphiql is not None else None,
         responses=services.responses,

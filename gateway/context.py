@@ -64,6 +64,8 @@ class ContextFactory:
     known_users: KnownUsers
     max_page_size: int
     noise: NoiseRule = DEFAULT_RULE
+    # Whether v4's reads tag what they read (only the response cache needs it).
+    tagging: bool = False
 
     def build(
         self,
@@ -80,7 +82,7 @@ class ContextFactory:
             request_id=request_id,
             viewer=viewer,
             decisions=decisions,
-            directory=lambda: self.directory(db, decisions, tags),
+            directory=lambda: self.directory(db, decisions, tags if self.tagging else None),
             flags=self.flags,
             metrics=self.metrics,
             metrics_window_seconds=self.metrics_window_seconds,

@@ -1,4 +1,5 @@
-"""The settings of the response cache (part of `gateway.settings.Settings`)."""
+"""The settings of the v4 data cache and of the response cache (part of
+`gateway.settings.Settings`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,19 @@ from pydantic import Field
 from pydantic_settings import BaseSettings
 
 
-class ResponseCacheSettings(BaseSettings):
+class CacheSettings(BaseSettings):
+    cache_ttl_restaurants_seconds: float = Field(default=1800, gt=0)
+    cache_ttl_reviews_seconds: float = Field(default=900, gt=0)
+    cache_ttl_users_seconds: float = Field(default=3600, gt=0)
+    cache_ttl_statistics_seconds: float = Field(default=300, gt=0)
+    cache_retry_seconds: float = Field(
+        default=5.0, gt=0, description="Pause before trying an unreachable Redis again."
+    )
+    cache_fallback_ttl_seconds: float = Field(
+        default=10.0, gt=0, description="Longest life of a memory entry while Redis is away."
+    )
+    cache_memory_entries: int = Field(default=10_000, ge=100)
+
     response_cache: bool = Field(
         default=False, description="Cache whole query answers served by v4 (README)."
     )
@@ -23,3 +36,13 @@ class ResponseCacheSettings(BaseSettings):
     response_cache_max_variables_bytes: int = Field(
         default=4096, ge=2, description="Longer variables (canonical JSON) are not cached."
     )
+
+    @property
+    def cache_ttls(self) -> dict[str, float]:
+        """Each domain's v4 cache TTL, by domain name."""
+        return {
+            "restaurants": self.cache_ttl_restaurants_seconds,
+            "reviews": self.cache_ttl_reviews_seconds,
+            "users": self.cache_ttl_users_seconds,
+            "statistics": self.cache_ttl_statistics_seconds,
+        }

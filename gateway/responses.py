@@ -26,13 +26,14 @@ from strawberry.types import ExecutionResult
 
 from jewgo.flags.stages import Variant
 from jewgo.gateway import cdn
-from jewgo.gateway.cache import Breaker
+from jewgo.gateway.cache import Breaker, TieredCache
 from jewgo.gateway.demand import asks_for_cost
 from jewgo.gateway.response_cache import Purging, ResponseCache, Ticket
 from jewgo.gateway.response_store import Entry
 from jewgo.gateway.runs import Executed
 from jewgo.gateway.settings import Settings
 from jewgo.resolvers.ports import ChangeSink
+from jewgo.resolvers.v4.cache import CacheInvalidator
 from jewgo.schema.documents import Documents
 from jewgo.schema.visibility import Reach, reach
 
@@ -253,12 +254,7 @@ def response_door(
         breaker=breaker,
         retry=retry,
     )
-    ttls = {
-        "restaurants": settings.cache_ttl_restaurants_seconds,
-        "reviews": settings.cache_ttl_reviews_seconds,
-        "users": settings.cache_ttl_users_seconds,
-        "statistics": settings.cache_ttl_statistics_seconds,
-    }
+    ttls = settings.cache_ttls
     return ResponseDoor(
         cache,
         schema,
@@ -274,3 +270,15 @@ def response_door(
 def purging(inner: ChangeSink, door: ResponseDoor | None) -> ChangeSink:
     """The sink every write (v3's and v4's) reports to: `inner`, then the response cache."""
     return inner if door is None else Purging(inner, door.cache)
+
+
+def response_parts(
+    settings: Settings,
+    redis: Redis | None,
+    cache: TieredCache,
+    schema: GraphQLSchema,
+    documents: Documents,
+) -> tuple[ResponseDoor | None, ChangeSink]:
+    """The response cache (None when off) and the sink every write reports to."""
+    door = response_door(settings, redis, cache.breaker, cache.start_recovery, schema, documents)
+    return door, purging(CacheInvalidator(cache, settings.max_page_size), door)

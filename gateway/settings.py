@@ -16,7 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import SettingsConfigDict
 
 from jewgo.gateway.alert_settings import AlertSettings
-from jewgo.gateway.response_settings import ResponseCacheSettings
+from jewgo.gateway.response_settings import CacheSettings
 
 _ORIGIN = re.compile(
     r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
@@ -35,7 +35,7 @@ def default_data_dir() -> Path:
     return Path(base) / "jewgo"
 
 
-class Settings(AlertSettings, ResponseCacheSettings):
+class Settings(CacheSettings, AlertSettings):
     """Every knob of the gateway. Environment variables are the upper-case field names."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -149,18 +149,6 @@ class Settings(AlertSettings, ResponseCacheSettings):
     db_max_overflow: int = Field(default=10, ge=0)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     seed_scale: int = Field(default=1, ge=1, description="Scale of the first-start seed.")
-
-    cache_ttl_restaurants_seconds: float = Field(default=1800, gt=0)
-    cache_ttl_reviews_seconds: float = Field(default=900, gt=0)
-    cache_ttl_users_seconds: float = Field(default=3600, gt=0)
-    cache_ttl_statistics_seconds: float = Field(default=300, gt=0)
-    cache_retry_seconds: float = Field(
-        default=5.0, gt=0, description="Pause before trying an unreachable Redis again."
-    )
-    cache_fallback_ttl_seconds: float = Field(
-        default=10.0, gt=0, description="Longest life of a memory entry while Redis is away."
-    )
-    cache_memory_entries: int = Field(default=10_000, ge=100)
 
     shadow_sample_rate: float = Field(
         default=0.05, ge=0, le=1, description="Share of eligible reads compared with v4."

@@ -39,11 +39,11 @@ from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
 from jewgo.gateway.redis_client import create_redis
 from jewgo.gateway.registry import OperationRegistry
-from jewgo.gateway.responses import ResponseDoor, purging, response_door
+from jewgo.gateway.responses import ResponseDoor, response_parts
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
-from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
+from jewgo.resolvers.v4.cache import Ttl
 from jewgo.schema import build_schema
 from jewgo.schema.cost import CostModel
 from jewgo.schema.cost_report import CostReport
@@ -184,10 +184,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
     )
     costs = CostModel(schema._schema, max_page_size=settings.max_page_size)
-    responses = response_door(
-        settings, redis, breaker, cache.start_recovery, schema._schema, documents
-    )
-    changes = purging(CacheInvalidator(cache, settings.max_page_size), responses)
+    responses, changes = response_parts(settings, redis, cache, schema._schema, documents)
     readiness = Readiness(
         engine,
         cache,
@@ -210,12 +207,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     contexts = ContextFactory(
         engine=engine,
         cache=cache,
-        ttl=Ttl(
-            restaurants=settings.cache_ttl_restaurants_seconds,
-            reviews=settings.cache_ttl_reviews_seconds,
-            users=settings.cache_ttl_users_seconds,
-            statistics=settings.cache_ttl_statistics_seconds,
-        ),
+        ttl=Ttl(**settings.cache_ttls),
         changes=changes,
         faults=faults,
         flags=flags,
@@ -230,6 +222,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         known_users=known_users_query(engine),
         max_page_size=settings.max_page_size,
         noise=noise,
+        tagging=responses is not None,
     )
     shadow = Shadow(
         schema,

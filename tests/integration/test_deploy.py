@@ -9,11 +9,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import Templates, clone
+from tests.conftest import Templates, clone, unavailable
 from tests.support import ADMIN_ID, gateway_client
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -27,7 +26,8 @@ SUFFIXES = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", 
 
 def promtool(*args: str) -> str:
     if PROMTOOL is None:
-        pytest.skip("promtool not installed (Debian's prometheus package)")
+        unavailable("promtool", "not installed (Debian's prometheus package)")
+    assert PROMTOOL is not None
     done = subprocess.run(
         [PROMTOOL, *args], capture_output=True, text=True, timeout=60, check=False
     )

@@ -11,11 +11,11 @@ rollout in seconds.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
 
+from jewgo.flags import tasks
 from jewgo.flags.clock import Clock, utc_now
 from jewgo.flags.errors import FlagError
 from jewgo.flags.lease import Lease
@@ -150,11 +150,8 @@ class RolloutController:
         self._task = asyncio.create_task(self._run(), name="rollout-controller")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         # Held or not, the lease lets go of what it holds (its connection, at least).
         await self._lease.close()
         self.leading = False

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.models import DailyCallRow
 from jewgo.db.timestamps import utc
+from jewgo.flags import tasks
 from jewgo.flags.clock import Clock, utc_now
 
 log = structlog.get_logger("jewgo.daily")
@@ -112,11 +113,8 @@ class DailyCalls:
         self._task = asyncio.create_task(self._flushing(), name="daily-calls-flush")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         with contextlib.suppress(Exception):
             await self.flush()
 

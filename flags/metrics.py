@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import structlog
 from redis.asyncio import Redis
 
-from jewgo.flags import weighting
+from jewgo.flags import tasks, weighting
 from jewgo.flags.stages import DOMAIN_FLAGS
 
 log = structlog.get_logger("jewgo.metrics")
@@ -259,11 +259,8 @@ class WindowMetrics:
             self._task = asyncio.create_task(self._flushing(), name="metrics-flush")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         with contextlib.suppress(Exception):
             await self.flush()
 

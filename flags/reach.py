@@ -21,6 +21,8 @@ from datetime import datetime
 import structlog
 from redis.asyncio import Redis
 
+from jewgo.flags import tasks
+
 log = structlog.get_logger("jewgo.reach")
 
 HOUR = 3600
@@ -118,11 +120,8 @@ class Reach:
             self._task = asyncio.create_task(self._flushing(), name="reach-flush")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         with contextlib.suppress(Exception):
             await self.flush()
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 import httpx
 import structlog
 
+from jewgo.flags import tasks
 from jewgo.flags.alert_outbox import Notification, Outbox
 from jewgo.flags.alert_payload import SIGNATURE_HEADER, signature
 from jewgo.flags.clock import Clock, utc_now
@@ -127,11 +128,8 @@ class Notifier:
         self._task = asyncio.create_task(self._run(), name="alert-notifier")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None

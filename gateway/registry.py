@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.models import OperationRow
 from jewgo.db.timestamps import utc
+from jewgo.flags import tasks
 from jewgo.gateway.coverage import Coverage, DomainCoverage
 from jewgo.gateway.samples import VariableSamples
 
@@ -263,11 +264,8 @@ class OperationRegistry:
         self._task = asyncio.create_task(self._flushing(), name="registry-flush")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
         with contextlib.suppress(Exception):
             await self.flush()
 

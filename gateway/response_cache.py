@@ -23,6 +23,7 @@ from typing import TypeVar
 import structlog
 from redis.asyncio import Redis
 
+from jewgo.flags import tasks
 from jewgo.gateway.cache import Breaker
 from jewgo.gateway.metrics import RESPONSE_CACHE
 from jewgo.gateway.response_store import Entry, NearCache, RedisResponses
@@ -32,6 +33,9 @@ from jewgo.resolvers.v4.tags import changed_tags
 log = structlog.get_logger("jewgo.response_cache")
 T = TypeVar("T")
 _AWAY = object()
+
+
+STOP_SECONDS = 1.0  # longest wait for the purge listener to let go of its connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,11 +169,8 @@ class ResponseCache:
             self._task = asyncio.create_task(self._listen(), name="response-cache-listen")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await tasks.stop(self._task)
+        self._task = None
 
     async def _listen(self) -> None:
         assert self._client is not None and self._redis is not None
@@ -191,7 +192,8 @@ class ResponseCache:
                 pause = min(pause * 2, 5.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    async with asyncio.timeout(STOP_SECONDS):
+                        await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def heard(self, data: bytes | str) -> None:
         """A purge announced on the channel: `<epoch> <tag>…`, or `<epoch> *` for all."""

@@ -117,15 +117,17 @@ async def test_large_distinct_documents_do_not_stay_in_memory(gql: GraphQL) -> N
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        for n in range(3):
-            query = f"# {n}\n" + line * 1000 + "{ statistics { totalUsers } }"
+        for n in range(5):
+            query = f"# {n}\n" + line * 2000 + "{ statistics { totalUsers } }"
             assert (await gql(query)).ok()["statistics"]["totalUsers"] > 0
         del query
         gc.collect()
         kept = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    assert kept < 150_000, kept  # 3 texts of 100 KB: 300 KB as text alone, more parsed
+    # 5 texts of 200 KB: 1 MB as text alone, more parsed; what a request keeps besides
+    # (metrics, counts, the registry's buffers) is a small part of that.
+    assert kept < 300_000, kept
 
 
 def test_the_default_limit_is_far_below_the_attack_and_above_a_full_page() -> None:

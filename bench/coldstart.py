@@ -69,7 +69,7 @@ def main() -> None:
         )
         embedded = {
             k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL"))
-        } | {"LOG_LEVEL": "WARNING", "JWT_SECRET": JWT_SECRET}
+        } | {"LOG_LEVEL": "WARNING", "JWT_SECRET": JWT_SECRET, "CONSOLE": "false"}
         for run in range(options.runs):
             names = iter(timings)
             timings[next(names)].append(start_seconds(env, Path(workdir)))

@@ -57,7 +57,13 @@ def seeded_database(scale: int) -> Iterator[str]:
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("API_V4_", "DATABASE_URL"))}
     env.update(
-        {"DATABASE_URL": database_url, "JWT_SECRET": JWT_SECRET, "LOG_LEVEL": "WARNING", **extra}
+        {
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": JWT_SECRET,
+            "LOG_LEVEL": "WARNING",
+            "CONSOLE": "false",
+            **extra,
+        }
     )
     return env
 

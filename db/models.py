@@ -272,3 +272,18 @@ class OperationRow(Base):
         CheckConstraint("type IN ('query', 'mutation', 'subscription')", name="type"),
         CheckConstraint("length(hash) = 64", name="hash"),
     )
+
+
+class ConsoleLinkRow(Base):
+    """A one-time sign-in link of the operator console (`jewgo console-link`): the SHA-256
+    of its secret, whose it is, until when it works, and when it was used (once)."""
+
+    __tablename__ = "console_links"
+
+    hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (CheckConstraint("length(hash) = 64", name="hash"),)

@@ -25,6 +25,15 @@ def effective_percentage(snapshot: Snapshot, name: str) -> float:
     return 0.0
 
 
+def effective_share(snapshot: Snapshot, name: str) -> float:
+    """The share of ordinary callers v4 serves under this flag: a domain flag's needs the
+    master flag too, and cohorts nest (one salt), so it is the smaller of the two."""
+    own = effective_percentage(snapshot, name)
+    if name in DOMAIN_FLAGS.values():
+        return min(own, effective_percentage(snapshot, MASTER))
+    return own
+
+
 def enabled(snapshot: Snapshot, name: str) -> bool:
     """Whether the flag can send anyone to v4 at all."""
     env = snapshot.env.get(name)
@@ -36,8 +45,7 @@ def enabled(snapshot: Snapshot, name: str) -> bool:
 def migration_percentage(snapshot: Snapshot) -> float:
     """The mean share of domain traffic served by v4. A domain needs the master flag too,
     and cohorts nest (one salt), so its share is the smaller of the two percentages."""
-    master = effective_percentage(snapshot, MASTER)
-    shares = [min(master, effective_percentage(snapshot, f)) for f in DOMAIN_FLAGS.values()]
+    shares = [effective_share(snapshot, f) for f in DOMAIN_FLAGS.values()]
     return sum(shares) / len(shares)
 
 

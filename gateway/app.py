@@ -10,6 +10,8 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from jewgo.gateway import cors, health, internal
+from jewgo.gateway.console import app as console
+from jewgo.gateway.console.watch import Watch
 from jewgo.gateway.cors import Cors
 from jewgo.gateway.graphiql import LocalGraphiQL
 from jewgo.gateway.logs import configure
@@ -48,28 +50,10 @@ def create_app(
         ),
     ]
     listener = (
-        internal.InternalListener(operators, settings.host, settings.metrics_port)
+        internal.InternalListener(Starlette(routes=operators), settings.host, settings.metrics_port)
         if settings.metrics_port is not None
         else None
     )
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.start()
-        if listener is not None:
-            await listener.start()
-        log.info(
-            "gateway started",
-            database=services.engine.url.render_as_string(hide_password=True),
-            redis=bool(services.redis),
-            flags_revision=services.flags.snapshot.revision,
-        )
-        try:
-            yield
-        finally:
-            if listener is not None:
-                await listener.stop()
-            await services.close()
 
     # GraphiQL's page and assets from this process, so it works with no internet.
     graphiql = (
@@ -91,6 +75,31 @@ def create_app(
         graphiql_page=graphiql.page if graphiql is not None else None,
         responses=services.responses,
     )
+    operator_console = _console(settings, services, view) if settings.console else None
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.start()
+        if listener is not None:
+            await listener.start()
+        if operator_console is not None:
+            await operator_console[0].start()
+        log.info(
+            "gateway started",
+            database=services.engine.url.render_as_string(hide_password=True),
+            redis=bool(services.redis),
+            flags_revision=services.flags.snapshot.revision,
+        )
+        try:
+            yield
+        finally:
+            if operator_console is not None:
+                await operator_console[1].close()
+                await operator_console[0].stop()
+            if listener is not None:
+                await listener.stop()
+            await services.close()
+
     app = Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
@@ -116,6 +125,23 @@ def create_app(
         )
     app.add_middleware(RequestIds)
     return app
+
+
+def _console(
+    settings: Settings, services: Services, view: GatewayView
+) -> tuple[internal.InternalListener, Watch]:
+    """The operator console on its own port (and so its own origin)."""
+    app, watch = console.build(
+        services.engine,
+        services.tokens,
+        view,
+        link_minutes=settings.console_link_minutes,
+        session_seconds=settings.console_session_seconds,
+        watch_seconds=settings.console_watch_seconds,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    port = console.port_of(settings.port, settings.console_port)
+    return internal.InternalListener(app, settings.host, port, name="console"), watch
 
 
 def app_from_environment() -> Starlette:

@@ -17,10 +17,9 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.types import ASGIApp
 
 log = structlog.get_logger("jewgo.internal")
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -46,12 +45,13 @@ def behind_token(endpoint: Endpoint, token: str | None) -> Endpoint:
 
 
 class InternalListener:
-    """A small server of its own for `routes`, started and stopped by the app's lifespan."""
+    """A small server of its own for `app`, started and stopped by the app's lifespan."""
 
-    def __init__(self, routes: list[Route], host: str, port: int) -> None:
-        self._app = Starlette(routes=routes)
+    def __init__(self, app: ASGIApp, host: str, port: int, *, name: str = "internal") -> None:
+        self._app = app
         self._host = host
         self._port = port
+        self._name = name
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -64,11 +64,18 @@ class InternalListener:
         return sock
 
     async def start(self) -> None:
-        config = uvicorn.Config(self._app, lifespan="off", log_config=None, access_log=False)
+        config = uvicorn.Config(
+            self._app,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            # Open event streams (the console's) are not waited for longer than this.
+            timeout_graceful_shutdown=2,
+        )
         self._server = uvicorn.Server(config)
         sock = self._socket()
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="internal")
-        log.info("internal listener", host=self._host, port=self._port)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name=self._name)
+        log.info(f"{self._name} listener", host=self._host, port=self._port)
 
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:

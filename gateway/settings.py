@@ -16,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import SettingsConfigDict
 
 from jewgo.gateway.alert_settings import AlertSettings
+from jewgo.gateway.console.settings import ConsoleSettings
 from jewgo.gateway.response_settings import CacheSettings
 
 _ORIGIN = re.compile(
@@ -35,7 +36,7 @@ def default_data_dir() -> Path:
     return Path(base) / "jewgo"
 
 
-class Settings(CacheSettings, AlertSettings):
+class Settings(CacheSettings, AlertSettings, ConsoleSettings):
     """Every knob of the gateway. Environment variables are the upper-case field names."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)

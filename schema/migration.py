@@ -1,4 +1,5 @@
-"""The migration part of the contract: flags, their decisions and history (ADMIN only)."""
+"""The migration part of the contract: flags, their decisions and history (ADMIN; a
+MODERATOR may read)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from jewgo.flags import summary
 from jewgo.flags.decide import Subject, decide, stickiness_key
 from jewgo.flags.snapshot import FlagState, Snapshot
 from jewgo.flags.stages import FLAG_NAMES
-from jewgo.flags.store import FlagEvent as StoredEvent
 from jewgo.resolvers import policy
 from jewgo.resolvers.domain import Role
 from jewgo.resolvers.errors import InvalidInput, NotFound
@@ -19,53 +19,12 @@ from jewgo.schema.alerts import flag_alerts
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage, Variant
 from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
+from jewgo.schema.flag_records import FlagEvent, FlagUserOverride, ShadowIgnore
 from jewgo.schema.operations import FlagCoverage, coverage
 from jewgo.schema.operators import OperatorsStatus
 from jewgo.schema.rollouts import Rollout
 
 MAX_HISTORY = 100
-
-
-@strawberry.type
-class FlagUserOverride:
-    user_id: strawberry.ID
-    enabled: bool
-
-
-@strawberry.type
-class FlagEvent:
-    id: strawberry.ID = strawberry.field(description="Stable: the event's place in the log.")
-    at: datetime
-    actor: str
-    action: str
-    from_stage: Stage | None
-    to_stage: Stage | None
-    from_percentage: float | None
-    to_percentage: float | None
-    reason: str | None
-
-    @classmethod
-    def of(cls, event: StoredEvent) -> FlagEvent:
-        return cls(
-            id=strawberry.ID(f"FlagEvent:{event.id}"),
-            at=event.at,
-            actor=event.actor,
-            action=event.action,
-            from_stage=event.from_stage,
-            to_stage=event.to_stage,
-            from_percentage=event.from_percentage,
-            to_percentage=event.to_percentage,
-            reason=event.reason,
-        )
-
-
-@strawberry.type(description="Left out of the flag's shadow comparisons, and why.")
-class ShadowIgnore:
-    target: str = strawberry.field(
-        description="A schema field (`Restaurant.website`) or a response path prefix "
-        "(`restaurants.edges.node.website`, without list indexes)."
-    )
-    reason: str
 
 
 @strawberry.type
@@ -109,6 +68,14 @@ class FeatureFlag:
             salt=self._snapshot.salt,
         )
         return decide(self._snapshot, self.name, subject).variant
+
+    @strawberry.field(
+        description="The share of ordinary callers (staff and user overrides aside) this flag "
+        "sends to v4 now, environment overrides included; for a domain flag, with the master "
+        "flag's (the smaller of the two, as cohorts nest)."
+    )
+    def effective_percentage(self) -> float:
+        return summary.effective_share(self._snapshot, self.name)
 
     @strawberry.field
     async def metrics(self, info: Info) -> FlagMetrics:
@@ -221,14 +188,14 @@ def _actor(info: Info) -> str:
 
 @strawberry.type
 class MigrationQuery:
-    @strawberry.field(description="ADMIN only.")
+    @strawberry.field(description="ADMIN, or a MODERATOR to read (the operator console).")
     async def migration(self, info: Info) -> MigrationStatus:
-        policy.admin(info.context.viewer)
+        policy.staff(info.context.viewer)
         return MigrationStatus.of(await info.context.flags.load())
 
-    @strawberry.field(description="ADMIN only.")
+    @strawberry.field(description="ADMIN, or a MODERATOR to read (the operator console).")
     async def flag(self, info: Info, name: str) -> FeatureFlag | None:
-        policy.admin(info.context.viewer)
+        policy.staff(info.context.viewer)
         snapshot = await info.context.flags.load()
         state = snapshot.flags.get(name)
         return FeatureFlag.of(state, snapshot) if state is not None else None

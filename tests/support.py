@@ -123,6 +123,8 @@ def settings_for(database: Database, data_dir: Path, **overrides: Any) -> Settin
         "data_dir": data_dir,
         "jwt_secret": JWT_SECRET,
         "log_level": "WARNING",
+        # The console binds a port of its own: only the tests of the console ask for it.
+        "console": False,
     }
     values.update(overrides)
     return Settings(**values)
@@ -233,7 +235,8 @@ def base_env(**values: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(("API_V4_", "DATABASE_URL", "REDIS_URL", "JWT_", "FAULTS"))
     }
-    env.update({"LOG_LEVEL": "WARNING", "JWT_SECRET": JWT_SECRET, **values})
+    # The console binds a port of its own (PORT + 1): only the tests of the console ask for it.
+    env.update({"LOG_LEVEL": "WARNING", "JWT_SECRET": JWT_SECRET, "CONSOLE": "false", **values})
     return env
 
 

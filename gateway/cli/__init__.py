@@ -9,6 +9,7 @@ operations  operations.py  the operation registry; Apollo manifests in and out
 replay      replay.py   recorded queries through v3 and v4, compared, before exposure
 alerts      alerts.py   the alert log and its webhook deliveries
 migration   migration.py  the migration report: status, rollout health, decommission
+console-link console.py  a one-time sign-in link to the operator console
 
 The flag and rollout commands are built from the server's composition root
 (gateway.wiring.bootstrap) and change flags through its admin (flags.admin).
@@ -18,7 +19,17 @@ from __future__ import annotations
 
 import click
 
-from jewgo.gateway.cli import alerts, data, flags, migration, operations, replay, rollout, serve
+from jewgo.gateway.cli import (
+    alerts,
+    console,
+    data,
+    flags,
+    migration,
+    operations,
+    replay,
+    rollout,
+    serve,
+)
 
 
 @click.group()
@@ -39,5 +50,6 @@ for command in (
     replay.replay,
     alerts.alerts,
     migration.migration,
+    console.console_link,
 ):
     main.add_command(command)

@@ -68,6 +68,8 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> No
     os.environ["HTTP_BODY_TIMEOUT_SECONDS"] = str(settings.http_body_timeout_seconds)
     if host is not None:  # the internal listener (METRICS_PORT) binds the same interface
         os.environ["HOST"] = host
+    if port is not None:  # the console binds the next port unless CONSOLE_PORT says
+        os.environ["PORT"] = str(port)
     descriptors(settings.max_connections)
     from jewgo.gateway.protocol import GuardedProtocol
 

@@ -1,0 +1,25 @@
+"""The console's settings (a part of gateway.settings.Settings, kept apart for size)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+
+class ConsoleSettings(BaseSettings):
+    console: bool = Field(default=True, description="Serve the operator console (/console).")
+    console_port: int | None = Field(
+        default=None, ge=0, le=65535, description="The console's own port; unset: PORT + 1."
+    )
+    console_link_minutes: int = Field(
+        default=10, ge=1, le=60, description="How long a `jewgo console-link` link works."
+    )
+    console_session_seconds: int = Field(
+        default=8 * 3600, ge=60, le=7 * 24 * 3600, description="Lifetime of a console sign-in."
+    )
+    console_watch_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=10,
+        description="How often a process with open consoles checks the fleet for changes.",
+    )

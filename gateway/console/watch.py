@@ -1,0 +1,98 @@
+"""What tells every open console that something it shows has changed, anywhere in the fleet.
+
+A change may be made by this process, another instance, the CLI or the rollout controller,
+and it always lands in the database: the flag revision and the audit log (stages,
+percentages, overrides, ignores), the rollouts (state, percentage, last decision) and the
+alert log. While at least one console is open here, one task per process reads a
+fingerprint of those every CONSOLE_WATCH_SECONDS (one small query, however many consoles
+are open) and wakes every follower when it moves; with no console open it reads nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from jewgo.db.models import AlertRow, FlagEventRow, FlagStateRow, RolloutRow
+from jewgo.flags.tasks import stop
+
+log = structlog.get_logger("jewgo.console")
+
+Fingerprint = tuple[int, ...]
+
+_FINGERPRINT = select(
+    select(func.coalesce(func.max(FlagStateRow.revision), 0)).scalar_subquery(),
+    select(func.coalesce(func.max(FlagEventRow.id), 0)).scalar_subquery(),
+    select(func.count(RolloutRow.id)).scalar_subquery(),
+    select(func.coalesce(func.sum(RolloutRow.version), 0)).scalar_subquery(),
+    select(func.coalesce(func.max(AlertRow.id), 0)).scalar_subquery(),
+)
+
+
+class Watch:
+    def __init__(self, engine: AsyncEngine, *, interval_seconds: float) -> None:
+        self._engine = engine
+        self._interval = interval_seconds
+        self._followers = 0
+        self._generation = 0
+        self._moved = asyncio.Event()
+        self._closed = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def fingerprint(self) -> Fingerprint:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(_FINGERPRINT)).one()
+        return tuple(int(value or 0) for value in row)
+
+    async def follow(self, *, heartbeat_seconds: float) -> AsyncIterator[bool]:
+        """True each time something changed; False when `heartbeat_seconds` passed quietly.
+        Ends when the watch closes (the server is stopping)."""
+        self._followers += 1
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="console-watch")
+        seen = self._generation
+        try:
+            while not self._closed:
+                moved = self._moved
+                if seen == self._generation:
+                    try:
+                        async with asyncio.timeout(heartbeat_seconds):
+                            await moved.wait()
+                    except TimeoutError:
+                        yield False
+                        continue
+                if self._closed:
+                    return
+                seen = self._generation
+                yield True
+        finally:
+            self._followers -= 1
+
+    async def _run(self) -> None:
+        last: Fingerprint | None = None
+        while self._followers > 0 and not self._closed:
+            try:
+                current = await self.fingerprint()
+            except Exception as exc:  # the database is away: the consoles wait for it
+                log.warning("console watch failed", error=type(exc).__name__)
+            else:
+                if last is not None and current != last:
+                    self._wake()
+                last = current
+            await asyncio.sleep(self._interval)
+
+    def _wake(self) -> None:
+        self._generation += 1
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()
+
+    async def close(self) -> None:
+        """Ends every follower (their streams close) and the task."""
+        self._closed = True
+        self._wake()
+        await stop(self._task)
+        self._task = None

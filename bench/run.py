@@ -22,6 +22,7 @@ BENCHMARKS = (
     "memory",
     "coldstart",
     "respcache",
+    "console",
 )
 
 

@@ -2,8 +2,8 @@
 
 A change may be made by this process, another instance, the CLI or the rollout controller,
 and it always lands in the database: the flag revision and the audit log (stages,
-percentages, overrides, ignores), the rollouts (state, percentage, last decision) and the
-alert log. While at least one console is open here, one task per process reads a
+percentages, overrides, ignores), the rollouts (state, percentage, last decision), the
+alert log and who is staff. While at least one console is open here, one task per process reads a
 fingerprint of those every CONSOLE_WATCH_SECONDS (one small query, however many consoles
 are open) and wakes every follower when it moves; with no console open it reads nothing.
 """
@@ -17,7 +17,8 @@ import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from jewgo.db.models import AlertRow, FlagEventRow, FlagStateRow, RolloutRow
+from jewgo.db.models import AlertRow, FlagEventRow, FlagStateRow, RolloutRow, UserRow
+from jewgo.gateway.console.links import STAFF
 from jewgo.flags.tasks import stop
 
 log = structlog.get_logger("jewgo.console")
@@ -30,6 +31,8 @@ _FINGERPRINT = select(
     select(func.count(RolloutRow.id)).scalar_subquery(),
     select(func.coalesce(func.sum(RolloutRow.version), 0)).scalar_subquery(),
     select(func.coalesce(func.max(AlertRow.id), 0)).scalar_subquery(),
+    # Staff demoted or deleted: their open consoles are signed out at once.
+    select(func.count(UserRow.id)).where(UserRow.role.in_(STAFF)).scalar_subquery(),
 )
 
 

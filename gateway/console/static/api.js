@@ -72,6 +72,7 @@ export function follow({ changed, state, signedOut }) {
   let stopped = false;
   let controller = null;
   let pause = 500;
+  let connected = false; // the first connection follows a fresh load: nothing to catch up
 
   async function once() {
     controller = new AbortController();
@@ -100,7 +101,8 @@ export function follow({ changed, state, signedOut }) {
         if (name === "ready") {
           pause = 500;
           state("Live");
-          changed(); // whatever happened while the stream was down
+          if (connected) changed(); // whatever happened while the stream was down
+          connected = true;
         } else if (name === "change") {
           changed();
         } else if (name === "signed-out") {

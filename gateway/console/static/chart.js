@@ -19,8 +19,10 @@ const figure = (v) => (v === null || v === undefined ? "—" : Number(v).toLocal
 
 // series: [{name, values: [number|null per time]}]; times: [ms]; markers: [{at: ms, label}]
 export function lineChart({ title, unit, times, series, markers = [], id }) {
+  // Each point is the start of its step: the axis runs to the end of the last one (now).
   const from = times[0] ?? Date.now();
-  const to = times.length > 1 ? times[times.length - 1] : from + 60000;
+  const step = times.length > 1 ? times[1] - times[0] : 60000;
+  const to = (times[times.length - 1] ?? from) + step;
   const max = niceMax(Math.max(0, ...series.flatMap((line) => line.values.filter((v) => v !== null))));
   const x = (t) => PAD.left + ((t - from) / (to - from || 1)) * (W - PAD.left - PAD.right);
   const y = (v) => H - PAD.bottom - (v / max) * (H - PAD.top - PAD.bottom);
@@ -55,7 +57,7 @@ export function lineChart({ title, unit, times, series, markers = [], id }) {
   const rows = times.map((t, i) => h("tr", {}, h("th", { scope: "row" }, clock(t)),
     series.map((line) => h("td", {}, figure(line.values[i])))));
   const data = h("details", {}, h("summary", {}, `${title}: the figures`),
-    h("div", { class: "scroll" }, h("table", {},
+    h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": `${title}: the figures` }, h("table", {},
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Time"),
         series.map((line) => h("th", { scope: "col" }, `${line.name} (${unit})`)))),
       h("tbody", {}, rows))));

@@ -33,9 +33,10 @@ export function s(tag, attributes = {}, ...children) {
 
 export function table(caption, columns, rows, empty) {
   if (!rows.length) return h("p", { class: "empty" }, empty);
+  // A table wider than a phone scrolls sideways: by keyboard too, so it takes the focus.
   return h(
     "div",
-    { class: "scroll" },
+    { class: "scroll", tabindex: 0, role: "region", "aria-label": caption },
     h(
       "table",
       {},

@@ -20,7 +20,7 @@ const FLAG = `query ConsoleFlag($name: String!, $minutes: Int!, $step: Int!) {
     userOverrides { userId enabled }
     shadowIgnores { target reason }
     history(first: 100) { id at actor action fromStage toStage fromPercentage toPercentage reason }
-    alerts(state: FIRING, first: 10) { id rule flag severity state startsAt at value threshold summary }
+    alerts(first: 10) { id rule flag severity state startsAt at value threshold summary }
     metrics {
       windowSeconds
       versions { ${FIGURES} }
@@ -150,9 +150,9 @@ export function render(data, name, range, canAct, onRange) {
     f.shadowIgnores.length ? table("Left out of shadow comparisons", ["Target", "Reason"],
       f.shadowIgnores.map((i) => [h("code", {}, i.target), i.reason]), "") : null);
 
-  const alerts = h("section", { "aria-labelledby": "h-flag-alerts" },
+  const alerts = h("section", { "aria-labelledby": "h-flag-alerts", id: "flag-alerts" },
     h("h2", { id: "h-flag-alerts" }, "Alerts"),
-    alertsTable(f.alerts.filter((a) => a.state === "FIRING"), "This flag's alerts firing now"));
+    alertsTable(f.alerts, "This flag's latest alert events, newest first", true));
 
   return [head, alerts, rolloutPart, traffic, shadow(m), history, overrides];
 }

@@ -35,11 +35,14 @@ export function rolloutButtons(rollout, canAct) {
       onclick: () => rolloutAction(rollout, action) }, action[0].toUpperCase() + action.slice(1)));
 }
 
-export function alertsTable(alerts, caption) {
-  return table(caption, ["Severity", "Rule", "Flag", "Since", "Value / threshold", "Summary"],
-    alerts.map((a) => [badge(a.severity), a.rule, a.flag ?? "fleet", when(a.startsAt),
+export function alertsTable(alerts, caption, events = false) {
+  const columns = ["Severity", "Rule", "Flag", "Since", "Value / threshold", "Summary"];
+  return table(caption, events ? ["State", "At", ...columns] : columns,
+    alerts.map((a) => [
+      ...(events ? [badge(a.state), when(a.at)] : []),
+      badge(a.severity), a.rule, a.flag ?? "fleet", when(a.startsAt),
       `${a.value.toFixed(2)} / ${a.threshold.toFixed(2)}`, a.summary]),
-    "No alert is firing.");
+    events ? "No alert has fired for this flag." : "No alert is firing.");
 }
 
 export function render(data, canAct) {

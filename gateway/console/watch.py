@@ -3,9 +3,9 @@
 A change may be made by this process, another instance, the CLI or the rollout controller,
 and it always lands in the database: the flag revision and the audit log (stages,
 percentages, overrides, ignores), the rollouts (state, percentage, last decision), the
-alert log and who is staff. While at least one console is open here, one task per process reads a
-fingerprint of those every CONSOLE_WATCH_SECONDS (one small query, however many consoles
-are open) and wakes every follower when it moves; with no console open it reads nothing.
+alert log and who is staff. While at least one console is open here, one task per process
+reads a fingerprint of those every CONSOLE_WATCH_SECONDS (one small query, however many
+consoles are open) and wakes every follower when it moves; with none open it reads nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.models import AlertRow, FlagEventRow, FlagStateRow, RolloutRow, UserRow
-from jewgo.gateway.console.links import STAFF
 from jewgo.flags.tasks import stop
+from jewgo.gateway.console.links import STAFF
 
 log = structlog.get_logger("jewgo.console")
 
@@ -45,6 +45,12 @@ class Watch:
         self._moved = asyncio.Event()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
+        self.reads = 0  # fingerprints read so far
+
+    @property
+    def reading(self) -> bool:
+        """Whether the task that reads the fleet's fingerprint runs (while anyone follows)."""
+        return self._task is not None and not self._task.done()
 
     async def fingerprint(self) -> Fingerprint:
         async with self._engine.connect() as conn:
@@ -83,6 +89,7 @@ class Watch:
             except Exception as exc:  # the database is away: the consoles wait for it
                 log.warning("console watch failed", error=type(exc).__name__)
             else:
+                self.reads += 1
                 if last is not None and current != last:
                     self._wake()
                 last = current

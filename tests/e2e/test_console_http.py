@@ -84,10 +84,12 @@ async def test_the_page_and_every_module_it_imports_come_from_the_package(
 
 async def test_console_false_leaves_its_port_closed(fresh_db: Database, tmp_path: Path) -> None:
     port = free_port()
-    async with gateway_client(fresh_db, tmp_path, {}, console=False, console_port=port):
-        async with httpx.AsyncClient(timeout=2) as http:
-            with pytest.raises(httpx.ConnectError):
-                await http.get(f"http://127.0.0.1:{port}/console")
+    async with (
+        gateway_client(fresh_db, tmp_path, {}, console=False, console_port=port),
+        httpx.AsyncClient(timeout=2) as http,
+    ):
+        with pytest.raises(httpx.ConnectError):
+            await http.get(f"http://127.0.0.1:{port}/console")
 
 
 async def test_a_link_signs_in_once(console: Console) -> None:
@@ -168,7 +170,7 @@ async def test_a_moderator_reads_and_a_forged_action_is_forbidden(console: Conso
     assert forged.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     user = (await console.graphql(READ, USER_ID)).json()
     assert user["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    state = await console.gql("{ flag(name: \"api_v4_reviews\") { stage } }", as_user=ADMIN_ID)
+    state = await console.gql('{ flag(name: "api_v4_reviews") { stage } }', as_user=ADMIN_ID)
     assert state.ok()["flag"]["stage"] == "DISABLED"
 
 
@@ -184,7 +186,9 @@ async def test_no_other_origin_may_call_the_console(console: Console) -> None:
 
 
 @pytest.mark.parametrize(("user", "status"), [(None, 401), (USER_ID, 403)])
-async def test_the_event_stream_needs_staff(console: Console, user: int | None, status: int) -> None:
+async def test_the_event_stream_needs_staff(
+    console: Console, user: int | None, status: int
+) -> None:
     headers = console.bearer(user) if user is not None else {}
     reply = await console.http.get("/console/events", headers=headers)
     assert reply.status_code == status
@@ -204,9 +208,7 @@ async def test_a_change_is_announced_and_a_demoted_user_is_signed_out(console: C
         assert stream.headers["content-type"].startswith("text/event-stream")
         names = events(stream)
         assert await anext(names) == "ready"
-        changed = await console.gql(
-            SET_STAGE, {"stage": "TESTING"}, as_user=ADMIN_ID, touches=()
-        )
+        changed = await console.gql(SET_STAGE, {"stage": "TESTING"}, as_user=ADMIN_ID, touches=())
         assert changed.ok()["setFlagStage"]["stage"] == "TESTING"
         assert await anext(names) == "change"
         demote = 'mutation { updateUserRole(id: "2", role: USER) { role } }'

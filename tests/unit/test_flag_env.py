@@ -68,3 +68,20 @@ def test_migration_percentage_is_capped_by_the_master_flag() -> None:
     assert summary.enabled(snap, "api_v4_users") is True
     assert summary.enabled(snap, "api_v4_cache") is False
     assert summary.enabled(snap, "api_v4_statistics") is True
+
+
+def test_a_domain_flags_v4_share_is_capped_by_the_master_and_the_others_are_their_own() -> None:
+    snap = snapshot(
+        {
+            "api_v4_enabled": (Stage.PARTIAL, 50.0),
+            "api_v4_restaurants": (Stage.FULL, 0.0),
+            "api_v4_reviews": (Stage.PARTIAL, 20.0),
+            "api_v4_cache": (Stage.FULL, 0.0),
+        },
+        env={"api_v4_users": EnvOverride(forced=False)},
+    )
+    assert summary.effective_share(snap, "api_v4_restaurants") == 50.0  # the master's
+    assert summary.effective_share(snap, "api_v4_reviews") == 20.0  # its own, below
+    assert summary.effective_share(snap, "api_v4_users") == 0.0  # forced off
+    assert summary.effective_share(snap, "api_v4_enabled") == 50.0
+    assert summary.effective_share(snap, "api_v4_cache") == 100.0  # a capability: its own

@@ -11,7 +11,7 @@ consoles are open) and wakes every follower when it moves; with none open it rea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import structlog
 from sqlalchemy import func, select
@@ -57,7 +57,7 @@ class Watch:
             row = (await conn.execute(_FINGERPRINT)).one()
         return tuple(int(value or 0) for value in row)
 
-    async def follow(self, *, heartbeat_seconds: float) -> AsyncIterator[bool]:
+    async def follow(self, *, heartbeat_seconds: float) -> AsyncGenerator[bool, None]:
         """True each time something changed; False when `heartbeat_seconds` passed quietly.
         Ends when the watch closes (the server is stopping)."""
         self._followers += 1

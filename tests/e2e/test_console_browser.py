@@ -357,3 +357,38 @@ async def test_a_fault_drill_shows_the_alert_the_rollback_and_the_error_spike(
                 await page.screenshot(path=SHOTS / "flag.png", full_page=True)
     finally:
         await database.close()
+
+
+async def test_a_rollout_is_paused_resumed_and_stopped_and_a_user_overridden_on_screen(
+    fleet: list[Instance], browser: Browser
+) -> None:
+    await api(fleet[0], ROLLOUT.replace("api_v4_restaurants", "api_v4_statistics"), config={
+        "initialPercentage": 10, "incrementIntervalSeconds": 3600, "monitoringPeriodSeconds": 60,
+    })  # fmt: skip
+    async with console(browser, fleet[1].link()) as page:
+        await signed_in(page)
+        await page.locator("a.flag-link", has_text="api_v4_statistics").click()
+        state = page.locator("#rollout-state")
+        await expect(state).to_have_text("RUNNING")
+        for button, effect, after in [
+            ("Pause", "api_v4_statistics: rollout RUNNING → PAUSED at 10 %", "PAUSED"),
+            ("Resume", "api_v4_statistics: rollout PAUSED → RUNNING from 10 %", "RUNNING"),
+            ("Stop", "api_v4_statistics: rollout RUNNING → STOPPED", "STOPPED"),
+        ]:
+            await page.locator("#rollout").get_by_role("button", name=button).click()
+            dialog = page.locator("dialog[open]")
+            await expect(dialog.locator(".effect")).to_contain_text(effect)
+            await dialog.get_by_role("button", name=f"{button} rollout").click()
+            await expect(state).to_have_text(after)
+        await page.get_by_role("button", name="Override for a user").click()
+        dialog = page.locator("dialog[open]")
+        await dialog.get_by_label("User id").fill(str(USER_ID))
+        await expect(dialog.locator(".effect")).to_have_text(
+            f"api_v4_statistics: user {USER_ID} → always v4"
+        )
+        await dialog.get_by_role("button", name="Confirm").click()
+        overrides = page.locator("section[aria-labelledby=h-overrides] tbody tr")
+        await expect(overrides).to_have_text([f"{USER_ID}v4"])
+        history = page.locator("section[aria-labelledby=h-history] tbody tr").first
+        await expect(history).to_contain_text("SET_OVERRIDE")
+        await expect(history).to_contain_text("user:1")

@@ -67,6 +67,9 @@ def test_the_wheel_ships_migrations_and_seed_data(installed: Path) -> None:
     # GraphiQL's page and its npm-vendored assets (made at build time, never committed).
     assert (installed / "jewgo" / "gateway" / "static" / "graphiql.html").exists()
     assert (vendored(installed) / "graphiql@3.8.3" / "graphiql.min.js").exists()
+    # The console's page, modules and style: our own files, no build step.
+    console = installed / "jewgo" / "gateway" / "console" / "static"
+    assert {p.name for p in console.iterdir()} >= {"index.html", "main.js", "console.css"}
     where = subprocess.run(
         [
             sys.executable,
@@ -83,8 +86,10 @@ def test_the_wheel_ships_migrations_and_seed_data(installed: Path) -> None:
 
 
 def test_first_start_migrates_seeds_and_serves(installed: Path, tmp_path: Path) -> None:
-    port = free_port()
-    env = env_for(installed, DATA_DIR=str(tmp_path / "data"))
+    port, console = free_port(), free_port()
+    env = env_for(
+        installed, DATA_DIR=str(tmp_path / "data"), CONSOLE="true", CONSOLE_PORT=str(console)
+    )
     env.pop("JWT_SECRET")  # the embedded default makes and keeps its own
     with serving([*jewgo(installed), "serve", "--port", str(port)], env, tmp_path, port) as server:
         query = {"query": "{ restaurants { totalCount } statistics { totalUsers } }"}
@@ -114,6 +119,19 @@ def test_first_start_migrates_seeds_and_serves(installed: Path, tmp_path: Path) 
         ).json()
         assert me["data"]["me"] == {"email": "admin@example.com", "role": "ADMIN"}
         assert me["extensions"]["versions"] == {"users": "v4"}
+
+        link = subprocess.run(
+            [*jewgo(installed), "console-link", "--email", "admin@example.com"],
+            env=env, cwd=tmp_path, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        address, _, secret = link.partition("#link=")
+        assert address == f"http://127.0.0.1:{console}/console"
+        assert "main.js" in httpx.get(address, timeout=10).text
+        for asset in ("main.js", "api.js", "console.css"):
+            served = httpx.get(f"http://127.0.0.1:{console}/console/static/{asset}", timeout=10)
+            assert served.status_code == 200, asset
+        session = httpx.post(f"{address}/session", json={"link": secret}, timeout=10)
+        assert session.status_code == 200 and session.json()["role"] == "ADMIN"
     assert (tmp_path / "data" / "jewgo.db").exists()
     assert (tmp_path / "data" / "jwt-secret").exists()
 

@@ -12,9 +12,9 @@ once in that context (the warm load: the token is in sessionStorage, the cache i
   any script runs), so no Playwright round trip counts; beside it the wall clock from
   `goto` to Playwright seeing them.
 - Bytes: response headers + body as transferred (`request.sizes()`) for everything the
-  load asked for until it settled (the event stream up, and the refresh its `ready` asks
-  for answered), split into static (the page, modules, CSS) and data (the session call and
-  GraphQL); the /console/events stream never ends, so it is counted apart, not summed.
+  load asked for until it settled (the event stream up, every call answered), split
+  into static (the page, modules, CSS) and data (the session call and GraphQL); the
+  /console/events stream never ends, so it is counted apart, not summed.
 
 Targets (the console issue): cold load <= 200 KB and <= 1 s.
 """
@@ -73,7 +73,7 @@ INIT_SCRIPT = f"""
   }};
 }})();
 """
-# The stream is up ("Live") and the refresh its `ready` asks for (synchronously) answered.
+# The stream is up ("Live") and every call the page made answered.
 SETTLED = (
     "() => document.getElementById('live')?.textContent === 'Live' && window.__unanswered === 0"
 )
@@ -240,7 +240,7 @@ def main() -> None:
         f"the same context. First render: navigation start to the {FLAGS} `a.flag-link` "
         f"in the DOM, on the page's clock; wall: `goto` to Playwright seeing them. "
         f"KB: response headers + body as transferred, until the page settled (the event "
-        f"stream up and the refresh its `ready` asks for answered); static = the page, "
+        f"stream up, every call answered); static = the page, "
         f"modules and CSS, data = the session call and GraphQL; the {EVENTS} stream never "
         f"ends and is left out of the sums (counted after the +).",
         "",

@@ -26,5 +26,5 @@ def test_there_is_a_rollout_command_for_each_move_and_no_other() -> None:
 def test_main_has_its_command_groups() -> None:
     assert set(main.commands) == {
         "serve", "db", "seed", "token", "schema", "flags", "rollout", "operations", "alerts",
-        "migration", "replay",
+        "migration", "replay", "console-link",
     }  # fmt: skip

@@ -23,6 +23,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from jewgo.db.engine import create_engine
+from jewgo.gateway.cli.console import link_url
+from jewgo.gateway.console.links import ConsoleLinks
 from tests.browser import OfflinePage
 from tests.conftest import Templates, clone
 from tests.e2e.fleet import ADMIN, JEWGO, TOKENS, Traffic, admin, env_for
@@ -45,7 +48,7 @@ class Instance:
     server: Server
     env: dict[str, str]
 
-    def link(self, email: str = "admin@example.com") -> str:
+    def printed_link(self, email: str = "admin@example.com") -> str:
         """A one-time link, as an operator gets it: `jewgo console-link`."""
         printed = subprocess.run(
             [JEWGO, "console-link", "--email", email],
@@ -54,6 +57,20 @@ class Instance:
         url = printed.stdout.strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/console#link=[A-Za-z0-9_-]{43}", url), url
         return url
+
+    @property
+    def page(self) -> str:
+        """The console without a link: the sign-in page."""
+        return f"http://127.0.0.1:{self.env['CONSOLE_PORT']}/console"
+
+    async def link(self, email: str = "admin@example.com") -> str:
+        """The same, issued in process (a second less than starting the CLI)."""
+        engine = create_engine(self.env["DATABASE_URL"])
+        try:
+            issued = await ConsoleLinks(engine, 10).issue(email)
+        finally:
+            await engine.dispose()
+        return link_url("127.0.0.1", int(self.env["CONSOLE_PORT"]), issued.secret)
 
 
 def instances(stack: ExitStack, env: dict[str, str], cwd: Path, count: int) -> list[Instance]:
@@ -125,7 +142,7 @@ async def api(instance: Instance, query: str, **variables: Any) -> Any:
 async def test_a_one_time_link_signs_in_once_and_shows_the_eight_flags(
     fleet: list[Instance], browser: Browser
 ) -> None:
-    url = fleet[0].link()
+    url = fleet[0].printed_link()
     async with console(browser, url) as page:
         await signed_in(page)
         assert "link=" not in page.url  # the secret left the address bar (and history)
@@ -143,7 +160,10 @@ async def test_a_one_time_link_signs_in_once_and_shows_the_eight_flags(
 async def test_a_rollout_started_on_screen_steps_up_without_a_reload(
     fleet: list[Instance], browser: Browser
 ) -> None:
-    async with Traffic([i.server.url for i in fleet]), console(browser, fleet[0].link()) as page:
+    async with (
+        Traffic([i.server.url for i in fleet]),
+        console(browser, await fleet[0].link()) as page,
+    ):
         await signed_in(page)
         await page.evaluate("window.stillTheSamePage = true")
         await page.get_by_role("button", name="Start a rollout of api_v4_restaurants").click()
@@ -171,8 +191,8 @@ async def test_a_change_in_one_browser_shows_on_the_other_instance_within_two_se
     fleet: list[Instance], browser: Browser
 ) -> None:
     async with (
-        console(browser, fleet[0].link()) as here,
-        console(browser, fleet[1].link("moderator@example.com")) as there,
+        console(browser, await fleet[0].link()) as here,
+        console(browser, await fleet[1].link("moderator@example.com")) as there,
     ):
         await signed_in(here)
         await signed_in(there)
@@ -193,7 +213,7 @@ async def test_a_change_in_one_browser_shows_on_the_other_instance_within_two_se
 async def test_a_stale_page_gets_a_conflict_instead_of_overwriting(
     fleet: list[Instance], browser: Browser
 ) -> None:
-    async with console(browser, fleet[1].link()) as page:
+    async with console(browser, await fleet[1].link()) as page:
         await signed_in(page)
         await page.get_by_role("button", name="Change api_v4_users").click()
         dialog = page.locator("dialog[open]")
@@ -222,7 +242,7 @@ FORGE = """async () => {
 async def test_a_moderator_has_no_action_and_a_forged_action_is_forbidden(
     fleet: list[Instance], browser: Browser
 ) -> None:
-    async with console(browser, fleet[1].link("moderator@example.com")) as page:
+    async with console(browser, await fleet[1].link("moderator@example.com")) as page:
         await signed_in(page)
         await expect(page.locator("#who")).to_contain_text("MODERATOR, read-only")
         await expect(page.locator("main button")).to_have_count(0)
@@ -236,7 +256,7 @@ async def test_a_moderator_has_no_action_and_a_forged_action_is_forbidden(
 async def test_a_user_or_a_stranger_sees_the_sign_in_page_and_no_data(
     fleet: list[Instance], browser: Browser
 ) -> None:
-    base = fleet[0].link().split("#", 1)[0]
+    base = fleet[0].page
     async with console(browser, base, refused=1) as page:
         await expect(page.locator("#token")).to_be_focused()
         await page.locator("#token").fill(TOKENS.issue(USER_ID))
@@ -253,7 +273,7 @@ async def test_a_user_or_a_stranger_sees_the_sign_in_page_and_no_data(
 async def test_it_works_by_keyboard_and_fits_a_phone(
     fleet: list[Instance], browser: Browser
 ) -> None:
-    async with console(browser, fleet[0].link(), viewport=PHONE) as page:
+    async with console(browser, await fleet[0].link(), viewport=PHONE) as page:
         await signed_in(page)
         fits = "document.documentElement.scrollWidth <= window.innerWidth"
         assert await page.evaluate(fits)
@@ -300,7 +320,7 @@ async def test_axe_finds_nothing_serious_or_critical(
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: make test installs tests/clients (npm ci)")
     # axe is injected as an inline script, which the console's policy would refuse.
-    async with console(browser, fleet[0].link(), viewport, bypass_csp=True) as page:
+    async with console(browser, await fleet[0].link(), viewport, bypass_csp=True) as page:
         await signed_in(page)
         assert await violations(page) == []
         await page.locator("a.flag-link", has_text="api_v4_restaurants").click()
@@ -310,7 +330,7 @@ async def test_axe_finds_nothing_serious_or_critical(
         await expect(page.locator("dialog[open]")).to_have_count(1)
         assert await violations(page) == []
         await page.keyboard.press("Escape")
-    async with console(browser, fleet[0].link().split("#")[0], viewport, bypass_csp=True) as page:
+    async with console(browser, fleet[0].page, viewport, bypass_csp=True) as page:
         await expect(page.locator("#token")).to_be_visible()
         assert await violations(page) == []
 
@@ -336,7 +356,7 @@ async def test_a_fault_drill_shows_the_alert_the_rollback_and_the_error_spike(
         )  # fmt: skip
         with ExitStack() as stack:
             (drill,) = instances(stack, env, tmp_path, 1)
-            async with Traffic([drill.server.url]), console(browser, drill.link()) as page:
+            async with Traffic([drill.server.url]), console(browser, await drill.link()) as page:
                 await signed_in(page)
                 await page.locator("a.flag-link", has_text="api_v4_restaurants").click()
                 await expect(page.locator("#h-flag")).to_have_text("api_v4_restaurants")
@@ -365,7 +385,7 @@ async def test_a_rollout_is_paused_resumed_and_stopped_and_a_user_overridden_on_
     await api(fleet[0], ROLLOUT.replace("api_v4_restaurants", "api_v4_statistics"), config={
         "initialPercentage": 10, "incrementIntervalSeconds": 3600, "monitoringPeriodSeconds": 60,
     })  # fmt: skip
-    async with console(browser, fleet[1].link()) as page:
+    async with console(browser, await fleet[1].link()) as page:
         await signed_in(page)
         await page.locator("a.flag-link", has_text="api_v4_statistics").click()
         state = page.locator("#rollout-state")

@@ -75,6 +75,10 @@ async def test_the_page_and_every_module_it_imports_come_from_the_package(
         for name in re.findall(r'from "\./([a-z]+\.js)"', path.read_text())
     }
     assert imported <= modules and "main.js" in page.text
+    preloaded = set(
+        re.findall(r'rel="modulepreload" href="/console/static/([a-z]+\.js)"', page.text)
+    )
+    assert preloaded == modules - {"main.js"}  # no waterfall of imports
     for name in sorted(modules | {"console.css"}):
         asset = await console.http.get(f"/console/static/{name}")
         assert asset.status_code == 200, name

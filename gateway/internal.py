@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import hmac
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import structlog
 import uvicorn
@@ -44,6 +44,16 @@ def behind_token(endpoint: Endpoint, token: str | None) -> Endpoint:
     return guarded
 
 
+class _Quiet(uvicorn.Server):
+    """A server that leaves signals to the gateway's own: a SIGTERM stops the gateway, whose
+    lifespan ends this one's streams, then this one (uvicorn's handlers, installed over
+    the main server's, would make this server take the signal first and wait for them)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 class InternalListener:
     """A small server of its own for `app`, started and stopped by the app's lifespan."""
 
@@ -72,7 +82,7 @@ class InternalListener:
             # Open event streams (the console's) are not waited for longer than this.
             timeout_graceful_shutdown=2,
         )
-        self._server = uvicorn.Server(config)
+        self._server = _Quiet(config)
         sock = self._socket()
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name=self._name)
         log.info(f"{self._name} listener", host=self._host, port=self._port)

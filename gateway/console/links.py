@@ -7,6 +7,7 @@ for an unused, unexpired link only, so two browsers racing for one link get one 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,8 +19,8 @@ from jewgo.db.models import ConsoleLinkRow, UserRow
 from jewgo.flags.clock import Clock, utc_now
 
 STAFF = ("ADMIN", "MODERATOR")
-# token_urlsafe(32) is 43 characters; anything much longer is not one of ours.
-MAX_SECRET_LENGTH = 128
+# token_urlsafe(32): 43 characters of the URL-safe alphabet; nothing else is one of ours.
+SECRET = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 class LinkRefused(ValueError):
@@ -76,7 +77,7 @@ class ConsoleLinks:
 
     async def redeem(self, secret: str) -> int | None:
         """The user id of an unused, unexpired link, which is used up now; else None."""
-        if not secret or len(secret) > MAX_SECRET_LENGTH:
+        if not SECRET.fullmatch(secret):
             return None
         now = self.clock()
         async with self.engine.begin() as conn:

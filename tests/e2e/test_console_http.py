@@ -138,6 +138,9 @@ async def test_links_are_for_staff_only(console: Console) -> None:
         (b'{"link": "' + b"x" * 10_000 + b'"}', 401),
         (b'{"link": ""}', 401),
         (b'{"link": "' + b"x" * 2_000_000 + b'"}', 413),
+        (b'{"link": "\\ud800"}', 401),  # a lone surrogate: no UTF-8 to hash
+        (b"[" * 100_000 + b"]" * 100_000, 400),  # deeper than json.loads can go
+        (b'{"link": "\xff"}', 400),
     ],
 )
 async def test_bad_sign_in_bodies_are_refused(console: Console, body: bytes, status: int) -> None:

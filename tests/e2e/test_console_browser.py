@@ -10,7 +10,10 @@ error. Screenshots for review are written to build/console/.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -412,3 +415,29 @@ async def test_a_rollout_is_paused_resumed_and_stopped_and_a_user_overridden_on_
         history = page.locator("section[aria-labelledby=h-history] tbody tr").first
         await expect(history).to_contain_text("SET_OVERRIDE")
         await expect(history).to_contain_text("user:1")
+
+
+async def test_a_sigterm_with_open_streams_stops_at_once_and_cleanly(
+    database: Database, redis_url: str, tmp_path: Path
+) -> None:
+    env = env_for(database, redis_url, f"console-stop-{time.monotonic_ns()}", LOG_LEVEL="INFO")
+    with ExitStack() as stack:
+        (instance,) = instances(stack, env, tmp_path, 1)
+        headers = {"Authorization": f"Bearer {ADMIN}"}
+        async with httpx.AsyncClient(timeout=10) as client, contextlib.AsyncExitStack() as open_:
+            for _ in range(5):
+                stream = await open_.enter_async_context(
+                    client.stream("GET", f"{instance.page}/events", headers=headers)
+                )
+                assert (await anext(stream.aiter_lines())).startswith("retry:")
+            asked = time.monotonic()
+            instance.server.process.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(instance.server.process.wait, 15)
+            took = time.monotonic() - asked
+    # uvicorn shuts down gracefully, then raises the signal it caught again: -SIGTERM.
+    assert instance.server.process.returncode == -signal.SIGTERM
+    assert "Finished server process" in instance.server.output()  # not killed mid-way
+    log = instance.server.output()
+    assert "Exception in ASGI application" not in log
+    assert "timeout graceful shutdown exceeded" not in log
+    assert took < 1.5, f"stopped {took:.2f} s after SIGTERM"

@@ -131,26 +131,26 @@ class Console:
         viewer = await self.door.staff(request)
         if isinstance(viewer, Response):
             return viewer
+        token = bearer(request.headers.get("authorization"))
+        assert token is not None  # staff() refused the request without one
         return StreamingResponse(
-            self._stream(viewer.id),
+            self._stream(token),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
-    async def _stream(self, user_id: int) -> AsyncIterator[str]:
+    async def _stream(self, token: str) -> AsyncIterator[str]:
         yield "retry: 1000\nevent: ready\ndata: {}\n\n"
         async for moved in self.watch.follow(heartbeat_seconds=HEARTBEAT_SECONDS):
-            if not moved:
-                yield ": still here\n\n"
-                continue
+            # At every event and heartbeat: is the token still good, its user still staff?
             try:
-                staff = (await self.door.viewer(user_id)).is_staff
+                staff = (await self.door.viewer(self.door.tokens.subject(token))).is_staff
             except Unauthenticated:
                 staff = False
             if not staff:
                 yield "event: signed-out\ndata: {}\n\n"
                 return
-            yield "event: change\ndata: {}\n\n"
+            yield "event: change\ndata: {}\n\n" if moved else ": still here\n\n"
 
 
 def console_app(console: Console, graphql: ASGIApp, *, max_body_bytes: int) -> Starlette:

@@ -31,9 +31,10 @@ _FINGERPRINT = select(
     select(func.count(RolloutRow.id)).scalar_subquery(),
     select(func.coalesce(func.sum(RolloutRow.version), 0)).scalar_subquery(),
     select(func.coalesce(func.max(AlertRow.id), 0)).scalar_subquery(),
-    # Staff demoted or deleted: their open consoles are signed out at once.
-    select(func.count(UserRow.id)).where(UserRow.role.in_(STAFF)).scalar_subquery(),
 )
+# Who is staff, whole (a demotion and a promotion together keep the count): a demoted or
+# deleted user's open consoles are signed out at once. Staff are a handful of rows.
+_STAFF = select(UserRow.id, UserRow.role).where(UserRow.role.in_(STAFF)).order_by(UserRow.id)
 
 
 class Watch:
@@ -55,7 +56,8 @@ class Watch:
     async def fingerprint(self) -> Fingerprint:
         async with self._engine.connect() as conn:
             row = (await conn.execute(_FINGERPRINT)).one()
-        return tuple(int(value or 0) for value in row)
+            staff = tuple((int(i), str(r)) for i, r in await conn.execute(_STAFF))
+        return (*(int(value or 0) for value in row), hash(staff))
 
     async def follow(self, *, heartbeat_seconds: float) -> AsyncGenerator[bool, None]:
         """True each time something changed; False when `heartbeat_seconds` passed quietly.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from jewgo.flags.clock import utc_now
 from jewgo.gateway.console.app import STATIC
@@ -223,3 +224,21 @@ async def test_a_change_is_announced_and_a_demoted_user_is_signed_out(console: C
         assert await anext(names) == "signed-out"
         with pytest.raises(StopAsyncIteration):
             await anext(names)
+
+
+async def test_a_swap_of_roles_that_keeps_the_staff_count_still_signs_out(
+    console: Console,
+) -> None:
+    async with console.http.stream(
+        "GET", "/console/events", headers=console.bearer(MODERATOR_ID)
+    ) as stream:
+        names = events(stream)
+        assert await anext(names) == "ready"
+        async with console.gql.services.engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE users SET role = 'USER' WHERE id = :id"), {"id": MODERATOR_ID}
+            )
+            await conn.execute(
+                text("UPDATE users SET role = 'MODERATOR' WHERE id = :id"), {"id": USER_ID}
+            )
+        assert await anext(names) == "signed-out"

@@ -299,6 +299,26 @@ async def test_it_works_by_keyboard_and_fits_a_phone(
         await page.keyboard.press("Escape")
         await expect(dialog).to_have_count(0)
         assert await page.evaluate(fits)
+        # The skip link moves the focus, not the page; a refresh keeps the focus in place.
+        await page.locator(".skip").focus()
+        await page.keyboard.press("Enter")
+        await expect(page.locator("#view")).to_be_focused()
+        await expect(page.locator("#h-flag")).to_have_text("api_v4_cache")
+        override = page.get_by_role("button", name="Override for a user")
+        await override.focus()
+        before = await page.locator("#view").get_attribute("data-loaded-at")
+        await api(fleet[1], SET_STAGE, name="api_v4_cache", stage="TESTING")
+        await expect(page.locator("#flag-stage")).to_have_text("TESTING")
+        assert await page.locator("#view").get_attribute("data-loaded-at") != before
+        await expect(override).to_be_focused()
+        # An empty percentage is no change to confirm.
+        await page.get_by_role("button", name="Change stage or percentage").click()
+        await dialog.get_by_label("Stage").select_option("PARTIAL")
+        await dialog.get_by_label("Rollout percentage (PARTIAL)").fill("")
+        await expect(dialog.get_by_role("button", name="Confirm")).to_be_disabled()
+        await dialog.get_by_label("Rollout percentage (PARTIAL)").fill("5")
+        await expect(dialog.locator(".effect")).to_have_text("api_v4_cache: TESTING → PARTIAL 5 %")
+        await dialog.get_by_role("button", name="Cancel").click()
         SHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=SHOTS / "flag-phone.png", full_page=True)
 

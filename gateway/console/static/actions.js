@@ -36,12 +36,15 @@ export function describe(flag) {
 
 function explain(error) {
   if (error instanceof ApiError && error.code === "CONFLICT") {
-    return `Conflict: ${error.message}. Somebody changed it meanwhile; the page now shows ` +
-      "the current state. Check it and try again.";
+    return `Conflict: ${error.message}. Somebody changed it meanwhile and nothing was ` +
+      "overwritten: cancel to see its current state, then try again.";
   }
   if (error instanceof ApiError) return `${error.code}: ${error.message}`;
   return `Failed: ${error.message}`;
 }
+
+// An input's number; NaN when it is empty (Number("") would be 0).
+const number = (input) => (input.value.trim() === "" ? NaN : Number(input.value));
 
 function field(label, control, hint) {
   const id = `f-${Math.random().toString(36).slice(2, 9)}`;
@@ -71,7 +74,9 @@ function dialog({ title, body = [], effect, word, confirm = "Confirm", run }) {
   }
   form.addEventListener("input", refresh);
   form.addEventListener("change", refresh);
-  cancel.addEventListener("click", () => box.close());
+  let running = false;
+  cancel.addEventListener("click", () => { if (!running) box.close(); });
+  box.addEventListener("cancel", (event) => { if (running) event.preventDefault(); }); // Escape
   box.addEventListener("close", () => {
     box.remove();
     open -= 1;
@@ -80,13 +85,18 @@ function dialog({ title, body = [], effect, word, confirm = "Confirm", run }) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     ok.disabled = true;
+    cancel.disabled = true;
+    running = true;
     error.textContent = "";
     try {
       await run();
+      running = false;
       box.close();
     } catch (failure) {
+      running = false;
       error.textContent = explain(failure);
       ok.disabled = false;
+      cancel.disabled = false;
     }
   });
   open += 1;
@@ -102,8 +112,9 @@ export function changeFlag(flag) {
     value: flag.rolloutPercentage, inputmode: "decimal" });
   const force = h("input", { type: "checkbox" });
   const reason = h("input", { type: "text", maxlength: 1000 });
-  const seen = flag.version; // what this page showed: a change made since is a conflict
-  const target = () => ({ stage: stage.value, pct: Number(percentage.value) });
+  let seen = flag.version; // what this page showed: a change made since is a conflict
+  flag = { ...flag }; // this dialog's own idea of the flag, moved by what it applied
+  const target = () => ({ stage: stage.value, pct: number(percentage) });
   return dialog({
     title: `Change ${flag.name}`,
     body: [
@@ -114,7 +125,7 @@ export function changeFlag(flag) {
     ],
     effect() {
       const { stage: to, pct } = target();
-      if (!(pct >= 0 && pct <= 100)) return null;
+      if (stage.value === "PARTIAL" && !(pct >= 0 && pct <= 100)) return null;
       const after = { stage: to, rolloutPercentage: to === "PARTIAL" ? pct : flag.rolloutPercentage };
       if (to === flag.stage && (to !== "PARTIAL" || pct === flag.rolloutPercentage)) return null;
       return `${flag.name}: ${describe(flag)} → ${describe(after)}`;
@@ -122,15 +133,15 @@ export function changeFlag(flag) {
     async run() {
       const { stage: to, pct } = target();
       const why = reason.value.trim() || null;
-      let version = seen;
       if (to !== flag.stage) {
         const done = await graphql(SET_STAGE, { name: flag.name, stage: to, reason: why,
-          force: force.checked, expected: version });
-        version = done.setFlagStage.version;
+          force: force.checked, expected: seen });
+        // Applied: a retry after the percentage failed only sends the percentage.
+        ({ stage: flag.stage, version: seen } = done.setFlagStage);
       }
       if (to === "PARTIAL" && pct !== flag.rolloutPercentage) {
         await graphql(SET_PERCENTAGE, { name: flag.name, percentage: pct, reason: why,
-          expected: version });
+          expected: seen });
       }
     },
   });
@@ -152,7 +163,7 @@ export function startRollout(flag) {
   const rollback = h("input", { type: "checkbox", checked: true });
   const increment = h("input", { type: "checkbox", checked: true });
   const config = () => ({
-    ...Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, Number(input.value)])),
+    ...Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, number(input)])),
     enableAutoRollback: rollback.checked,
     enableAutoIncrement: increment.checked,
   });
@@ -165,6 +176,7 @@ export function startRollout(flag) {
     ],
     effect() {
       const c = config();
+      if (CONFIG.some(([key]) => !Number.isFinite(c[key]))) return null;
       const steps = c.enableAutoIncrement
         ? `, +${c.incrementPercentage} every ${c.incrementIntervalSeconds} s up to ${c.maxPercentage} %`
         : ", no automatic steps";

@@ -91,7 +91,7 @@ export function follow({ changed, state, signedOut }) {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return true;
-      buffer += value;
+      buffer += value.replace(/\r\n?/g, "\n"); // a proxy may have made the lines CRLF
       let end;
       while ((end = buffer.indexOf("\n\n")) >= 0) {
         const block = buffer.slice(0, end);

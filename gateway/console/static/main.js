@@ -29,17 +29,21 @@ function route() {
   return match ? { flag: match[1] } : { flag: null };
 }
 
-// Replace the view's content, keeping the focus on the same control when it is still there.
+// What identifies a control across a re-render (they are rebuilt from data each time).
+const FOCUSABLE = "a, button, select, input, summary, [tabindex]";
+const keyOf = (e) => e.getAttribute("aria-label") || e.id || `${e.tagName}:${e.textContent.trim()}`;
+
+// Replace the view's content, keeping the focus and the open figure tables where they were.
 function show(children, title) {
   const focused = document.activeElement;
-  const key = focused && view.contains(focused) ? focused.getAttribute("aria-label") ?? focused.id ?? focused.textContent : null;
+  const key = focused && focused !== view && view.contains(focused) ? keyOf(focused) : null;
+  const opened = new Set([...view.querySelectorAll("details[open] > summary")].map((e) => e.textContent));
   view.replaceChildren(...children.flat().filter(Boolean));
   document.title = `${title} · JewGo migration console`;
-  if (key) {
-    const again = [...view.querySelectorAll("a, button, select, input")].find((e) =>
-      (e.getAttribute("aria-label") ?? e.id ?? e.textContent) === key);
-    again?.focus();
+  for (const summary of view.querySelectorAll("details > summary")) {
+    if (opened.has(summary.textContent)) summary.parentElement.open = true;
   }
+  if (key) [...view.querySelectorAll(FOCUSABLE)].find((e) => keyOf(e) === key)?.focus();
 }
 
 async function refresh() {
@@ -165,9 +169,14 @@ async function boot() {
 }
 
 window.addEventListener("hashchange", () => {
-  if (me) {
+  if (me && (location.hash === "#/" || route().flag)) {
     refresh();
     view.focus();
   }
+});
+// The skip link moves the focus, not the route.
+document.querySelector(".skip").addEventListener("click", (event) => {
+  event.preventDefault();
+  view.focus();
 });
 boot();

@@ -48,6 +48,9 @@ class Transition:
         return (self.signal.rule.value, self.signal.flag)
 
 
+KNOWN = frozenset(rule.value for rule in Rule)
+
+
 class Lifecycle:
     def __init__(self, resolve_after: int = 2) -> None:
         if resolve_after < 1:
@@ -83,6 +86,8 @@ class Lifecycle:
                 self._clear.pop(key, None)
         for key, started in firing.items():
             if key not in seen:  # its rule is off now, or its flag gone: let it go
+                if key[0] not in KNOWN:  # a newer version's rule (a rolling deploy): its own
+                    continue
                 rule = Rule(key[0])
                 gone = Signal(
                     rule, key[1], False, True, 0.0, 0.0, f"{rule.value}: no longer evaluated"

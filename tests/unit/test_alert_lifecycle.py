@@ -73,6 +73,13 @@ def test_resolve_after_one_evaluation_and_turned_off_rules() -> None:
         Lifecycle(0)
 
 
+def test_an_alert_of_a_rule_this_version_does_not_know_is_left_alone() -> None:
+    # A newer instance of a rolling deploy fired it: it is that version's to resolve.
+    firing = {("V5SomethingNew", FLAG): T0, KEY: T0}
+    done = Lifecycle().step(firing, [], T0)
+    assert [(t.state, t.key) for t in done] == [(AlertState.RESOLVED, KEY)]
+
+
 def test_the_fingerprint_is_stable_per_rule_and_flag() -> None:
     assert fingerprint("V4ErrorRateCritical", FLAG) == fingerprint("V4ErrorRateCritical", FLAG)
     assert fingerprint("V4ErrorRateCritical", FLAG) != fingerprint("V4ErrorRateWarning", FLAG)

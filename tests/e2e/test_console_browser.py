@@ -153,8 +153,6 @@ async def test_a_one_time_link_signs_in_once_and_shows_the_eight_flags(
         for component in ("database", "cache", "flags", "rollouts"):
             await expect(page.locator(f'[data-component="{component}"]')).to_contain_text("ok")
         await expect(page.locator("#migration-percentage")).to_have_text(re.compile(r"\d"))
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=SHOTS / "overview.png", full_page=True)
     async with console(browser, url, refused=1) as again:
         await expect(again.locator(".signin .error")).to_contain_text("expired or was used")
         await expect(again.locator("a.flag-link")).to_have_count(0)
@@ -188,6 +186,8 @@ async def test_a_rollout_started_on_screen_steps_up_without_a_reload(
         await expect(shown).to_have_text("20 %")
         await expect(shown).to_have_text(re.compile(r"^(60|100) %$"), timeout=30_000)
         assert await page.evaluate("window.stillTheSamePage") is True
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=SHOTS / "overview.png", full_page=True)
 
 
 async def test_a_change_in_one_browser_shows_on_the_other_instance_within_two_seconds(

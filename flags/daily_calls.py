@@ -5,8 +5,6 @@ the day's row every `flush_seconds`, so every instance's calls are in it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,7 +40,7 @@ class DailyCalls:
         self._flush_seconds = flush_seconds
         self._clock = clock
         self._pending: dict[tuple[str, str, str], list[Any]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._flusher = tasks.Periodic(self.flush, self._flush_seconds, "daily-calls-flush")
 
     def record(self, domain: str, version: str) -> None:
         now = self._clock()
@@ -110,15 +108,7 @@ class DailyCalls:
         return (self._clock() - timedelta(days=days)).date()
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._flushing(), name="daily-calls-flush")
+        self._flusher.start()
 
     async def stop(self) -> None:
-        await tasks.stop(self._task)
-        self._task = None
-        with contextlib.suppress(Exception):
-            await self.flush()
-
-    async def _flushing(self) -> None:
-        while True:
-            await asyncio.sleep(self._flush_seconds)
-            await self.flush()
+        await self._flusher.stop()

@@ -13,7 +13,6 @@ start of that hour, and at most `MAX_HOURS` back.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -49,7 +48,7 @@ class Reach:
         self._local: dict[tuple[str, int], set[str]] = {}
         self._local_keys = 0
         self._pending: dict[tuple[str, int], set[str]] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._flusher = tasks.Periodic(self.flush, self._flush_seconds, "reach-flush")
         self._last_hour = 0
 
     def _hour(self) -> int:
@@ -117,15 +116,7 @@ class Reach:
 
     async def start(self) -> None:
         if self._redis is not None:
-            self._task = asyncio.create_task(self._flushing(), name="reach-flush")
+            self._flusher.start()
 
     async def stop(self) -> None:
-        await tasks.stop(self._task)
-        self._task = None
-        with contextlib.suppress(Exception):
-            await self.flush()
-
-    async def _flushing(self) -> None:
-        while True:
-            await asyncio.sleep(self._flush_seconds)
-            await self.flush()
+        await self._flusher.stop()

@@ -14,8 +14,6 @@ while it has fewer than REGISTRY_MAX_OPERATIONS (those known still count their r
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -96,7 +94,7 @@ class OperationRegistry:
         self._clock = clock
         self._pending: dict[str, _Seen] = {}
         self._pending_bytes = 0
-        self._task: asyncio.Task[None] | None = None
+        self._flusher = tasks.Periodic(self.flush, self._flush_seconds, "registry-flush")
         self.samples = VariableSamples(engine)
         self.coverage = Coverage(engine)
 
@@ -255,19 +253,11 @@ class OperationRegistry:
         async with self._engine.connect() as conn:
             return [_operation(row) for row in (await conn.execute(statement)).mappings()]
 
-    async def _flushing(self) -> None:
-        while True:
-            await asyncio.sleep(self._flush_seconds)
-            await self.flush()
-
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._flushing(), name="registry-flush")
+        self._flusher.start()
 
     async def stop(self) -> None:
-        await tasks.stop(self._task)
-        self._task = None
-        with contextlib.suppress(Exception):
-            await self.flush()
+        await self._flusher.stop()
 
     async def coverage_of(self, domain: str) -> DomainCoverage:
         """How many known operations reach `domain`, and how many v4 serves cleanly."""

@@ -20,6 +20,7 @@ from jewgo.flags.stages import Variant
 from jewgo.gateway import auth
 from jewgo.gateway.auth import Tokens
 from jewgo.gateway.ratelimit import RateLimiter
+from jewgo.gateway.roles import RoleCache
 from jewgo.resolvers.domain import Viewer
 from jewgo.resolvers.errors import (
     DomainError,
@@ -64,11 +65,27 @@ class Identity:
 
 
 class Identifier:
-    """Identifies callers: tokens, the rate limit and the users table, nothing else."""
+    """Identifies callers: tokens, the rate limit and the users table (through the role
+    cache when there is one: `gateway.roles`), nothing else."""
 
-    def __init__(self, tokens: Tokens, limiter: RateLimiter) -> None:
+    def __init__(
+        self, tokens: Tokens, limiter: RateLimiter, roles: RoleCache | None = None
+    ) -> None:
         self._tokens = tokens
         self._limiter = limiter
+        self._roles = roles
+
+    async def _viewer(self, user_id: int, reads: Executor) -> Viewer:
+        roles = self._roles
+        if roles is None:
+            return await auth.viewer_of(user_id, reads)
+        role = roles.get(user_id)
+        if role is not None:
+            return Viewer(id=user_id, role=role)
+        since = roles.epoch
+        viewer = await auth.viewer_of(user_id, reads)
+        roles.put(user_id, viewer.role, since)
+        return viewer
 
     def _token_subject(self, header: str | None) -> tuple[int | None, DomainError | None]:
         """The token's user id (signature and expiry checked), or why there is none."""
@@ -102,7 +119,7 @@ class Identifier:
             if refusal is not None:
                 raise refusal
             if user_id is not None:
-                viewer = await auth.viewer_of(user_id, reads)
+                viewer = await self._viewer(user_id, reads)
             forced = forced_version(headers.get(FORCE_HEADER), viewer)
         except DomainError as exc:
             refusal = exc

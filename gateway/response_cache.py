@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import structlog
 from redis.asyncio import Redis
@@ -36,6 +36,14 @@ _AWAY = object()
 
 
 STOP_SECONDS = 1.0  # longest wait for the purge listener to let go of its connection
+
+
+class PurgeWatcher(Protocol):
+    """Told of every purge this process applies (the role cache watches for users)."""
+
+    def purged(self, tags: Sequence[str]) -> None: ...
+
+    def cleared(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +84,20 @@ class ResponseCache:
         self._checked = float("-inf")
         self._missed = False  # purges Redis did not get: flush it before trusting it
         self._task: asyncio.Task[None] | None = None
+        self._watchers: list[PurgeWatcher] = []
+
+    def watch(self, watcher: PurgeWatcher) -> None:
+        self._watchers.append(watcher)
+
+    def _purge_here(self, tags: Sequence[str]) -> None:
+        self.near.purge(tags)
+        for watcher in self._watchers:
+            watcher.purged(tags)
+
+    def _clear_here(self) -> None:
+        self.near.clear()
+        for watcher in self._watchers:
+            watcher.cleared()
 
     async def _on_redis(self, call: Callable[[RedisResponses], Awaitable[T]]) -> T | object:
         if self._redis is None:
@@ -87,7 +109,7 @@ class ResponseCache:
         try:
             async with asyncio.timeout(self._timeout):
                 if self._missed:
-                    self.near.clear()
+                    self._clear_here()
                     self.seen = await self._redis.flush()
                     self._missed = False
                     log.info("response cache flushed after missed purges")
@@ -138,7 +160,9 @@ class ResponseCache:
         if epoch != self.seen:
             if self.seen >= 0:
                 log.info("response cache: purge messages missed; near cache cleared")
-            self.near.clear()
+                self._clear_here()
+            else:  # the first check: the near cache may predate it, the watchers do not
+                self.near.clear()
             self.seen = epoch
             return False
         return True
@@ -159,7 +183,7 @@ class ResponseCache:
             )
 
     async def purge(self, tags: set[str]) -> None:
-        self.near.purge(sorted(tags))
+        self._purge_here(sorted(tags))
         done = await self._on_redis(lambda store: store.purge(sorted(tags)))
         if done is _AWAY and self._redis is not None:
             self._missed = True
@@ -205,9 +229,9 @@ class ResponseCache:
             return
         tags = rest.split()
         if tags == ["*"] or (self.seen >= 0 and epoch > self.seen + 1):
-            self.near.clear()  # everything, or a message was missed: start afresh
+            self._clear_here()  # everything, or a message was missed: start afresh
         else:
-            self.near.purge(tags)
+            self._purge_here(tags)
         self.seen = max(self.seen, epoch)
 
 

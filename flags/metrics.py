@@ -26,6 +26,7 @@ log = structlog.get_logger("jewgo.metrics")
 
 # v4 errors that v3 gave too for the same operation (counted apart: not v4's regression).
 SHARED_ERRORS = "shared_error"
+CACHED = "cached"  # answers from the response cache: counted apart from the calls
 # Latency histogram of the window: 0.5 ms x 1.25^i, about +-12 % resolution to ~60 s.
 BOUNDS_MS: tuple[float, ...] = tuple(0.5 * 1.25**i for i in range(53))
 
@@ -141,6 +142,14 @@ class WindowMetrics:
         targets = (self._local, self._pending) if self._redis is not None else (self._local,)
         for cells in targets:
             cells.setdefault((bucket, *series), Cell()).add(delta)
+        self._forget_old(bucket)
+
+    def count(self, series: Series, name: str) -> None:
+        """One more of a named count of a series, outside its calls, errors and latency."""
+        bucket = int(self._clock() // self.bucket_seconds)
+        for cells in (self._local, self._pending) if self._redis is not None else (self._local,):
+            cell = cells.get((bucket, *series)) or cells.setdefault((bucket, *series), Cell())
+            cell.extra[name] = cell.extra.get(name, 0) + 1
         self._forget_old(bucket)
 
     def remember(self, name: str, text: str, keep: int = 20) -> None:

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from jewgo.flags.daily_calls import DailyCalls
-from jewgo.flags.metrics import Observation, WindowMetrics
+from jewgo.flags.metrics import CACHED, Observation, WindowMetrics
 from jewgo.flags.reach import Reach
 from jewgo.flags.stages import DOMAIN_FLAGS
 from jewgo.gateway.confirmation import ErrorConfirmation
@@ -127,7 +127,8 @@ class Accounting:
         metrics = self._metrics
         hit = context.cache_status == "HIT"
         for domain, version in context.versions.items() if hit else ():
-            RESOLVER_CALLS.labels(domain, version, "cached").inc()
+            RESOLVER_CALLS.labels(domain, version, CACHED).inc()
+            metrics.count((domain, version), CACHED)
         for domain, use in context.uses.items():
             version = use.version.value
             # A v4 error of a read is v4's only if v3 does not fail the same read too.

@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 
 from jewgo.flags import tasks
 from jewgo.gateway.cache import Breaker
-from jewgo.gateway.metrics import RESPONSE_CACHE
+from jewgo.gateway.metrics import RESPONSE_CACHE, Children
 from jewgo.gateway.response_store import Entry, NearCache, RedisResponses
 from jewgo.resolvers.ports import Change, ChangeSink
 from jewgo.resolvers.v4.tags import changed_tags
@@ -33,6 +33,7 @@ from jewgo.resolvers.v4.tags import changed_tags
 log = structlog.get_logger("jewgo.response_cache")
 T = TypeVar("T")
 _AWAY = object()
+_LOOKUPS = Children(RESPONSE_CACHE)
 
 
 STOP_SECONDS = 1.0  # longest wait for the purge listener to let go of its connection
@@ -122,25 +123,25 @@ class ResponseCache:
     async def lookup(self, key: str) -> tuple[Entry | None, Ticket]:
         entry = self.near.get(key)
         if entry is not None and await self._near_current(entry):
-            RESPONSE_CACHE.labels("near", "hit").inc()
+            _LOOKUPS("near", "hit").inc()
             return entry, Ticket(self.near.epoch)
         since = self.near.epoch
         found = await self._on_redis(lambda store: store.lookup(key))
         if found is _AWAY:
-            RESPONSE_CACHE.labels("near", "miss").inc()
+            _LOOKUPS("near", "miss").inc()
             return None, Ticket(since)
         assert isinstance(found, tuple)
         era, epoch, raw = found
         if raw is None:
-            RESPONSE_CACHE.labels("redis", "miss").inc()
+            _LOOKUPS("redis", "miss").inc()
             return None, Ticket(since, era, epoch)
         try:
             entry = Entry.decode(raw, now=self.clock())
         except (ValueError, KeyError, TypeError):  # not ours, or an older layout: a miss
-            RESPONSE_CACHE.labels("redis", "miss").inc()
+            _LOOKUPS("redis", "miss").inc()
             return None, Ticket(since, era, epoch)
         self.near.put(key, entry, since)
-        RESPONSE_CACHE.labels("redis", "hit").inc()
+        _LOOKUPS("redis", "hit").inc()
         return entry, Ticket(since, era, epoch)
 
     async def _near_current(self, entry: Entry) -> bool:

@@ -133,9 +133,11 @@ class Accounting:
         window's error rates (over executions) and the shadow's samples."""
         metrics = self._metrics
         hit = context.cache_status == "HIT"
-        for domain, version in context.versions.items() if hit else ():
-            _CALLS(domain, version, CACHED).inc()
-            metrics.count((domain, version), CACHED)
+        if hit:
+            served = list(context.versions.items())
+            for domain, version in served:
+                _CALLS(domain, version, CACHED).inc()
+            metrics.count(served, CACHED)
         for domain, use in context.uses.items():
             version = use.version.value
             # A v4 error of a read is v4's only if v3 does not fail the same read too.

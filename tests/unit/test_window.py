@@ -51,9 +51,10 @@ def test_cached_answers_are_counted_apart_from_calls_and_errors() -> None:
     metrics.record(Observation("restaurants", "v4", 0.010, internal_error=True))
     metrics.record(Observation("restaurants", "v4", 0.010, internal_error=False))
     for _ in range(98):
-        metrics.count(("restaurants", "v4"), CACHED)
+        metrics.count([("restaurants", "v4"), ("users", "v4")], CACHED)
     cell = metrics.local_window(60)[("restaurants", "v4")]
     # Served 100 times, executed twice: the error rate stays over the executions.
     assert (cell.calls, cell.errors, cell.extra[CACHED]) == (2, 1, 98)
     assert cell.error_rate_percent == 50.0
     assert sum(cell.histogram) == 2
+    assert metrics.local_window(60)[("users", "v4")].extra == {CACHED: 98}

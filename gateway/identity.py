@@ -9,6 +9,7 @@ RequestGuard extension before anything executes, so it is answered GraphQL-shape
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -74,6 +75,9 @@ class Identifier:
         self._tokens = tokens
         self._limiter = limiter
         self._roles = roles
+        # Reads of a role under way, with the role cache's epoch when each began: the
+        # callers of one user whose role just expired wait for one read, not one each.
+        self._reading: dict[int, tuple[asyncio.Future[Viewer], int]] = {}
 
     async def _viewer(self, user_id: int, reads: Executor) -> Viewer:
         roles = self._roles
@@ -82,10 +86,20 @@ class Identifier:
         role = roles.get(user_id)
         if role is not None:
             return Viewer(id=user_id, role=role)
-        since = roles.epoch
-        viewer = await auth.viewer_of(user_id, reads)
-        roles.put(user_id, viewer.role, since)
+        reading = self._reading.get(user_id)
+        if reading is None or reading[1] != roles.epoch:  # none, or one a purge overtook
+            task = asyncio.ensure_future(auth.viewer_of(user_id, reads))
+            reading = self._reading[user_id] = (task, roles.epoch)
+            task.add_done_callback(lambda _: self._forget_read(user_id, task))
+        viewer = await asyncio.shield(reading[0])
+        roles.put(user_id, viewer.role, reading[1])
         return viewer
+
+    def _forget_read(self, user_id: int, task: asyncio.Future[Viewer]) -> None:
+        if not task.cancelled():
+            task.exception()  # seen: its waiters raise it, and none may be left
+        if self._reading.get(user_id, (None, 0))[0] is task:
+            del self._reading[user_id]
 
     def _token_subject(self, header: str | None) -> tuple[int | None, DomainError | None]:
         """The token's user id (signature and expiry checked), or why there is none."""

@@ -5,6 +5,7 @@ ROLE_CACHE_SECONDS, which the tests here set to an hour to show it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -77,6 +78,18 @@ async def test_a_signed_in_hit_reads_nothing_from_the_database(
     hit = await a(PAGE, as_user=OTHER_USER_ID, headers=ASK)
     assert hit.extensions["cache"] == "HIT"
     assert statements() == before
+
+
+async def test_callers_of_one_user_wait_for_one_read_of_the_role(
+    fleet: tuple[GraphQL, GraphQL],
+) -> None:
+    a, _ = fleet
+    before = statements()
+    replies = await asyncio.gather(
+        *(a("{ __typename }", as_user=OTHER_USER_ID, touches=()) for _ in range(16))
+    )
+    assert all(reply.ok() == {"__typename": "Query"} for reply in replies)
+    assert statements() == before + 1
 
 
 async def test_a_role_demoted_on_b_is_seen_on_a(fleet: tuple[GraphQL, GraphQL]) -> None:

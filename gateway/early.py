@@ -44,6 +44,8 @@ def operation(body: object) -> GraphQLRequestData | None:
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
+    """A body's one operation, and its key's shape (None: never cached)."""
+
     sent: GraphQLRequestData
     shape: Shape | None
 

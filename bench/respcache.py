@@ -1,13 +1,17 @@
 """Benchmark 5: the response cache against the physical limit, with wrk.
 
     .venv/bin/python -m bench.respcache [--scale 2] [--rounds 5] [--seconds 6]
+                                        [--before GIT-REF]
 
 Servers, one worker each, side by side in alternating rounds (medians): raw Starlette
 returning the gateway's response bytes; the minimal Strawberry app (`bench.baseline`);
 the gateway with the response cache, asked anonymously and by a signed-in user; the
 gateway without it (v4 and its data cache only). Targets (issue 14): anonymous cached
-≥ 0.5 x raw, signed-in cached ≥ 0.3 x raw. Then, on the cached gateway, the page size
-(`first` 10 … 100) cached against uncached, and a mix of 90 % reads and 10 % writes.
+≥ 0.5 x raw, signed-in cached ≥ 0.3 x raw. `--before REF` adds the cached gateway as
+it was at a git commit (a temporary worktree, the same interpreter), anonymous and
+signed in, to the same rounds. Then, on the cached gateway, the page size (`first` 10 …
+100) cached against uncached, a mix of 90 % reads and 10 % writes, and the RSS of a
+worker as the response cache fills two byte budgets (`bench.rss`).
 """
 
 from __future__ import annotations
@@ -16,20 +20,22 @@ import argparse
 import sys
 import tempfile
 import uuid
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench import load, mixed
+from bench import load, mixed, rss
 from bench.cache import PAGE, V4
 from bench.fleet import REDIS, gateway, seeded_database, server_env
 from bench.machine import describe
+from bench.ratio import worktree
 from bench.results import write_section
 from jewgo.gateway.auth import Tokens
-from tests.support import ADMIN_ID, JWT_SECRET, USER_ID, free_port, serving
+from tests.support import ADMIN_ID, JWT_SECRET, USER_ID, Server, free_port, serving
 
 RAW, MINIMAL = "raw Starlette, same bytes", "minimal Strawberry"
 ANON, SIGNED = "gateway, response cache (anonymous)", "gateway, response cache (signed in)"
@@ -76,6 +82,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--before", default=None, metavar="GIT-REF")
     options = parser.parse_args()
     body = {"query": PAGE}
     token = Tokens(JWT_SECRET, 3600).issue(USER_ID)
@@ -142,6 +149,10 @@ def main() -> None:
                 SIGNED: Target(cached.url, signed),
                 WITHOUT: Target(plain.url, {}),
             }
+            if options.before:
+                old = stack.enter_context(old_gateway(options.before, cached_env, Path(workdir)))
+                targets[f"{ANON}, at {options.before}"] = Target(old.url, {})
+                targets[f"{SIGNED}, at {options.before}"] = Target(old.url, signed)
             results = measure(
                 targets, body, rounds=options.rounds, seconds=options.seconds, c=options.concurrency
             )
@@ -150,6 +161,7 @@ def main() -> None:
                 mix = mixed_load(cached.url, plain.url, options)
             except Exception as exc:  # the figures above still go into RESULTS.md
                 mix = [f"The mixed load failed: {exc!r}"]
+        memory = rss.run(url, Path(workdir), 600)
     rps = {name: load.median([r.rps for r in runs]) for name, runs in results.items()}
     lines = [
         "## The response cache against raw Starlette (`python -m bench.respcache`)",
@@ -161,7 +173,8 @@ def main() -> None:
         f"{options.seconds:g} s, medians. The page: `bench.cache.PAGE` (20 restaurants, every "
         "scalar field, 3 reviews each with their authors). Every gateway runs auth, flags, "
         "rate limit (off: one address), metrics and the JSON request log; the signed-in "
-        "caller's role is read from the database per request, as always.",
+        "caller's role is read from the users table at most every ROLE_CACHE_SECONDS "
+        "(1 s) and at once after a write to their row.",
         "",
         *table(results, RAW),
         "",
@@ -173,10 +186,31 @@ def main() -> None:
     lines.append(
         f"- without the response cache / minimal Strawberry: **{rps[WITHOUT] / rps[MINIMAL]:.2f}**."
     )
-    lines += ["", *sizes, "", *mix]
+    if options.before:
+        for name in (ANON, SIGNED):
+            then = rps[f"{name}, at {options.before}"]
+            lines.append(
+                f"- {name}: {rps[name] / then:.2f}x the requests per second it served at "
+                f"`{options.before}` ({then / rps[RAW]:.3f} x raw then), in the same rounds."
+            )
+    lines += ["", *sizes, "", *mix, "", *memory]
     section = "\n".join(lines)
     print(section)
     write_section("respcache", section)
+
+
+@contextmanager
+def old_gateway(ref: str, env: dict[str, str], workdir: Path) -> Iterator[Server]:
+    """The gateway as it was at `ref`, on its own Redis namespace."""
+    with worktree(ref) as tree:
+        port = free_port()
+        command = [
+            sys.executable, "-c", "from jewgo.gateway.cli import main; main()",
+            "serve", "--port", str(port), "--no-migrate",
+        ]  # fmt: skip
+        old_env = env | {"PYTHONPATH": str(tree), "REDIS_NAMESPACE": f"b-{uuid.uuid4().hex[:8]}"}
+        with serving(command, old_env, workdir, port) as server:
+            yield server
 
 
 def page_sizes(cached: str, plain: str, options: argparse.Namespace) -> list[str]:

@@ -20,6 +20,7 @@ from jewgo.flags.clock import Clock, utc_now
 from jewgo.flags.errors import FlagError
 from jewgo.flags.lease import Lease
 from jewgo.flags.metrics import (
+    CACHED,
     SHARED_ERRORS,
     Cell,
     WindowMetrics,
@@ -36,7 +37,9 @@ log = structlog.get_logger("jewgo.rollouts")
 
 
 class HealthSource:
-    """The controller's window: v4 and v3 calls of the flag's domains, and its shadow."""
+    """The controller's window: v4 and v3 calls of the flag's domains, and its shadow.
+    Answers from the response cache count apart (`v4_cached`): error rates and the
+    traffic a step needs are over executions."""
 
     def __init__(self, metrics: WindowMetrics, noise: NoiseRule | None = None) -> None:
         self._metrics = metrics
@@ -62,6 +65,7 @@ class HealthSource:
                 (index, calls, errors) for index, (calls, errors) in slots_of(v4.extra).items()
             ),
             v4_shared_errors=v4.extra.get(SHARED_ERRORS, 0),
+            v4_cached=v4.extra.get(CACHED, 0),
         )
 
 

@@ -26,6 +26,7 @@ log = structlog.get_logger("jewgo.metrics")
 
 # v4 errors that v3 gave too for the same operation (counted apart: not v4's regression).
 SHARED_ERRORS = "shared_error"
+CACHED = "cached"  # answers from the response cache: counted apart from the calls
 # Latency histogram of the window: 0.5 ms x 1.25^i, about +-12 % resolution to ~60 s.
 BOUNDS_MS: tuple[float, ...] = tuple(0.5 * 1.25**i for i in range(53))
 
@@ -138,9 +139,17 @@ class WindowMetrics:
     def add(self, series: Series, delta: Cell) -> None:
         """Counts of any series (a domain's version, a flag's shadow) into the bucket of now."""
         bucket = int(self._clock() // self.bucket_seconds)
-        targets = (self._local, self._pending) if self._redis is not None else (self._local,)
-        for cells in targets:
+        for cells in (self._local, self._pending) if self._redis is not None else (self._local,):
             cells.setdefault((bucket, *series), Cell()).add(delta)
+        self._forget_old(bucket)
+
+    def count(self, series: Iterable[Series], name: str) -> None:
+        """One more of a named count of each series, outside its calls, errors, latency."""
+        bucket = int(self._clock() // self.bucket_seconds)
+        for cells in (self._local, self._pending) if self._redis is not None else (self._local,):
+            for key in ((bucket, *one) for one in series):
+                cell = cells.get(key) or cells.setdefault(key, Cell())
+                cell.extra[name] = cell.extra.get(name, 0) + 1
         self._forget_old(bucket)
 
     def remember(self, name: str, text: str, keep: int = 20) -> None:

@@ -74,6 +74,8 @@ class Health:
     # v4 errors that v3 gave too for the same operation: not v4's regression, not counted.
     v4_shared_errors: int = 0
     shadow_candidate_errors: int = 0  # the shadow's v4 runs that failed
+    # v4's answers from the response cache: served, not executed, so outside the rates.
+    v4_cached: int = 0
 
     @property
     def v4_error_rate(self) -> float:
@@ -117,6 +119,7 @@ class Health:
             "shadowComparisons": self.shadow_comparisons,
             "shadowMismatches": self.shadow_mismatches,
             "v4SharedErrors": self.v4_shared_errors,
+            "v4Cached": self.v4_cached,
         }
 
     def summary(self) -> str:

@@ -13,10 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from jewgo.flags.daily_calls import DailyCalls
-from jewgo.flags.metrics import Observation, WindowMetrics
+from jewgo.flags.metrics import CACHED, Observation, WindowMetrics
 from jewgo.flags.reach import Reach
 from jewgo.flags.stages import DOMAIN_FLAGS
 from jewgo.gateway.confirmation import ErrorConfirmation
+from jewgo.gateway.logs import info_line
 from jewgo.gateway.metrics import (
     QUERY_COST,
     QUERY_COST_OVER_LIMIT,
@@ -25,6 +26,7 @@ from jewgo.gateway.metrics import (
     RESOLVER_CALLS,
     RESOLVER_SECONDS,
     SQL_STATEMENTS,
+    Children,
 )
 from jewgo.gateway.runs import Executed
 from jewgo.gateway.shadow import Shadow
@@ -32,6 +34,11 @@ from jewgo.schema.context import Context
 from jewgo.schema.errors import INTERNAL, USER_CODES
 
 log = structlog.get_logger("jewgo.request")
+_CALLS, _SECONDS, _REQUESTS = (
+    Children(RESOLVER_CALLS),
+    Children(RESOLVER_SECONDS),
+    Children(REQUESTS),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +133,11 @@ class Accounting:
         window's error rates (over executions) and the shadow's samples."""
         metrics = self._metrics
         hit = context.cache_status == "HIT"
-        for domain, version in context.versions.items() if hit else ():
-            RESOLVER_CALLS.labels(domain, version, "cached").inc()
+        if hit:
+            served = list(context.versions.items())
+            for domain, version in served:
+                _CALLS(domain, version, CACHED).inc()
+            metrics.count(served, CACHED)
         for domain, use in context.uses.items():
             version = use.version.value
             # A v4 error of a read is v4's only if v3 does not fail the same read too.
@@ -155,11 +165,11 @@ class Accounting:
                 self._daily.record(domain.value, version)
             if version == "v4" and self._reach is not None:
                 self._reach.record(DOMAIN_FLAGS[domain.value], context.subject.key)
-            RESOLVER_CALLS.labels(domain.value, version, use.outcome).inc()
-            RESOLVER_SECONDS.labels(domain.value, version).observe(use.seconds)
+            _CALLS(domain.value, version, use.outcome).inc()
+            _SECONDS(domain.value, version).observe(use.seconds)
         codes = sorted(set(context.error_codes))
         outcome = "cached" if hit else outcome_of(codes)
-        REQUESTS.labels(context.operation_type or "unknown", outcome).inc()
+        _REQUESTS(context.operation_type or "unknown", outcome).inc()
         REQUEST_SECONDS.observe(seconds)
         SQL_STATEMENTS.observe(statements)
         cost = context.cost
@@ -169,17 +179,18 @@ class Accounting:
                 QUERY_COST_OVER_LIMIT.labels(cost.mode).inc()
         if self._shadow is not None and operation is not None and not hit:
             self._shadow.consider(context, operation.query, operation.variables, operation.data)
-        log.info(
-            "graphql request",
-            request_id=context.request_id,
-            user_id=context.viewer.id if context.viewer is not None else None,
-            operation=context.operation_name,
-            type=context.operation_type,
-            versions=context.versions,
-            duration_ms=round(seconds * 1000, 2),
-            errors=codes,
-            status=status,
-            sql_statements=statements,
-            cost=cost.estimated if cost is not None else None,
-            cache=context.cache_status,
-        )
+        line = {
+            "request_id": context.request_id,
+            "user_id": context.viewer.id if context.viewer is not None else None,
+            "operation": context.operation_name,
+            "type": context.operation_type,
+            "versions": context.versions,
+            "duration_ms": round(seconds * 1000, 2),
+            "errors": codes,
+            "status": status,
+            "sql_statements": statements,
+            "cost": cost.estimated if cost is not None else None,
+            "cache": context.cache_status,
+        }
+        if not info_line("graphql request", line):
+            log.info("graphql request", **line)

@@ -10,12 +10,14 @@ path, which reuses the context built here, so nothing is identified or counted t
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from strawberry.http import GraphQLRequestData
 
-from jewgo.gateway.responses import ResponseDoor, asks_for_cache
+from jewgo.gateway.responses import ResponseDoor, Shape, asks_for_cache
 from jewgo.gateway.runs import Executed
 from jewgo.schema.context import Context
 
@@ -40,10 +42,52 @@ def operation(body: object) -> GraphQLRequestData | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A body's one operation, and its key's shape (None: never cached)."""
+
+    sent: GraphQLRequestData
+    shape: Shape | None
+
+
+class Bodies:
+    """Bodies seen before, each with its operation and the shape of its key: a repeated
+    body (a frontend's same page) is neither decoded nor hashed again. Only bodies that
+    decoded to one plain operation are kept; bounded in entries and in body size."""
+
+    def __init__(self, entries: int = 512, max_body_bytes: int = 8192) -> None:
+        self._entries = entries
+        self._max_body_bytes = max_body_bytes
+        self._held: OrderedDict[bytes, Prepared] = OrderedDict()
+
+    def prepared(
+        self,
+        body: bytes,
+        shape: Callable[[GraphQLRequestData], Shape | None],
+        decode: Callable[[bytes], object],
+    ) -> Prepared | None:
+        found = self._held.get(body)
+        if found is not None:
+            return found
+        try:
+            sent = operation(decode(body))
+        except Exception:  # Strawberry refuses it, with its own words
+            return None
+        if sent is None:
+            return None
+        found = Prepared(sent, shape(sent))
+        if len(body) <= self._max_body_bytes:
+            self._held[body] = found
+            if len(self._held) > self._entries:
+                self._held.popitem(last=False)
+        return found
+
+
 async def answer(
     request: Request,
     door: ResponseDoor | None,
     identify: Callable[[Request], Awaitable[Context]],
+    bodies: Bodies,
     decode: Callable[[bytes], object],
 ) -> None:
     """Raises CachedAnswer for a HIT; otherwise returns, leaving the context (and the
@@ -54,16 +98,13 @@ async def answer(
         return
     if "x-query-cost" in request.headers:
         return  # a cost report is answered by execution
-    try:
-        sent = operation(decode(await request.body()))
-    except Exception:  # Strawberry refuses it, with its own words
-        return
-    if sent is None:
+    prepared = bodies.prepared(await request.body(), door.shape, decode)
+    if prepared is None:
         return
     context = await identify(request)
-    run = Executed(context, sent)
+    run = Executed(context, prepared.sent)
     request.state.executed.append(run)
-    ticket = await door.answer(run, report=asks_for_cache(request.headers))
+    ticket = await door.answer(run, report=asks_for_cache(request.headers), shape=prepared.shape)
     # A MISS: the normal path runs the operation with this context and this ticket.
     request.state.executed.remove(run)
     request.state.early_ticket = ticket

@@ -9,6 +9,7 @@ RequestGuard extension before anything executes, so it is answered GraphQL-shape
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from jewgo.flags.stages import Variant
 from jewgo.gateway import auth
 from jewgo.gateway.auth import Tokens
 from jewgo.gateway.ratelimit import RateLimiter
+from jewgo.gateway.roles import RoleCache
 from jewgo.resolvers.domain import Viewer
 from jewgo.resolvers.errors import (
     DomainError,
@@ -64,11 +66,40 @@ class Identity:
 
 
 class Identifier:
-    """Identifies callers: tokens, the rate limit and the users table, nothing else."""
+    """Identifies callers: tokens, the rate limit and the users table (through the role
+    cache when there is one: `gateway.roles`), nothing else."""
 
-    def __init__(self, tokens: Tokens, limiter: RateLimiter) -> None:
+    def __init__(
+        self, tokens: Tokens, limiter: RateLimiter, roles: RoleCache | None = None
+    ) -> None:
         self._tokens = tokens
         self._limiter = limiter
+        self._roles = roles
+        # Reads of a role under way, with the role cache's epoch when each began: the
+        # callers of one user whose role just expired wait for one read, not one each.
+        self._reading: dict[int, tuple[asyncio.Future[Viewer], int]] = {}
+
+    async def _viewer(self, user_id: int, reads: Executor) -> Viewer:
+        roles = self._roles
+        if roles is None:
+            return await auth.viewer_of(user_id, reads)
+        role = roles.get(user_id)
+        if role is not None:
+            return Viewer(id=user_id, role=role)
+        reading = self._reading.get(user_id)
+        if reading is None or reading[1] != roles.epoch:  # none, or one a purge overtook
+            task = asyncio.ensure_future(auth.viewer_of(user_id, reads))
+            reading = self._reading[user_id] = (task, roles.epoch)
+            task.add_done_callback(lambda _: self._forget_read(user_id, task))
+        viewer = await asyncio.shield(reading[0])
+        roles.put(user_id, viewer.role, reading[1])
+        return viewer
+
+    def _forget_read(self, user_id: int, task: asyncio.Future[Viewer]) -> None:
+        if not task.cancelled():
+            task.exception()  # seen: its waiters raise it, and none may be left
+        if self._reading.get(user_id, (None, 0))[0] is task:
+            del self._reading[user_id]
 
     def _token_subject(self, header: str | None) -> tuple[int | None, DomainError | None]:
         """The token's user id (signature and expiry checked), or why there is none."""
@@ -102,7 +133,7 @@ class Identifier:
             if refusal is not None:
                 raise refusal
             if user_id is not None:
-                viewer = await auth.viewer_of(user_id, reads)
+                viewer = await self._viewer(user_id, reads)
             forced = forced_version(headers.get(FORCE_HEADER), viewer)
         except DomainError as exc:
             refusal = exc

@@ -1,11 +1,45 @@
-"""Structured logging: JSON lines (or a console rendering for people) through structlog."""
+"""Structured logging: JSON lines (or a console rendering for people) through structlog.
+
+The request log line, written once per GraphQL request, has a cheaper door of its own
+(`info_line`): the same JSON line structlog would render (the same keys in the same
+order, then `event`, `level` and `timestamp`), without its processor chain, which cost
+half of a response-cache HIT's accounting.
+"""
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
 import sys
+import threading
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 import structlog
+
+_UTC = datetime.UTC
+
+
+class _Lines:
+    """Where `info_line` writes: stderr when the format is JSON and INFO is logged."""
+
+    stream: TextIO | None = None
+    lock = threading.Lock()
+
+
+def info_line(event: str, fields: Mapping[str, Any]) -> bool:
+    """One INFO line as structlog's JSON renderer writes it; False (nothing written) when
+    logging is not configured for that, and the caller logs through structlog."""
+    stream = _Lines.stream
+    if stream is None:
+        return False
+    stamp = datetime.datetime.now(_UTC).isoformat().replace("+00:00", "Z")
+    line = json.dumps({**fields, "event": event, "level": "info", "timestamp": stamp}, default=repr)
+    with _Lines.lock:
+        stream.write(line + "\n")
+        stream.flush()
+    return True
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:
@@ -45,3 +79,6 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    number = logging.getLevelName(level)
+    at_info = isinstance(number, int) and number <= logging.INFO
+    _Lines.stream = sys.stderr if fmt == "json" and at_info else None

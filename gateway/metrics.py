@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Generic, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,6 +22,24 @@ from starlette.responses import Response
 from jewgo.flags.alert_store import Alert
 from jewgo.flags.stages import FLAG_NAMES, Stage
 from jewgo.flags.sync import Flags
+
+M = TypeVar("M", Counter, Histogram)
+
+
+class Children(Generic[M]):
+    """A family's children by label values, each looked up once: `labels()` builds and
+    checks its tuple and takes the family's lock at every call."""
+
+    def __init__(self, family: M) -> None:
+        self._family: M = family
+        self._children: dict[tuple[str, ...], M] = {}
+
+    def __call__(self, *values: str) -> M:
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self._family.labels(*values)
+        return child
+
 
 _SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 REQUESTS = Counter(

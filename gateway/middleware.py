@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
-import uuid
+import secrets
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # A caller's id is echoed only when it is short and plain; otherwise we mint one.
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+class _Ids:
+    """Request ids: 16 random hex digits per process, then a counter (uuid4 read the
+    system's random source at every request); a forked child draws its own prefix."""
+
+    prefix = secrets.token_hex(8)
+    counter = itertools.count()
+
+    @classmethod
+    def renew(cls) -> None:
+        cls.prefix, cls.counter = secrets.token_hex(8), itertools.count()
+
+
+os.register_at_fork(after_in_child=_Ids.renew)
+
+
+def new_request_id() -> str:
+    """32 hex digits, unique to this process's life."""
+    return f"{_Ids.prefix}{next(_Ids.counter):016x}"
 
 
 def request_id_from(scope: Scope) -> str:
@@ -20,7 +42,7 @@ def request_id_from(scope: Scope) -> str:
             if _ACCEPTABLE_ID.fullmatch(text):
                 return text
             break
-    return uuid.uuid4().hex
+    return new_request_id()
 
 
 class RequestIds:

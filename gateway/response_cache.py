@@ -16,16 +16,16 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import structlog
 from redis.asyncio import Redis
 
 from jewgo.flags import tasks
 from jewgo.gateway.cache import Breaker
-from jewgo.gateway.metrics import RESPONSE_CACHE
+from jewgo.gateway.metrics import RESPONSE_CACHE, Children
 from jewgo.gateway.response_store import Entry, NearCache, RedisResponses
 from jewgo.resolvers.ports import Change, ChangeSink
 from jewgo.resolvers.v4.tags import changed_tags
@@ -33,9 +33,18 @@ from jewgo.resolvers.v4.tags import changed_tags
 log = structlog.get_logger("jewgo.response_cache")
 T = TypeVar("T")
 _AWAY = object()
+_LOOKUPS = Children(RESPONSE_CACHE)
 
 
 STOP_SECONDS = 1.0  # longest wait for the purge listener to let go of its connection
+
+
+class PurgeWatcher(Protocol):
+    """Told of every purge this process applies (the role cache watches for users)."""
+
+    def purged(self, tags: Sequence[str]) -> None: ...
+
+    def cleared(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,20 @@ class ResponseCache:
         self._checked = float("-inf")
         self._missed = False  # purges Redis did not get: flush it before trusting it
         self._task: asyncio.Task[None] | None = None
+        self._watchers: list[PurgeWatcher] = []
+
+    def watch(self, watcher: PurgeWatcher) -> None:
+        self._watchers.append(watcher)
+
+    def _purge_here(self, tags: Sequence[str]) -> None:
+        self.near.purge(tags)
+        for watcher in self._watchers:
+            watcher.purged(tags)
+
+    def _clear_here(self) -> None:
+        self.near.clear()
+        for watcher in self._watchers:
+            watcher.cleared()
 
     async def _on_redis(self, call: Callable[[RedisResponses], Awaitable[T]]) -> T | object:
         if self._redis is None:
@@ -87,7 +110,7 @@ class ResponseCache:
         try:
             async with asyncio.timeout(self._timeout):
                 if self._missed:
-                    self.near.clear()
+                    self._clear_here()
                     self.seen = await self._redis.flush()
                     self._missed = False
                     log.info("response cache flushed after missed purges")
@@ -100,25 +123,25 @@ class ResponseCache:
     async def lookup(self, key: str) -> tuple[Entry | None, Ticket]:
         entry = self.near.get(key)
         if entry is not None and await self._near_current(entry):
-            RESPONSE_CACHE.labels("near", "hit").inc()
+            _LOOKUPS("near", "hit").inc()
             return entry, Ticket(self.near.epoch)
         since = self.near.epoch
         found = await self._on_redis(lambda store: store.lookup(key))
         if found is _AWAY:
-            RESPONSE_CACHE.labels("near", "miss").inc()
+            _LOOKUPS("near", "miss").inc()
             return None, Ticket(since)
         assert isinstance(found, tuple)
         era, epoch, raw = found
         if raw is None:
-            RESPONSE_CACHE.labels("redis", "miss").inc()
+            _LOOKUPS("redis", "miss").inc()
             return None, Ticket(since, era, epoch)
         try:
             entry = Entry.decode(raw, now=self.clock())
         except (ValueError, KeyError, TypeError):  # not ours, or an older layout: a miss
-            RESPONSE_CACHE.labels("redis", "miss").inc()
+            _LOOKUPS("redis", "miss").inc()
             return None, Ticket(since, era, epoch)
         self.near.put(key, entry, since)
-        RESPONSE_CACHE.labels("redis", "hit").inc()
+        _LOOKUPS("redis", "hit").inc()
         return entry, Ticket(since, era, epoch)
 
     async def _near_current(self, entry: Entry) -> bool:
@@ -138,7 +161,9 @@ class ResponseCache:
         if epoch != self.seen:
             if self.seen >= 0:
                 log.info("response cache: purge messages missed; near cache cleared")
-            self.near.clear()
+                self._clear_here()
+            else:  # the first check: the near cache may predate it, the watchers do not
+                self.near.clear()
             self.seen = epoch
             return False
         return True
@@ -159,7 +184,7 @@ class ResponseCache:
             )
 
     async def purge(self, tags: set[str]) -> None:
-        self.near.purge(sorted(tags))
+        self._purge_here(sorted(tags))
         done = await self._on_redis(lambda store: store.purge(sorted(tags)))
         if done is _AWAY and self._redis is not None:
             self._missed = True
@@ -205,9 +230,9 @@ class ResponseCache:
             return
         tags = rest.split()
         if tags == ["*"] or (self.seen >= 0 and epoch > self.seen + 1):
-            self.near.clear()  # everything, or a message was missed: start afresh
+            self._clear_here()  # everything, or a message was missed: start afresh
         else:
-            self.near.purge(tags)
+            self._purge_here(tags)
         self.seen = max(self.seen, epoch)
 
 

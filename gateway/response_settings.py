@@ -32,6 +32,12 @@ class CacheSettings(BaseSettings):
     response_cache_check_seconds: float = Field(
         default=1.0, gt=0, description="Staleness bound of the near cache if a purge is lost."
     )
+    role_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Longest life of a caller's role read from the database (0: off).",
+    )
+    role_cache_entries: int = Field(default=10_000, ge=1)
     response_cache_max_entry_bytes: int = Field(default=1024 * 1024, ge=1024)
     response_cache_max_variables_bytes: int = Field(
         default=4096, ge=2, description="Longer variables (canonical JSON) are not cached."

@@ -22,6 +22,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLSchema
 from redis.asyncio import Redis
 from starlette.responses import Response
+from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from jewgo.flags.stages import Variant
@@ -46,6 +47,7 @@ class Unset:
 
 UNSET = Unset()
 HIT, MISS = "HIT", "MISS"
+Shape = tuple[str, Reach]
 _REACHES = 10_000
 
 
@@ -111,16 +113,15 @@ class ResponseDoor:
             self._reaches.popitem(last=False)
         return found
 
-    def key(self, run: Executed) -> str | None:
-        """The run's cache key, or None when it may not be cached at all."""
-        context, sent = run.context, run.sent
+    def shape(self, sent: GraphQLRequestData) -> Shape | None:
+        """What a key is made of besides the caller: the document's hash, the operation,
+        the variables in canonical JSON (one string), and what the selection lets
+        callers share; None when the operation may not be cached at all."""
         query, variables = sent.query, sent.variables
-        if context.refusal is not None or not isinstance(query, str) or not query:
+        if not isinstance(query, str) or not query:
             return None
         if variables is not None and not isinstance(variables, dict):
             return None
-        if not context.decisions.cache:
-            return None  # api_v4_cache off for this caller: nothing of theirs is cached
         try:
             canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
         except (TypeError, ValueError):
@@ -131,6 +132,19 @@ class ResponseDoor:
         found = self._reach(query, digest, sent.operation_name)
         if found is None:
             return None
+        return "\x00".join((digest, sent.operation_name or "", canonical)), found
+
+    def key(self, run: Executed, shape: Shape | Unset | None = UNSET) -> str | None:
+        """The run's cache key, or None when it may not be cached at all (`shape`: its
+        operation's, when known already)."""
+        context = run.context
+        if context.refusal is not None or not context.decisions.cache:
+            return None  # refused, or api_v4_cache off for this caller: nothing is cached
+        if isinstance(shape, Unset):
+            shape = self.shape(run.sent)
+        if shape is None:
+            return None
+        parts, found = shape
         viewer = context.viewer
         if viewer is None:
             klass = "anon"
@@ -138,8 +152,7 @@ class ResponseDoor:
             klass = f"user:{viewer.id}"
         else:
             klass = f"role:{viewer.role.value}"
-        parts = "\x00".join((digest, sent.operation_name or "", canonical, klass))
-        return hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+        return hashlib.blake2b(f"{parts}\x00{klass}".encode(), digest_size=20).hexdigest()
 
     async def one(
         self,
@@ -167,10 +180,12 @@ class ResponseDoor:
             result.extensions = {**(result.extensions or {}), "cache": MISS}
         return result
 
-    async def answer(self, run: Executed, *, report: bool) -> Ticket | None:
+    async def answer(
+        self, run: Executed, *, report: bool, shape: Shape | Unset | None = UNSET
+    ) -> Ticket | None:
         """Raises CachedAnswer on a HIT; else the ticket to keep the answer with (None:
         not cacheable)."""
-        key = self.key(run)
+        key = self.key(run, shape)
         if key is None:
             return None
         run.cache_key = key

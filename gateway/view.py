@@ -78,6 +78,7 @@ class GatewayView(GraphQL[Context, None]):
         self._cdn_max_age = cdn_max_age
         self._ttls = dict(ttls or {})
         self._responses = responses
+        self._bodies = early.Bodies()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,7 +94,9 @@ class GatewayView(GraphQL[Context, None]):
         kind, request_id = request.state.media, request.state.request_id
         try:
             try:
-                await early.answer(request, self._responses, self._identify, self.decode_json)
+                await early.answer(
+                    request, self._responses, self._identify, self._bodies, self.decode_json
+                )
                 response = await self.run(request)
             except CachedAnswer as hit:
                 response = hit.response(kind)

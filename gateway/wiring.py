@@ -40,6 +40,7 @@ from jewgo.gateway.ratelimit import RateLimiter
 from jewgo.gateway.redis_client import create_redis
 from jewgo.gateway.registry import OperationRegistry
 from jewgo.gateway.responses import ResponseDoor, response_parts
+from jewgo.gateway.roles import role_cache
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow
 from jewgo.resolvers.ports import ChangeSink
@@ -284,7 +285,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         rollouts=rollouts,
         controller=controller,
         readiness=readiness,
-        identifier=Identifier(tokens, limiter),
+        identifier=Identifier(tokens, limiter, role_cache(settings, responses)),
         contexts=contexts,
         shadow=shadow,
         confirmation=confirmation,

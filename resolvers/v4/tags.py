@@ -10,6 +10,8 @@ cached response is purged when any of its tags is, and only then:
     lv                          review lists not scoped to a restaurant or an author
     lv:r<id>  lv:u<id>          the reviews of one restaurant, of one author
     lu                          any list or count of users
+    w:<id>                      a user row written (its role, or deleted): carried by no
+                                response; the identity's role cache forgets the user
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def changed_tags(change: Change) -> set[str]:
         tags |= {f"v:{i}", "lv"}
     for i in change.users | change.authors:
         tags |= {f"u:{i}", f"lv:u{i}", "lu"}
+    tags |= {f"w:{i}" for i in change.users}
     return tags
 
 

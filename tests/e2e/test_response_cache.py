@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
+from jewgo.flags.controller import HealthSource
+from jewgo.flags.metrics import CACHED
 from tests.conftest import V4_EVERYWHERE, Templates, clone
 from tests.support import (
     ADMIN_ID,
@@ -201,17 +203,33 @@ def counted(name: str, labels: dict[str, str]) -> float:
 
 async def test_a_hit_counts_as_cached_outside_the_window(fleet: tuple[GraphQL, GraphQL]) -> None:
     a, _ = fleet
+    metrics = a.services.metrics
+    health = HealthSource(metrics)
     await a(RESTAURANT, {"id": "11"})
-    window = a.services.metrics.local_window(60)
-    calls = {series: cell.calls for series, cell in window.items()}
+    window = metrics.local_window(60)
+    calls = {series: (cell.calls, cell.errors) for series, cell in window.items()}
+    await metrics.flush()
+    judged = await health("api_v4_restaurants", 60)
     requests = counted("jewgo_requests_total", {"type": "query", "outcome": "cached"})
     resolved = {"domain": "restaurants", "version": "v4", "outcome": "cached"}
     cached = counted("jewgo_resolver_calls_total", resolved)
-    assert status(await a(RESTAURANT, {"id": "11"}, headers=ASK)) == "HIT"
-    after = a.services.metrics.local_window(60)
-    assert {series: cell.calls for series, cell in after.items()} == calls  # no execution
+    hit = await a(RESTAURANT, {"id": "11"}, headers=ASK)
+    assert status(hit) == "HIT"
+    after = metrics.local_window(60)
+    # No execution: calls and errors (the error rate's terms) are as they were ...
+    assert {series: (cell.calls, cell.errors) for series, cell in after.items()} == calls
+    # ... and the answer counts as cached for each version that served it.
+    for domain, version in hit.extensions["versions"].items():
+        before = window[(domain, version)].extra.get(CACHED, 0)
+        assert after[(domain, version)].extra.get(CACHED, 0) == before + 1
     assert counted("jewgo_requests_total", {"type": "query", "outcome": "cached"}) == requests + 1
     assert counted("jewgo_resolver_calls_total", resolved) == cached + 1
+    # The controller's figures, fleet-wide through Redis: the same executions, one more
+    # cached answer.
+    await metrics.flush()
+    now = await health("api_v4_restaurants", 60)
+    assert (now.v4_calls, now.v4_errors) == (judged.v4_calls, judged.v4_errors)
+    assert now.v4_cached == judged.v4_cached + 1
 
 
 async def test_a_persisted_get_is_a_hit_with_the_same_etag(

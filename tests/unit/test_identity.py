@@ -95,3 +95,34 @@ def test_a_shared_database_needs_a_shared_secret(tmp_path: Path) -> None:
     with pytest.raises(MissingSecret):
         resolve_secret(shared)
     assert not (tmp_path / "jwt-secret").exists()
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_token_is_verified_once_and_its_expiry_checked_at_every_use() -> None:
+    clock = Clock(2_000_000.0)
+    tokens = Tokens("s" * 40, ttl_seconds=60, clock=clock)
+    token = tokens.issue(7, now=clock.now)
+    assert tokens.subject(token) == 7
+    assert tokens.verified == 1
+    for _ in range(3):
+        assert tokens.subject(token) == 7
+    assert tokens.verified == 1  # the signature was not checked again
+    clock.now += 60
+    with pytest.raises(Unauthenticated, match="expired"):
+        tokens.subject(token)
+
+
+def test_a_refused_token_is_refused_every_time() -> None:
+    tokens = Tokens("s" * 40, ttl_seconds=60)
+    forged = Tokens("t" * 40, 60).issue(7)
+    for _ in range(2):
+        with pytest.raises(Unauthenticated, match="not valid"):
+            tokens.subject(forged)
+    assert tokens.verified == 2

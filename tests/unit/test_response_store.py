@@ -3,6 +3,8 @@ and the tags of writes, with an injected clock."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 from jewgo.gateway.cache import Breaker
 from jewgo.gateway.response_cache import ResponseCache
 from jewgo.gateway.response_store import ENTRY_OVERHEAD_BYTES, Entry, NearCache
@@ -107,3 +109,21 @@ async def test_without_redis_own_writes_purge_and_messages_heal_gaps() -> None:
     assert (await cache.lookup("k"))[0] is not None
     cache.heard(b"3 r:9")  # message 2 was lost: start afresh
     assert (await cache.lookup("k"))[0] is None
+
+
+def test_the_budget_bounds_the_memory_really_held() -> None:
+    """Entries of many tags (a page of 100 reviews) cost what their size says: the tags'
+    strings, their sets and the index by tag, not only the body's bytes."""
+    budget = 2_000_000
+    tracemalloc.start()
+    try:
+        near = NearCache(budget)
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(400):
+            tags = {f"v:{n * 100 + i}" for i in range(100)} | {"lv"}
+            near.put(f"{n:040x}", entry(tags, body=b"x" * 14_000), near.epoch)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert near.size <= budget
+    assert held <= 1.25 * budget, held

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from jewgo.flags.metrics import BOUNDS_MS, Cell, Observation, WindowMetrics, versions_of
+from jewgo.flags.metrics import (
+    BOUNDS_MS,
+    CACHED,
+    Cell,
+    Observation,
+    WindowMetrics,
+    versions_of,
+)
 
 
 def test_percentiles_are_interpolated_within_their_bucket() -> None:
@@ -37,3 +44,17 @@ def test_the_window_keeps_only_recent_buckets() -> None:
     )
     totals = versions_of(everything, ("restaurants", "reviews"))
     assert (totals["v3"].calls, totals["v4"].calls) == (1, 2)
+
+
+def test_cached_answers_are_counted_apart_from_calls_and_errors() -> None:
+    metrics = WindowMetrics(bucket_seconds=5, clock=lambda: 10_000.0)
+    metrics.record(Observation("restaurants", "v4", 0.010, internal_error=True))
+    metrics.record(Observation("restaurants", "v4", 0.010, internal_error=False))
+    for _ in range(98):
+        metrics.count([("restaurants", "v4"), ("users", "v4")], CACHED)
+    cell = metrics.local_window(60)[("restaurants", "v4")]
+    # Served 100 times, executed twice: the error rate stays over the executions.
+    assert (cell.calls, cell.errors, cell.extra[CACHED]) == (2, 1, 98)
+    assert cell.error_rate_percent == 50.0
+    assert sum(cell.histogram) == 2
+    assert metrics.local_window(60)[("users", "v4")].extra == {CACHED: 98}

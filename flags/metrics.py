@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,7 +120,7 @@ class WindowMetrics:
         self._pending: dict[tuple[int, str, str], Cell] = {}
         self._recent: dict[str, list[str]] = {}
         self._pending_recent: list[tuple[str, str, int]] = []
-        self._task: asyncio.Task[None] | None = None
+        self._flusher = tasks.Periodic(self.flush, self._flush_seconds, "metrics-flush")
         self.fleet_wide = redis is not None
 
     def record(self, observation: Observation) -> None:
@@ -265,18 +264,10 @@ class WindowMetrics:
 
     async def start(self) -> None:
         if self._redis is not None:
-            self._task = asyncio.create_task(self._flushing(), name="metrics-flush")
+            self._flusher.start()
 
     async def stop(self) -> None:
-        await tasks.stop(self._task)
-        self._task = None
-        with contextlib.suppress(Exception):
-            await self.flush()
-
-    async def _flushing(self) -> None:
-        while True:
-            await asyncio.sleep(self._flush_seconds)
-            await self.flush()
+        await self._flusher.stop()
 
 
 def _cell(row: dict[bytes, bytes]) -> Cell:

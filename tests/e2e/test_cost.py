@@ -112,7 +112,9 @@ async def test_large_distinct_documents_do_not_stay_in_memory(gql: GraphQL) -> N
     """Comments are nearly free of tokens: 300 distinct documents of 950 KB once kept a
     worker 540 MB larger, held by the parser, validation and token caches."""
     line = "# " + "x" * 97 + "\n"
-    await gql("{ statistics { totalUsers } }")  # whatever is built once, built
+    # Whatever is built once (for a request, for a large document), built.
+    await gql("{ statistics { totalUsers } }")
+    await gql("# warm-up\n" + line * 2000 + "{ statistics { totalUsers } }")
     gc.collect()
     tracemalloc.start()
     try:
@@ -125,9 +127,10 @@ async def test_large_distinct_documents_do_not_stay_in_memory(gql: GraphQL) -> N
         kept = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
-    # 5 texts of 200 KB: 1 MB as text alone, more parsed; what a request keeps besides
-    # (metrics, counts, the registry's buffers) is a small part of that.
-    assert kept < 300_000, kept
+    # 5 texts of 200 KB: 1 MB as text alone, more parsed; what requests keep besides
+    # (metrics buckets, counts, the registry's buffers; 150-320 KB seen on a loaded
+    # machine, with a time bucket or a flush falling inside the loop or not) is less.
+    assert kept < 500_000, kept
 
 
 def test_the_default_limit_is_far_below_the_attack_and_above_a_full_page() -> None:

@@ -358,6 +358,36 @@ async def test_axe_finds_nothing_serious_or_critical(
         assert await violations(page) == []
 
 
+ALL_FLAGS = "{ migration { flags { name stage } } }"
+
+
+async def test_rolling_every_flag_back_takes_typing_the_word(
+    fleet: list[Instance], browser: Browser
+) -> None:
+    await api(fleet[0], SET_STAGE, name="api_v4_validation", stage="FULL")
+    await api(fleet[0], SET_STAGE, name="api_v4_error_handling", stage="COMPLETE")
+    async with console(browser, await fleet[1].link()) as page:
+        await signed_in(page)
+        await page.get_by_role("button", name="Roll back every flag").click()
+        dialog = page.locator("dialog[open]")
+        await expect(dialog.locator(".effect")).to_have_text(
+            "every flag → DISABLED (COMPLETE flags stay)"
+        )
+        confirm = dialog.get_by_role("button", name="Roll back")
+        typed = dialog.get_by_label("Type “rollback” to confirm")
+        await expect(confirm).to_be_disabled()
+        await typed.fill("roll back")
+        await expect(confirm).to_be_disabled()
+        await typed.fill("rollback")
+        await confirm.click()
+        await expect(dialog).to_have_count(0)
+        stage = '.stage[data-flag="api_v4_validation"]'
+        await expect(page.locator(stage)).to_contain_text("DISABLED")
+    flags = {f["name"]: f["stage"] for f in (await api(fleet[0], ALL_FLAGS))["migration"]["flags"]}
+    assert flags.pop("api_v4_error_handling") == "COMPLETE"
+    assert set(flags.values()) == {"DISABLED"}
+
+
 ROLLOUT = """mutation($config: RolloutConfigInput) { startRollout(name: "api_v4_restaurants",
   config: $config) { state } }"""
 # A browser and a console beside the traffic leave it thinner than test_rollouts' (about

@@ -125,6 +125,10 @@ def settings_for(database: Database, data_dir: Path, **overrides: Any) -> Settin
         "log_level": "WARNING",
         # The console binds a port of its own: only the tests of the console ask for it.
         "console": False,
+        # A loaded machine (two cores, a suite beside) can take longer than the 0.25 s of
+        # production to answer: a test of what Redis holds must not fall back to memory
+        # for that. The tests of a slow or dead Redis set their own timeout.
+        "redis_timeout_seconds": 2.0,
     }
     values.update(overrides)
     return Settings(**values)

@@ -63,6 +63,13 @@ def refusal(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": message, "code": code}, status_code=status)
 
 
+def not_staff(viewer: Viewer) -> Response | None:
+    """The refusal of a signed-in user who is neither ADMIN nor MODERATOR."""
+    if viewer.is_staff:
+        return None
+    return refusal(403, "FORBIDDEN", "The console is for ADMIN and MODERATOR users")
+
+
 @dataclass(frozen=True)
 class Door:
     """Who may use the console: a valid token of an ADMIN or a MODERATOR."""
@@ -82,9 +89,7 @@ class Door:
             viewer = await self.viewer(self.tokens.subject(token))
         except Unauthenticated as exc:
             return refusal(401, "UNAUTHENTICATED", str(exc))
-        if not viewer.is_staff:
-            return refusal(403, "FORBIDDEN", "The console is for ADMIN and MODERATOR users")
-        return viewer
+        return not_staff(viewer) or viewer
 
 
 def who(viewer: Viewer) -> dict[str, Any]:
@@ -120,9 +125,9 @@ class Console:
             viewer = await self.door.viewer(user_id)
         except Unauthenticated as exc:
             return refusal(401, "UNAUTHENTICATED", str(exc))
-        if not viewer.is_staff:
-            return refusal(403, "FORBIDDEN", "The console is for ADMIN and MODERATOR users")
-        return JSONResponse({**who(viewer), "token": self.sessions.issue(viewer.id)})
+        return not_staff(viewer) or JSONResponse(
+            {**who(viewer), "token": self.sessions.issue(viewer.id)}
+        )
 
     async def events(self, request: Request) -> Response:
         """Server-sent events: `change` whenever what a console shows changed in the fleet,

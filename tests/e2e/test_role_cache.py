@@ -15,6 +15,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from tests.conftest import V4_EVERYWHERE, Templates, clone
+from tests.e2e.test_response_cache import options as response_cache_options
 from tests.support import ADMIN_ID, OTHER_USER_ID, Database, GraphQL, RedisProcess, eventually
 from tests.support import gateway_client as client
 
@@ -34,16 +35,9 @@ async def pg(templates: Templates, tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def options(redis_url: str, namespace: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "redis_url": redis_url,
-        "redis_namespace": namespace,
-        "response_cache": True,
-        "role_cache_seconds": LONG,
-        # A Redis call slowed past the default 0.25 s on a loaded machine opens the
-        # breaker, and a purge missed then waits for the TTL: not what is tested here.
-        "redis_timeout_seconds": 2.0,
-        **extra,
-    }
+    """The response cache's test options, with a role cache that never expires here.
+    (tests.support gives Redis 2 s: a slow call on a loaded machine opens no breaker.)"""
+    return response_cache_options(redis_url, namespace, role_cache_seconds=LONG, **extra)
 
 
 @pytest.fixture

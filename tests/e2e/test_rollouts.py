@@ -221,7 +221,9 @@ async def test_another_instance_takes_over_when_the_controller_dies(
                     rollout, _ = await status(client, "api_v4_restaurants")
                     return bool(rollout["currentPercentage"] >= 60)
 
-                await wait_for(stepped, within=15)
+                # Bounds for a loaded machine (it steps within seconds when quiet): two
+                # suites side by side once left the leader's thin traffic short of 15 s.
+                await wait_for(stepped, within=40)
                 first.process.kill()  # the leader dies without letting go of its lock
                 stop(first.process)
 
@@ -229,6 +231,6 @@ async def test_another_instance_takes_over_when_the_controller_dies(
                     rollout, _ = await status(client, "api_v4_restaurants")
                     return bool(rollout["state"] == "COMPLETED")
 
-                took = await wait_for(completed, within=20)
+                took = await wait_for(completed, within=40)
                 print(f"\nthe survivor finished the rollout {took:.1f} s after the leader died")
                 assert leader() is survivor

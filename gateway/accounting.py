@@ -50,6 +50,17 @@ class Operation:
     data: Any
 
 
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """An answer from the response cache, as accounting records it."""
+
+    request_id: str
+    user_id: int | None
+    operation: str | None
+    versions: Mapping[str, str]
+    status: int = 200
+
+
 def _operation(run: Executed) -> Operation:
     return Operation(run.sent.query, run.sent.variables, run.data)
 
@@ -128,16 +139,17 @@ class Accounting:
         statements: int,
         operation: Operation | None,
     ) -> None:
-        """Once per GraphQL request, after its response is built. An answer from the
-        response cache ran nothing: it counts as `cached` for its versions, outside the
-        window's error rates (over executions) and the shadow's samples."""
+        """Once per GraphQL request, after its response is built (an answer from the
+        response cache: `hit`)."""
+        if context.cache_status == "HIT":
+            viewer = context.viewer
+            user_id = viewer.id if viewer is not None else None
+            answered = Answered(
+                context.request_id, user_id, context.operation_name, context.versions, status
+            )
+            self.hit(answered, seconds=seconds, statements=statements)
+            return
         metrics = self._metrics
-        hit = context.cache_status == "HIT"
-        if hit:
-            served = list(context.versions.items())
-            for domain, version in served:
-                _CALLS(domain, version, CACHED).inc()
-            metrics.count(served, CACHED)
         for domain, use in context.uses.items():
             version = use.version.value
             # A v4 error of a read is v4's only if v3 does not fail the same read too.
@@ -168,8 +180,7 @@ class Accounting:
             _CALLS(domain.value, version, use.outcome).inc()
             _SECONDS(domain.value, version).observe(use.seconds)
         codes = sorted(set(context.error_codes))
-        outcome = "cached" if hit else outcome_of(codes)
-        _REQUESTS(context.operation_type or "unknown", outcome).inc()
+        _REQUESTS(context.operation_type or "unknown", outcome_of(codes)).inc()
         REQUEST_SECONDS.observe(seconds)
         SQL_STATEMENTS.observe(statements)
         cost = context.cost
@@ -177,20 +188,75 @@ class Accounting:
             QUERY_COST.observe(cost.estimated)
             if cost.estimated > cost.limit:
                 QUERY_COST_OVER_LIMIT.labels(cost.mode).inc()
-        if self._shadow is not None and operation is not None and not hit:
+        if self._shadow is not None and operation is not None:
             self._shadow.consider(context, operation.query, operation.variables, operation.data)
-        line = {
-            "request_id": context.request_id,
-            "user_id": context.viewer.id if context.viewer is not None else None,
-            "operation": context.operation_name,
-            "type": context.operation_type,
-            "versions": context.versions,
-            "duration_ms": round(seconds * 1000, 2),
-            "errors": codes,
-            "status": status,
-            "sql_statements": statements,
-            "cost": cost.estimated if cost is not None else None,
-            "cache": context.cache_status,
-        }
-        if not info_line("graphql request", line):
-            log.info("graphql request", **line)
+        _log(
+            request_id=context.request_id,
+            user_id=context.viewer.id if context.viewer is not None else None,
+            operation=context.operation_name,
+            kind=context.operation_type,
+            versions=context.versions,
+            seconds=seconds,
+            errors=codes,
+            status=status,
+            statements=statements,
+            cost=cost.estimated if cost is not None else None,
+            cache=context.cache_status,
+        )
+
+    def hit(self, answered: Answered, *, seconds: float, statements: int) -> None:
+        """An answer from the response cache: it ran nothing, so it counts as `cached` for
+        its versions, outside the window's error rates (over executions) and the shadow's
+        samples."""
+        served = list(answered.versions.items())
+        for domain, version in served:
+            _CALLS(domain, version, CACHED).inc()
+        self._metrics.count(served, CACHED)
+        _REQUESTS("query", CACHED).inc()
+        REQUEST_SECONDS.observe(seconds)
+        SQL_STATEMENTS.observe(statements)
+        _log(
+            request_id=answered.request_id,
+            user_id=answered.user_id,
+            operation=answered.operation,
+            kind="query",
+            versions=answered.versions,
+            seconds=seconds,
+            errors=[],
+            status=answered.status,
+            statements=statements,
+            cost=None,
+            cache="HIT",
+        )
+
+
+def _log(
+    *,
+    request_id: str,
+    user_id: int | None,
+    operation: str | None,
+    kind: str | None,
+    versions: Mapping[str, str],
+    seconds: float,
+    errors: list[str],
+    status: int,
+    statements: int,
+    cost: int | None,
+    cache: str | None,
+) -> None:
+    """The request's log line."""
+    line = {
+        "request_id": request_id,
+        "user_id": user_id,
+        "operation": operation,
+        "type": kind,
+        "versions": versions,
+        "duration_ms": round(seconds * 1000, 2),
+        "errors": errors,
+        "status": status,
+        "sql_statements": statements,
+        "cost": cost,
+        "cache": cache,
+    }
+    if not info_line("graphql request", line):
+        log.info("graphql request", **line)

@@ -9,6 +9,7 @@ no Accept at all) gets `application/json` exactly as before: 200 with `"data": n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,9 +30,21 @@ def _quality(parameters: Sequence[str]) -> float:
 
 def negotiate(accept: str | None) -> str:
     """`application/graphql-response+json` when the client prefers it (or only takes it),
-    else `application/json`."""
+    else `application/json`. A client sends the same Accept every time: short ones are
+    remembered."""
+    if accept is None:
+        return JSON
+    return _remembered(accept) if len(accept) <= 256 else _negotiated(accept)
+
+
+@functools.lru_cache(maxsize=64)
+def _remembered(accept: str) -> str:
+    return _negotiated(accept)
+
+
+def _negotiated(accept: str) -> str:
     best, best_quality = JSON, -1.0
-    for item in (accept or "").split(","):
+    for item in accept.split(","):
         kind, *parameters = item.split(";")
         kind = kind.strip().lower()
         quality = _quality(parameters)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.responses import JSONResponse, Response
 
 from jewgo.gateway import media
@@ -56,3 +57,14 @@ def refused(
     if kind == media.GRAPHQL_RESPONSE:
         del body["data"]  # a request error: nothing was executed
     return AsciiJSONResponse(body, status_code=status, media_type=kind)
+
+
+def refusal_for(
+    exc: HTTPException | TooManyOperations | ProtocolAnswer, request_id: str, kind: str
+) -> Response:
+    """The response to a request refused before its operations ran."""
+    if isinstance(exc, HTTPException):
+        return refused(request_id, kind, exc.status_code, exc.reason)
+    if isinstance(exc, TooManyOperations):
+        return refused(request_id, kind, 400, str(exc), code="QUERY_TOO_COMPLEX")
+    return refused(request_id, kind, exc.status(kind), exc.refusal.message, exc.refusal.code)

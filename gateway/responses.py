@@ -20,21 +20,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema
-from redis.asyncio import Redis
 from starlette.responses import Response
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.stages import Variant
 from jewgo.gateway import cdn
-from jewgo.gateway.cache import Breaker, TieredCache
 from jewgo.gateway.demand import asks_for_cost
-from jewgo.gateway.response_cache import Purging, ResponseCache, Ticket
+from jewgo.gateway.response_cache import ResponseCache, Ticket
 from jewgo.gateway.response_store import Entry
 from jewgo.gateway.runs import Executed
-from jewgo.gateway.settings import Settings
-from jewgo.resolvers.ports import ChangeSink
-from jewgo.resolvers.v4.cache import CacheInvalidator
+from jewgo.resolvers.domain import Viewer
 from jewgo.schema.documents import Documents
 from jewgo.schema.visibility import Reach, reach
 
@@ -67,10 +64,22 @@ class CachedAnswer(Exception):
         return Response(self.body, status_code=200, media_type=media_type)
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 def splice(body: bytes, extensions: Mapping[str, Any]) -> bytes:
-    """`{"data": …}` with `extensions` added, the stored bytes left as they are."""
-    tail = json.dumps(extensions, separators=(",", ":")).encode()
-    return body[:-1] + b',"extensions":' + tail + b"}"
+    """`{"data": …}` with `extensions` added, the stored bytes left as they are (and
+    copied once)."""
+    tail = _COMPACT.encode(extensions).encode()
+    return b"".join((memoryview(body)[:-1], b',"extensions":', tail, b"}"))
+
+
+def hit_body(entry: Entry, request_id: str, report: bool) -> bytes:
+    """A HIT's response: the stored answer with this request's `extensions`."""
+    extensions: dict[str, Any] = {"requestId": request_id, "versions": dict(entry.versions)}
+    if report:
+        extensions["cache"] = HIT
+    return splice(entry.body, extensions)
 
 
 class ResponseDoor:
@@ -138,14 +147,26 @@ class ResponseDoor:
         """The run's cache key, or None when it may not be cached at all (`shape`: its
         operation's, when known already)."""
         context = run.context
-        if context.refusal is not None or not context.decisions.cache:
-            return None  # refused, or api_v4_cache off for this caller: nothing is cached
         if isinstance(shape, Unset):
+            if context.refusal is not None or not context.decisions.cache:
+                return None
             shape = self.shape(run.sent)
+        return self.key_for(context.viewer, context.decisions, context.refusal, shape)
+
+    def key_for(
+        self,
+        viewer: Viewer | None,
+        decisions: RequestDecisions,
+        refusal: Exception | None,
+        shape: Shape | None,
+    ) -> str | None:
+        """The key of an operation of `shape` asked by `viewer`, or None when it may not
+        be cached at all."""
+        if refusal is not None or not decisions.cache:
+            return None  # refused, or api_v4_cache off for this caller: nothing is cached
         if shape is None:
             return None
         parts, found = shape
-        viewer = context.viewer
         if viewer is None:
             klass = "anon"
         elif found is Reach.USER:
@@ -170,9 +191,11 @@ class ResponseDoor:
         if isinstance(looked_up, Unset):
             report_cost = asks_for_cost(headers)
             ticket = None if report_cost else await self.answer(run, report=asked)
-        else:
+        else:  # the fast path looked up already (and missed)
             ticket = looked_up
             run.cache_key = self.key(run) if ticket is not None else None
+            if ticket is not None:
+                run.context.cache_status = MISS
         await weigh()
         result = await execute()
         await self.keep(run, result, ticket)
@@ -189,26 +212,27 @@ class ResponseDoor:
         if key is None:
             return None
         run.cache_key = key
-        entry, ticket = await self.cache.lookup(key)
-        decisions = run.context.decisions
-        if entry is not None and all(
-            decisions.version(domain) is Variant.V4 for domain in entry.versions
-        ):
-            context = run.context
+        context = run.context
+        entry, ticket = await self.find(key, context.decisions)
+        if entry is not None:
             context.cache_status = HIT
             context.served_versions = dict(entry.versions)
             context.operation_type = "query"
             context.operation_name = entry.operation
             run.etag = entry.etag
-            extensions: dict[str, Any] = {
-                "requestId": context.request_id,
-                "versions": dict(entry.versions),
-            }
-            if report:
-                extensions["cache"] = HIT
-            raise CachedAnswer(splice(entry.body, extensions))
-        run.context.cache_status = MISS
+            raise CachedAnswer(hit_body(entry, context.request_id, report))
+        context.cache_status = MISS
         return ticket
+
+    async def find(self, key: str, decisions: RequestDecisions) -> tuple[Entry | None, Ticket]:
+        """The entry stored under `key`, if this request's decisions choose v4 again for
+        each domain that computed it; and the ticket to keep a new answer with."""
+        entry, ticket = await self.cache.lookup(key)
+        if entry is not None and all(
+            decisions.version(domain) is Variant.V4 for domain in entry.versions
+        ):
+            return entry, ticket
+        return None, ticket
 
     async def keep(self, run: Executed, result: ExecutionResult, ticket: Ticket | None) -> None:
         """Store an executed answer if it may be shared: a query without errors, served
@@ -245,55 +269,3 @@ async def through(
         await weigh()
         return await execute()
     return await door.one(run, headers, looked_up, weigh, execute)
-
-
-def response_door(
-    settings: Settings,
-    redis: Redis | None,
-    breaker: Breaker,
-    retry: Callable[[], None],
-    schema: GraphQLSchema,
-    documents: Documents,
-) -> ResponseDoor | None:
-    """The response cache of one process, or None when RESPONSE_CACHE is off."""
-    if not settings.response_cache:
-        return None
-    cache = ResponseCache(
-        redis,
-        namespace=settings.redis_namespace,
-        budget_bytes=settings.response_cache_bytes,
-        max_ttl=settings.response_cache_ttl_seconds,
-        check_seconds=settings.response_cache_check_seconds,
-        fallback_ttl=settings.cache_fallback_ttl_seconds,
-        timeout=settings.redis_timeout_seconds,
-        breaker=breaker,
-        retry=retry,
-    )
-    ttls = settings.cache_ttls
-    return ResponseDoor(
-        cache,
-        schema,
-        documents,
-        ttl=settings.response_cache_ttl_seconds,
-        ttls=ttls,
-        max_tokens=settings.max_tokens,
-        max_key_bytes=settings.response_cache_max_variables_bytes,
-        max_entry_bytes=settings.response_cache_max_entry_bytes,
-    )
-
-
-def purging(inner: ChangeSink, door: ResponseDoor | None) -> ChangeSink:
-    """The sink every write (v3's and v4's) reports to: `inner`, then the response cache."""
-    return inner if door is None else Purging(inner, door.cache)
-
-
-def response_parts(
-    settings: Settings,
-    redis: Redis | None,
-    cache: TieredCache,
-    schema: GraphQLSchema,
-    documents: Documents,
-) -> tuple[ResponseDoor | None, ChangeSink]:
-    """The response cache (None when off) and the sink every write reports to."""
-    door = response_door(settings, redis, cache.breaker, cache.start_recovery, schema, documents)
-    return door, purging(CacheInvalidator(cache, settings.max_page_size), door)

@@ -26,16 +26,15 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from jewgo.db.engine import STATEMENTS
-from jewgo.db.session import RequestDatabase
-from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.sync import Flags
 from jewgo.gateway import bodies, cdn, early, media
 from jewgo.gateway.accounting import Accounting
+from jewgo.gateway.callers import Callers
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.demand import Demand, asks_for_cost
 from jewgo.gateway.identity import Identifier, Identity
 from jewgo.gateway.middleware import BodyTooLarge
-from jewgo.gateway.refusals import ProtocolAnswer, TooManyOperations, refused
+from jewgo.gateway.refusals import ProtocolAnswer, TooManyOperations, refusal_for, refused
 from jewgo.gateway.responses import UNSET, CachedAnswer, ResponseDoor, through
 from jewgo.gateway.runs import Executed, OperationRunner
 from jewgo.schema.context import Context
@@ -67,9 +66,7 @@ class GatewayView(GraphQL[Context, None]):
         response cache (None: off)."""
         super().__init__(schema, **options)
         self._graphiql_page = graphiql_page
-        self._identifier = identifier
-        self._flags = flags
-        self._contexts = contexts
+        self._callers = Callers(identifier, flags, contexts)
         self._accounting = accounting
         self._runner = runner
         self._demand = demand
@@ -78,55 +75,66 @@ class GatewayView(GraphQL[Context, None]):
         self._cdn_max_age = cdn_max_age
         self._ttls = dict(ttls or {})
         self._responses = responses
-        self._bodies = early.Bodies()
+        self._early = (
+            early.FastPath(responses, self._callers.identify, self.decode_json)
+            if responses is not None
+            else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        request = Request(scope, receive)
-        request.state.media = media.negotiate(request.headers.get("accept"))
-        request.state.executed = []
+        state: dict[str, Any] = scope.setdefault("state", {})
+        headers = early.header_map(scope)
+        kind = state["media"] = media.negotiate(headers.get("accept"))
+        state["executed"] = []
+        request_id: str = state["request_id"]
         started = time.perf_counter()
         statements = [0]
         counting = STATEMENTS.set(statements)
+        request = Request(scope, receive)
         response: Response | None = None
-        kind, request_id = request.state.media, request.state.request_id
+        hit: early.Hit | None = None
         try:
             try:
-                await early.answer(
-                    request, self._responses, self._identify, self._bodies, self.decode_json
-                )
-                response = await self.run(request)
-            except CachedAnswer as hit:
-                response = hit.response(kind)
-            if request.method == "GET":
+                if self._early is not None and request.method == "POST":
+                    hit = await self._early.answer(scope, receive, headers, state)
+                    if hit is None and "body" in state:  # read here: given again
+                        request = Request(scope, early.replaying(state.pop("body"), receive))
+                if hit is None:
+                    response = await self.run(request)
+            except CachedAnswer as cached:
+                response = cached.response(kind)
+            if response is not None and request.method == "GET":
                 response = cdn.for_caches(
-                    request, response, request.state.executed, self._cdn_max_age, self._ttls
+                    request, response, state["executed"], self._cdn_max_age, self._ttls
                 )
-        except HTTPException as exc:
-            response = refused(request_id, kind, exc.status_code, exc.reason)
-        except TooManyOperations as exc:
-            response = refused(request_id, kind, 400, str(exc), code="QUERY_TOO_COMPLEX")
-        except ProtocolAnswer as exc:
-            response = refused(
-                request_id, kind, exc.status(kind), exc.refusal.message, exc.refusal.code
-            )
+        except (HTTPException, TooManyOperations, ProtocolAnswer) as exc:
+            response = refusal_for(exc, request_id, kind)
         except BodyTooLarge:
             raise  # BodyLimit answers 413
         except ClientDisconnect:
             # The client went away before its body arrived: nobody to answer, nothing wrong.
-            log.info("client disconnected", request_id=request.state.request_id)
+            log.info("client disconnected", request_id=request_id)
             return
         except Exception:
             # Whatever escaped Strawberry: masked, coded, and logged with the request id.
             log.exception("request failed outside execution", request_id=request_id)
-            response = refused(request_id, kind, 500, MASKED_MESSAGE)
+            hit, response = None, refused(request_id, kind, 500, MASKED_MESSAGE)
         finally:
             STATEMENTS.reset(counting)
-            if (db := getattr(request.state, "db", None)) is not None:
+            if (db := state.get("db")) is not None:
                 await db.close()
-            self._accounting.http(request, response, time.perf_counter() - started, statements[0])
+            seconds = time.perf_counter() - started
+            if hit is not None:
+                self._accounting.hit(hit.record, seconds=seconds, statements=statements[0])
+            else:
+                self._accounting.http(request, response, seconds, statements[0])
+        if hit is not None:
+            await early.send_hit(send, kind, hit.body)
+            return
+        assert response is not None  # every way out of the try above sets one
         await response(scope, receive, send)
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -137,42 +145,18 @@ class GatewayView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # The fast path (gateway.early) may have identified the caller already.
-        context = getattr(request.state, "context", None) or await self._identify(request)
-        request.state.sub_response = response
-        retry_after = request.state.identity.retry_after
+        state = request.scope["state"]
+        context: Context | None = state.get("context")
+        if context is None:
+            if "identity" not in state:
+                await self._callers.identify(request.scope, early.header_map(request.scope))
+            context = state["context"] = self._callers.context(state, state["request_id"])
+        state["sub_response"] = response
+        retry_after = state["identity"].retry_after
         if retry_after is not None:
             response.status_code = 429
             response.headers["Retry-After"] = str(retry_after)
         return context
-
-    async def _identify(self, request: Request | WebSocket) -> Context:
-        db = RequestDatabase(self._contexts.engine)
-        request.state.db = db
-        request_id: str = request.state.request_id
-        snapshot = self._flags.snapshot
-        identity = await self._identifier.identify(
-            request.headers,
-            request.client.host if request.client is not None else None,
-            db.reads,
-            salt=snapshot.salt,
-            request_id=request_id,
-        )
-        request.state.identity = identity
-        request.state.decisions = RequestDecisions(snapshot, identity.subject, identity.forced)
-        context = self._context(request, request_id)
-        request.state.context = context
-        return context
-
-    def _context(self, request: Request | WebSocket, request_id: str) -> Context:
-        identity: Identity = request.state.identity
-        return self._contexts.build(
-            request.state.db,
-            request_id=request_id,
-            viewer=identity.viewer,
-            decisions=request.state.decisions,
-            refusal=identity.refusal,
-            caller=identity.caller,
-        )
 
     async def execute_operation(
         self,
@@ -210,7 +194,7 @@ class GatewayView(GraphQL[Context, None]):
             return await through(self._responses, run, request.headers, ticket, weigh, one)
         request_id = request.state.request_id
         runs = [
-            Executed(self._context(request, f"{request_id}:{n}"), sent)
+            Executed(self._callers.context(request.scope["state"], f"{request_id}:{n}"), sent)
             for n, sent in enumerate(request_data, start=1)
         ]
         request.state.executed.extend(runs)

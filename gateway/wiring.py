@@ -39,7 +39,8 @@ from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
 from jewgo.gateway.redis_client import create_redis
 from jewgo.gateway.registry import OperationRegistry
-from jewgo.gateway.responses import ResponseDoor, response_parts
+from jewgo.gateway.response_parts import response_parts
+from jewgo.gateway.responses import ResponseDoor
 from jewgo.gateway.roles import role_cache
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.shadow import Shadow

@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY
 
 from jewgo.flags.controller import HealthSource
 from jewgo.flags.metrics import CACHED
+from jewgo.gateway.logs import configure
 from tests.conftest import V4_EVERYWHERE, Templates, clone
 from tests.support import (
     ADMIN_ID,
@@ -77,6 +78,39 @@ async def test_a_second_read_is_a_hit_with_its_own_request_id(
     assert set(second.extensions["versions"].values()) == {"v4"}
     assert second.extensions["requestId"] != first.extensions["requestId"]
     assert "cache" not in (await a(RESTAURANT, {"id": "11"})).extensions  # only when asked
+
+
+async def test_a_hit_writes_its_request_line_as_an_execution_does(
+    pg: Database,
+    data_dir: Path,
+    redis_url: str,
+    namespace: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = options(redis_url, namespace, log_level="INFO")
+    try:
+        async with gateway_client(pg, data_dir, CACHED_V4, **settings) as a:
+            miss = await a(RESTAURANT, {"id": "11"}, headers=ASK)
+            hit = await a(RESTAURANT, {"id": "11"}, headers=ASK)
+            ids = {miss.extensions["requestId"], hit.extensions["requestId"]}
+            written: list[dict[str, Any]] = []
+
+            async def both_written() -> bool:
+                err = capsys.readouterr().err
+                written.extend(json.loads(line) for line in err.splitlines() if line[:1] == "{")
+                return ids <= {line.get("request_id") for line in written}
+
+            await eventually(both_written)
+    finally:
+        configure("WARNING", "json")  # what the other tests' apps log with
+    lines = {line["request_id"]: line for line in written if line["event"] == "graphql request"}
+    executed, cached = lines[miss.extensions["requestId"]], lines[hit.extensions["requestId"]]
+    assert list(cached) == list(executed)
+    assert (executed["cache"], cached["cache"]) == ("MISS", "HIT")
+    assert cached["versions"] == executed["versions"] == miss.extensions["versions"]
+    assert (cached["type"], cached["errors"], cached["status"]) == ("query", [], 200)
+    assert cached["sql_statements"] == 0 < executed["sql_statements"]
+    assert cached["cost"] is None and executed["cost"] is not None
 
 
 async def test_a_v3_write_on_b_purges_the_page_cached_on_a(fleet: tuple[GraphQL, GraphQL]) -> None:

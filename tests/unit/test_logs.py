@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from jewgo.gateway.logs import _Lines, configure, info_line
+from jewgo.gateway.logs import MAX_GATHERED, _Lines, configure, info_line
 
 FIELDS: dict[str, object] = {
     "request_id": "r-1",
@@ -51,3 +52,70 @@ def test_other_settings_leave_the_line_to_structlog(
     configure(level, fmt)
     assert not info_line("graphql request", FIELDS)
     assert capsys.readouterr().err == ""
+
+
+class Stream:
+    """A stream that remembers each write."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    @property
+    def lines(self) -> list[dict[str, object]]:
+        return [json.loads(line) for line in "".join(self.writes).splitlines()]
+
+
+def configured_onto(stream: Stream, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stderr", stream)
+    configure("INFO", "json")
+
+
+async def test_in_a_loop_the_lines_of_one_turn_are_written_together_when_it_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = Stream()
+    configured_onto(stream, monkeypatch)
+    for n in range(3):
+        assert info_line("graphql request", {**FIELDS, "request_id": f"r-{n}"})
+    assert stream.writes == []  # the turn has not ended
+    await asyncio.sleep(0)  # it ends
+    assert len(stream.writes) == 1
+    assert [line["request_id"] for line in stream.lines] == ["r-0", "r-1", "r-2"]
+
+
+async def test_any_other_line_comes_after_the_gathered_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = Stream()
+    configured_onto(stream, monkeypatch)
+    info_line("graphql request", FIELDS)
+    structlog.get_logger("jewgo.app").warning("something else")
+    logging.getLogger("a.library").warning("and a library's")
+    await asyncio.sleep(0)
+    events = [line["event"] for line in stream.lines]
+    assert events == ["graphql request", "something else", "and a library's"]
+
+
+async def test_gathered_lines_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = Stream()
+    configured_onto(stream, monkeypatch)
+    for _ in range(MAX_GATHERED):
+        info_line("graphql request", FIELDS)
+    assert len(stream.lines) == MAX_GATHERED  # written without waiting for the turn's end
+    info_line("graphql request", FIELDS)
+    await asyncio.sleep(0)
+    assert len(stream.lines) == MAX_GATHERED + 1
+
+
+def test_outside_a_loop_a_line_is_written_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = Stream()
+    configured_onto(stream, monkeypatch)
+    info_line("graphql request", FIELDS)
+    assert [line["request_id"] for line in stream.lines] == ["r-1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -84,6 +85,9 @@ def create_app(
             await listener.start()
         if operator_console is not None:
             await operator_console[0].start()
+        if settings.gc_freeze:
+            gc.collect()
+            gc.freeze()
         log.info(
             "gateway started",
             database=services.engine.url.render_as_string(hide_password=True),
@@ -99,6 +103,8 @@ def create_app(
             if listener is not None:
                 await listener.stop()
             await services.close()
+            if settings.gc_freeze:
+                gc.unfreeze()
 
     app = Starlette(
         routes=[

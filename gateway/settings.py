@@ -79,6 +79,11 @@ class Settings(CacheSettings, AlertSettings, ConsoleSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
+    gc_freeze: bool = Field(
+        default=True,
+        description="After start-up, leave what start-up built (schema, engine, caches) out "
+        "of garbage collections (`gc.freeze`): they then scan what requests allocate only.",
+    )
 
     cors_origins: str = Field(
         default="",

@@ -129,6 +129,9 @@ def settings_for(database: Database, data_dir: Path, **overrides: Any) -> Settin
         # production to answer: a test of what Redis holds must not fall back to memory
         # for that. The tests of a slow or dead Redis set their own timeout.
         "redis_timeout_seconds": 2.0,
+        # Many apps start and stop in one test process: a collection of the whole process
+        # at each start would cost more than the apps' requests (test_app_lifecycle).
+        "gc_freeze": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -23,7 +23,9 @@ from typing import Any, TypeVar
 import structlog
 from redis.asyncio import Redis
 
-from jewgo.gateway.cache_stores import MemoryStore, RedisStore
+from jewgo.flags import tasks
+from jewgo.gateway.cache_near import NearTier, NearWatch, near_listener
+from jewgo.gateway.cache_stores import Listed, MemoryStore, RedisStore
 from jewgo.gateway.metrics import CACHE_FALLBACKS, CACHE_LOOKUPS
 
 log = structlog.get_logger("jewgo.cache")
@@ -84,13 +86,21 @@ class TieredCache:
         retry_seconds: float = 5.0,
         fallback_ttl: float = 10.0,
         memory_entries: int = 10_000,
+        near_entries: int = 0,
+        near_seconds: float = 60.0,
+        near_check_seconds: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         breaker: Breaker | None = None,
     ) -> None:
         """`breaker`: shared with the other users of the same Redis (the rate limit), so
-        that one of them meeting a dead Redis keeps all of them off it."""
+        that one of them meeting a dead Redis keeps all of them off it; `near_entries`:
+        the near tier's bound (0: none; `gateway.cache_near`)."""
+        self._client = redis
         self._redis = RedisStore(redis, namespace) if redis is not None else None
         self.memory = MemoryStore(memory_entries, clock)
+        near = NearTier(near_entries, near_seconds, clock) if redis and near_entries else None
+        self.near = NearWatch(near, near_check_seconds, clock) if near is not None else None
+        self._listener: asyncio.Task[None] | None = None
         self._timeout = timeout
         self._fallback_ttl = fallback_ttl
         self.breaker = breaker or Breaker(retry_seconds, clock)
@@ -177,10 +187,36 @@ class TieredCache:
             self.breaker.reset()
             # What memory learnt while Redis was away may be stale for other instances' writes.
             self.memory.clear()
+            if self.near is not None:
+                self.near.lost()
             log.info("redis cache back in use")
             return True
 
+    async def start(self) -> None:
+        """Follow the fleet's invalidations (for the near tier)."""
+        if self.near is not None and self._listener is None:
+            assert self._client is not None and self._redis is not None
+            listen = near_listener(self._client, self._redis.channel, self.near)
+            self._listener = asyncio.create_task(listen, name="cache-near-listen")
+
+    async def _near(self) -> NearWatch | None:
+        """The near tier, if it may serve now: Redis in use, and its epoch read within
+        the check interval (a near tier found behind or ahead is cleared first)."""
+        near = self.near
+        if near is None or self.breaker.is_open:
+            return None
+        if near.due():
+            epoch = await self._on_redis(lambda store: store.epoch())
+            if epoch is _MISSING:
+                return None
+            assert isinstance(epoch, int)
+            if not near.checked(epoch):
+                return near  # cleared: it serves nothing, and learns from this read on
+        return near
+
     async def close(self) -> None:
+        await tasks.stop(self._listener)
+        self._listener = None
         if self._recovery is not None:
             self._recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -188,11 +224,31 @@ class TieredCache:
             self._recovery = None
 
     async def get_many(self, keys: Sequence[str]) -> list[Any | None]:
+        near = await self._near()
+        if near is None:
+            return await self._get_many(keys)
+        found = [near.near.get(key) for key in keys]
+        wanted = [key for key, value in zip(keys, found, strict=True) if value is None]
+        if len(wanted) < len(keys):
+            CACHE_LOOKUPS.labels("near", "hit").inc(len(keys) - len(wanted))
+        if not wanted:
+            return found
+        since = near.near.epoch
+        read = iter(await self._get_many(wanted, near=near, since=since))
+        return [value if value is not None else next(read) for value in found]
+
+    async def _get_many(
+        self, keys: Sequence[str], near: NearWatch | None = None, since: int = 0
+    ) -> list[Any | None]:
         found = await self._on_redis(lambda store: store.get_many(keys))
         layer = "redis"
         if found is _MISSING:
             found, layer = self.memory.get_many(keys), "memory"
         assert isinstance(found, list)
+        if layer == "redis" and near is not None:
+            for key, value in zip(keys, found, strict=True):
+                if value is not None:
+                    near.near.put(key, value, since)
         hits = sum(value is not None for value in found)
         if hits:
             CACHE_LOOKUPS.labels(layer, "hit").inc(hits)
@@ -209,11 +265,20 @@ class TieredCache:
     async def get_listed(self, generation: str, key: str) -> tuple[_Stamp, Any | None]:
         """The value of a list `key` if cached at its kind's current generation, and the
         stamp (layer and generation) to store a freshly loaded value with."""
+        near = await self._near()
+        if near is not None:
+            held = near.near.get(key)
+            if isinstance(held, Listed):
+                CACHE_LOOKUPS.labels("near", "hit").inc()
+                return _Stamp("redis", held.generation), held.value
+        since = near.near.epoch if near is not None else 0
         found = await self._on_redis(lambda store: store.get_listed(generation, key))
         layer = "redis"
         if found is _MISSING:
             found, layer = self.memory.get_listed(generation, key), "memory"
         assert isinstance(found, tuple)
+        if layer == "redis" and near is not None and found[1] is not None:
+            near.near.put(key, Listed(found[0], found[1]), since, generation)
         CACHE_LOOKUPS.labels(layer, "miss" if found[1] is None else "hit").inc()
         return _Stamp(layer, found[0]), found[1]
 
@@ -229,6 +294,9 @@ class TieredCache:
             await self._on_redis(lambda store: store.put_listed(key, stamp.generation, value, ttl))
 
     async def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
-        # Memory always forgets too: it may serve again at the next outage.
+        # Memory always forgets too: it may serve again at the next outage; the near
+        # tier at once (the fleet's hear it from Redis).
         self.memory.invalidate(keys, generations)
+        if self.near is not None:
+            self.near.near.invalidate(keys, generations)
         await self._on_redis(lambda store: store.invalidate(keys, generations), invalidation=True)

@@ -19,6 +19,24 @@ TOMBSTONE_SECONDS = 2.0
 _TOMBSTONE = b"\x00tomb"
 # The layout of cached values; bump when a cached dataclass changes shape.
 FORMAT = "c1"
+EPOCH = "invalidations"  # counts invalidations (the near tiers' check; the script's)
+# ARGV: prefix, channel, tombstone ms, tombstone, the number of keys, the keys, the
+# generations.
+_INVALIDATE = """
+local prefix, count = ARGV[1], tonumber(ARGV[5])
+local keys, generations = {}, {}
+for i = 6, 5 + count do
+  redis.call('SET', prefix .. ARGV[i], ARGV[4], 'PX', ARGV[3])
+  keys[#keys + 1] = ARGV[i]
+end
+for i = 6 + count, #ARGV do
+  redis.call('INCR', prefix .. 'gen:' .. ARGV[i])
+  generations[#generations + 1] = ARGV[i]
+end
+local epoch = redis.call('INCR', prefix .. 'invalidations')
+redis.call('PUBLISH', ARGV[2], cjson.encode({e = epoch, k = keys, g = generations}))
+return epoch
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +116,8 @@ class RedisStore:
     def __init__(self, redis: Redis, namespace: str) -> None:
         self._redis = redis
         self._prefix = f"{namespace}:{FORMAT}:"
+        self.channel = f"{namespace}:{FORMAT}:invalidated"
+        self._invalidate = redis.register_script(_INVALIDATE)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -148,14 +168,18 @@ class RedisStore:
         entry = pickle.dumps(Listed(generation, value), protocol=5)
         await self._redis.set(self._key(key), entry, px=max(1, int(ttl * 1000)))
 
-    async def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        hold = int(TOMBSTONE_SECONDS * 1000)
-        for key in keys:
-            pipe.set(self._key(key), _TOMBSTONE, px=hold)
-        for name in generations:
-            pipe.incr(self._key(f"gen:{name}"))
-        await pipe.execute()
+    async def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> int:
+        """Tombstone `keys`, bump `generations`, and announce both on the channel with
+        the namespace's new invalidation epoch (returned), in one script."""
+        hold = str(int(TOMBSTONE_SECONDS * 1000))
+        arguments: list[str | bytes] = [self._prefix, self.channel, hold, _TOMBSTONE]
+        arguments += [str(len(keys)), *keys, *generations]
+        return int(await self._invalidate(args=arguments))
+
+    async def epoch(self) -> int:
+        """How many invalidations the namespace has had (0 after a flush)."""
+        raw = await self._redis.get(self._key(EPOCH))
+        return int(raw) if raw is not None else 0
 
     async def flush(self) -> int:
         """Remove every entry of this namespace (after invalidations were missed)."""

@@ -19,6 +19,18 @@ class CacheSettings(BaseSettings):
         default=10.0, gt=0, description="Longest life of a memory entry while Redis is away."
     )
     cache_memory_entries: int = Field(default=10_000, ge=100)
+    cache_near_entries: int = Field(
+        default=10_000,
+        ge=0,
+        description="Values read from Redis kept in process, dropped on the fleet's "
+        "invalidations (0: none).",
+    )
+    cache_near_seconds: float = Field(
+        default=60.0, gt=0, description="Longest life of a near copy of a Redis value."
+    )
+    cache_near_check_seconds: float = Field(
+        default=1.0, gt=0, description="Staleness bound of the near tier if a message is lost."
+    )
 
     response_cache: bool = Field(
         default=False, description="Cache whole query answers served by v4 (README)."

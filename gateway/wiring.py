@@ -85,6 +85,7 @@ class Services:
     responses: ResponseDoor | None = None
 
     async def start(self) -> None:
+        await self.cache.start()
         if self.responses is not None:
             await self.responses.cache.start()
         await self.registry.start()
@@ -138,6 +139,9 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         retry_seconds=settings.cache_retry_seconds,
         fallback_ttl=settings.cache_fallback_ttl_seconds,
         memory_entries=settings.cache_memory_entries,
+        near_entries=settings.cache_near_entries,
+        near_seconds=settings.cache_near_seconds,
+        near_check_seconds=settings.cache_near_check_seconds,
     )
     metrics = WindowMetrics(
         redis,

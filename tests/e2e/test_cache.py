@@ -270,3 +270,35 @@ async def test_moderators_pending_reviews_are_not_served_to_others_from_the_cach
     assert (await cached(query)).ok()["reviews"]["totalCount"] == 0
     mine = (await cached(query, as_user=USER_ID)).ok()["reviews"]["totalCount"]
     assert mine < staff
+
+
+async def test_two_instances_hold_near_copies_and_see_each_others_writes(
+    fresh_db: Database, data_dir: Path, redis_url: str, namespace: str
+) -> None:
+    """A page read twice on A comes from A's near tier; a v3 write on B drops it there
+    (announced through Redis), and A's next reads show the write."""
+    options = {"redis_url": redis_url, "redis_namespace": namespace}
+    async with (
+        gateway_client(fresh_db, data_dir, CACHED_V4, **options) as a,
+        gateway_client(fresh_db, data_dir, CACHED_V4, **options) as b,
+    ):
+        for _ in range(2):  # loaded, then read from Redis
+            before = (await a(PAGE)).ok()
+        near = lookups("near", "hit")
+        assert (await a(PAGE)).ok() == before
+        assert lookups("near", "hit") > near
+        target = before["restaurants"]["edges"][0]["node"]["id"]
+        renamed = await b(
+            'mutation($id: ID!) { updateRestaurant(id: $id, input: {name: "Renamed on B"}) '
+            "{ id } }",
+            {"id": target},
+            as_user=ADMIN_ID,
+            headers={"X-Resolver-Version": "v3"},
+        )
+        assert renamed.extensions["versions"] == {"restaurants": "v3"}
+
+        async def shows_the_write() -> bool:
+            first = (await a(PAGE)).ok()["restaurants"]["edges"][0]["node"]
+            return bool(first["name"] == "Renamed on B")
+
+        await eventually(shows_the_write, within=5)

@@ -18,7 +18,7 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
 import structlog
@@ -28,6 +28,7 @@ _UTC = datetime.UTC
 
 # json.dumps(..., default=repr) as structlog's JSONRenderer calls it, built once.
 _ENCODER = json.JSONEncoder(default=repr)
+json_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
 # Gathered lines are written at the latest when this many are waiting.
 MAX_GATHERED = 256
 
@@ -79,7 +80,22 @@ def info_line(event: str, fields: Mapping[str, Any]) -> bool:
     if _Lines.stream is None:
         return False
     stamp = datetime.datetime.now(_UTC).isoformat().replace("+00:00", "Z")
-    line = _ENCODER.encode({**fields, "event": event, "level": "info", "timestamp": stamp})
+    _gather(_ENCODER.encode({**fields, "event": event, "level": "info", "timestamp": stamp}))
+    return True
+
+
+def info_members(event: str, members: str) -> bool:
+    """`info_line` for fields already rendered as the JSON members of an object
+    (`"a": 1, "b": "x"`, as json.dumps separates them)."""
+    if _Lines.stream is None:
+        return False
+    stamp = datetime.datetime.now(_UTC).isoformat().replace("+00:00", "Z")
+    tail = f', "event": {json_string(event)}, "level": "info", "timestamp": "{stamp}"}}'
+    _gather("{" + members + tail)
+    return True
+
+
+def _gather(line: str) -> None:
     with _Lines.lock:
         _Lines.gathered.append(line + "\n")
         waiting, scheduled = len(_Lines.gathered), _Lines.scheduled
@@ -91,7 +107,6 @@ def info_line(event: str, fields: Mapping[str, Any]) -> bool:
             asyncio.get_running_loop().call_soon(write_gathered)
         except RuntimeError:  # no loop in this thread: now
             write_gathered()
-    return True
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
+from jewgo.flags.metrics import WindowMetrics
+from jewgo.gateway.accounting import Accounting, Answered, _log
 from jewgo.gateway.logs import MAX_GATHERED, _Lines, configure, info_line
 
 FIELDS: dict[str, object] = {
@@ -119,3 +121,37 @@ def test_outside_a_loop_a_line_is_written_at_once(monkeypatch: pytest.MonkeyPatc
     configured_onto(stream, monkeypatch)
     info_line("graphql request", FIELDS)
     assert [line["request_id"] for line in stream.lines] == ["r-1"]
+
+
+@pytest.mark.parametrize("operation", [None, "Page", 'Odd "name" \\ é 🍕'])
+def test_a_hits_line_is_the_line_of_any_request(
+    operation: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A HIT's line is rendered from members kept per operation; it says what the
+    general line would, key by key and in the same order."""
+    stream = Stream()
+    configured_onto(stream, monkeypatch)
+    accounting = Accounting(WindowMetrics(None, namespace="t"))
+    versions = {"restaurants": "v4", "users": "v4"}
+    for user_id in (None, 7):
+        answered = Answered("r-1", user_id, operation, versions)
+        accounting.hit(answered, seconds=0.001234, statements=0)
+        _log(
+            request_id="r-1",
+            user_id=user_id,
+            operation=operation,
+            kind="query",
+            versions=versions,
+            seconds=0.001234,
+            errors=[],
+            status=200,
+            statements=0,
+            cost=None,
+            cache="HIT",
+        )
+    lines = stream.lines
+    assert len(lines) == 4
+    for ours, general in (lines[0:2], lines[2:4]):
+        assert list(ours) == list(general)
+        assert {**ours, "timestamp": None} == {**general, "timestamp": None}
+        assert ours["operation"] == operation and ours["duration_ms"] == 1.23

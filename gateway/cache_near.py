@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,8 +27,12 @@ from redis.asyncio import Redis
 log = structlog.get_logger("jewgo.cache")
 STOP_SECONDS = 1.0  # longest wait for the listener to let go of its connection
 
-# Purges remembered for refusing late puts; past this, everything is forgotten instead.
+# Purges remembered for refusing late puts: those older than HOLD_SECONDS (far longer
+# than any read's Redis round trip) are forgotten past half of MAX_PURGES, and a read
+# begun before a forgotten one is refused; past MAX_PURGES, everything is cleared.
 MAX_PURGES = 100_000
+HOLD_SECONDS = 30.0
+EVERYTHING = "\x00*"  # what a flushed namespace's announcement drops: all
 
 
 class NearTier:
@@ -43,7 +47,8 @@ class NearTier:
         self._entries: OrderedDict[str, tuple[float, Any, str | None]] = OrderedDict()
         self._listed: dict[str, set[str]] = {}  # generation → keys of its lists here
         self._purged: dict[str, int] = {}  # key, or "\x00" + generation → epoch of purge
-        self._cleared = 0
+        self._marks: deque[tuple[float, int]] = deque()  # (when, epoch) of each purge
+        self._cleared = 0  # a read begun before this epoch may not put its value
         self.epoch = 0  # purges applied here (own writes and messages heard)
 
     def __len__(self) -> int:
@@ -74,7 +79,13 @@ class NearTier:
             self._drop(next(iter(self._entries)))
 
     def invalidate(self, keys: Sequence[str], generations: Sequence[str]) -> None:
+        if EVERYTHING in keys:
+            self.clear()
+            return
         self.epoch += 1
+        self._marks.append((self._clock(), self.epoch))
+        if len(self._purged) + len(keys) + len(generations) > MAX_PURGES // 2:
+            self._forget_old_purges()
         if len(self._purged) + len(keys) + len(generations) > MAX_PURGES:
             self.clear()
             return
@@ -92,7 +103,16 @@ class NearTier:
         self._entries.clear()
         self._listed.clear()
         self._purged.clear()
+        self._marks.clear()
         self._cleared = self.epoch
+
+    def _forget_old_purges(self) -> None:
+        horizon, floor = self._clock() - HOLD_SECONDS, None
+        while self._marks and self._marks[0][0] < horizon:
+            floor = self._marks.popleft()[1]
+        if floor is not None:
+            self._purged = {name: epoch for name, epoch in self._purged.items() if epoch > floor}
+            self._cleared = max(self._cleared, floor)
 
     def _drop(self, key: str) -> None:
         entry = self._entries.pop(key, None)
@@ -108,14 +128,18 @@ def message(epoch: int, keys: Sequence[str], generations: Sequence[str]) -> str:
 
 
 def parse(data: bytes | str) -> tuple[int, list[str], list[str]] | None:
-    """An announced invalidation: (epoch, keys, generations); None if not one."""
+    """An announced invalidation: (epoch, keys, generations), with keys and generations
+    [EVERYTHING] for a flushed namespace; None if not one."""
     try:
         found = json.loads(data)
         epoch, keys, generations = found["e"], _names(found.get("k")), _names(found.get("g"))
+        everything = found.get("all") is True
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
     if not isinstance(epoch, int) or keys is None or generations is None:
         return None
+    if everything:
+        return epoch, [EVERYTHING], [EVERYTHING]
     return epoch, keys, generations
 
 
@@ -141,13 +165,17 @@ class NearWatch:
         self._checked = float("-inf")
 
     def due(self) -> bool:
-        """Whether Redis's epoch must be read before the near tier may serve."""
-        return self._clock() - self._checked >= self._check_seconds
+        """Whether Redis's epoch must be read before the near tier may serve; the caller
+        told so reads it (concurrent callers are not told again meanwhile)."""
+        now = self._clock()
+        if now - self._checked < self._check_seconds:
+            return False
+        self._checked = now
+        return True
 
     def checked(self, epoch: int) -> bool:
         """Redis's epoch, just read: whether the near tier may serve (else it was behind
         or ahead, and is cleared)."""
-        self._checked = self._clock()
         if epoch != self.seen:
             self.near.clear()
             self.seen = epoch

@@ -37,6 +37,12 @@ local epoch = redis.call('INCR', prefix .. 'invalidations')
 redis.call('PUBLISH', ARGV[2], cjson.encode({e = epoch, k = keys, g = generations}))
 return epoch
 """
+# ARGV: prefix, channel. After a flush: every near tier clears.
+_CLEARED = """
+local epoch = redis.call('INCR', ARGV[1] .. 'invalidations')
+redis.call('PUBLISH', ARGV[2], cjson.encode({e = epoch, all = true}))
+return epoch
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,7 @@ class RedisStore:
         self._prefix = f"{namespace}:{FORMAT}:"
         self.channel = f"{namespace}:{FORMAT}:invalidated"
         self._invalidate = redis.register_script(_INVALIDATE)
+        self._cleared = redis.register_script(_CLEARED)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -182,10 +189,16 @@ class RedisStore:
         return int(raw) if raw is not None else 0
 
     async def flush(self) -> int:
-        """Remove every entry of this namespace (after invalidations were missed)."""
+        """Remove every entry of this namespace (after invalidations were missed), and
+        announce it: the invalidation epoch goes on counting (never back to a value a
+        near tier has seen), and every near tier clears."""
         removed = 0
+        epoch = self._key(EPOCH).encode()
         async for batch in self._batches(f"{self._prefix}*"):
-            removed += int(await self._redis.unlink(*batch))
+            batch = [key for key in batch if key != epoch]
+            if batch:
+                removed += int(await self._redis.unlink(*batch))
+        await self._cleared(args=[self._prefix, self.channel])
         return removed
 
     async def _batches(self, pattern: str) -> Any:

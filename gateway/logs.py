@@ -45,14 +45,17 @@ class _Lines:
 
 def write_gathered() -> None:
     """Write the gathered request lines now (at the end of a loop turn, before any other
-    line, at exit)."""
+    line, at exit). Nothing under the lock allocates an object the garbage collector
+    tracks: a collection there could run a finalizer that logs, and come back here."""
+    fresh: list[str] = []
     with _Lines.lock:
         _Lines.scheduled = False
-        lines, _Lines.gathered = _Lines.gathered, []
+        lines = _Lines.gathered
+        _Lines.gathered = fresh
         stream = _Lines.stream
-        if lines and stream is not None:
-            stream.write("".join(lines))
-            stream.flush()
+    if lines and stream is not None:
+        stream.write("".join(lines))
+        stream.flush()
 
 
 atexit.register(write_gathered)
@@ -96,9 +99,11 @@ def info_members(event: str, members: str) -> bool:
 
 
 def _gather(line: str) -> None:
-    with _Lines.lock:
-        _Lines.gathered.append(line + "\n")
-        waiting, scheduled = len(_Lines.gathered), _Lines.scheduled
+    line += "\n"
+    with _Lines.lock:  # no object the garbage collector tracks is made here (see above)
+        _Lines.gathered.append(line)
+        waiting = len(_Lines.gathered)
+        scheduled = _Lines.scheduled
         _Lines.scheduled = True
     if waiting >= MAX_GATHERED:
         write_gathered()

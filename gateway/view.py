@@ -122,6 +122,8 @@ class GatewayView(GraphQL[Context, None]):
             # Whatever escaped Strawberry: masked, coded, and logged with the request id.
             log.exception("request failed outside execution", request_id=request_id)
             hit, response = None, refused(request_id, kind, 500, MASKED_MESSAGE)
+            if "identity" in state and "context" not in state:  # the fast path's caller
+                state["context"] = self._callers.context(state, request_id)
         finally:
             STATEMENTS.reset(counting)
             if (db := state.get("db")) is not None:

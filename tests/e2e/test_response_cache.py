@@ -16,6 +16,7 @@ from prometheus_client import REGISTRY
 from jewgo.flags.controller import HealthSource
 from jewgo.flags.metrics import CACHED
 from jewgo.gateway.logs import configure
+from jewgo.gateway.responses import ResponseDoor
 from tests.conftest import V4_EVERYWHERE, Templates, clone
 from tests.support import (
     ADMIN_ID,
@@ -111,6 +112,44 @@ async def test_a_hit_writes_its_request_line_as_an_execution_does(
     assert (cached["type"], cached["errors"], cached["status"]) == ("query", [], 200)
     assert cached["sql_statements"] == 0 < executed["sql_statements"]
     assert cached["cost"] is None and executed["cost"] is not None
+
+
+async def test_a_failure_in_the_fast_path_is_masked_counted_and_logged(
+    pg: Database,
+    data_dir: Path,
+    redis_url: str,
+    namespace: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*_: object) -> None:
+        raise RuntimeError("the cache broke")
+
+    monkeypatch.setattr(ResponseDoor, "find", broken)
+    settings = options(redis_url, namespace, log_level="INFO")
+    try:
+        async with gateway_client(pg, data_dir, CACHED_V4, **settings) as a:
+            reply = await a.http.post(
+                "/graphql", json={"query": RESTAURANT, "variables": {"id": "11"}}
+            )
+            request_id = reply.headers["x-request-id"]
+            written: list[dict[str, Any]] = []
+
+            async def logged() -> bool:
+                err = capsys.readouterr().err
+                written.extend(json.loads(line) for line in err.splitlines() if line[:1] == "{")
+                return any(line.get("event") == "graphql request" for line in written)
+
+            await eventually(logged)
+    finally:
+        configure("WARNING", "json")
+    assert reply.status_code == 500
+    assert reply.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "the cache broke" not in reply.text
+    line = next(line for line in written if line.get("event") == "graphql request")
+    assert (line["request_id"], line["status"]) == (request_id, 500)
+    failure = next(line for line in written if line.get("event", "").startswith("request failed"))
+    assert failure["request_id"] == request_id
 
 
 async def test_a_v3_write_on_b_purges_the_page_cached_on_a(fleet: tuple[GraphQL, GraphQL]) -> None:

@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from jewgo.gateway.cache import TieredCache
+from jewgo.gateway.cache_stores import RedisStore
 from tests.support import RedisProcess, eventually
 
 
@@ -173,3 +174,29 @@ async def test_with_redis_away_nothing_is_served_near_and_own_writes_still_drop(
         assert cache.near.near.get("r:1") is None
     finally:
         await client.aclose()
+
+
+async def test_a_flush_after_missed_invalidations_clears_every_near_tier(
+    pair: tuple[TieredCache, TieredCache], redis: Redis, namespace: str
+) -> None:
+    """B missed invalidations while Redis was away: before trusting Redis again it
+    flushes the namespace; A's near copies go too, and the epoch goes on counting (a
+    near tier compares it for equality: it must never come back to a value seen)."""
+    a, b = pair
+    await a.add_many({"r:1": "old"}, ttl=60)
+    await a.invalidate(["r:9"], [])
+    await a.get_many(["r:1"])
+    store = RedisStore(redis, namespace)
+    before = await store.epoch()
+    assert a.near is not None and a.near.near.get("r:1") == "old"
+    b.breaker.trip()
+    b.breaker.missed_invalidations = True
+    b.breaker.retry_at = 0.0
+    assert await b.recover()
+
+    async def cleared() -> bool:
+        return a.near is not None and a.near.near.get("r:1") is None
+
+    await eventually(cleared, within=5)
+    assert await store.epoch() == before + 1
+    assert await a.get_many(["r:1"]) == [None]  # flushed from Redis too

@@ -4,7 +4,7 @@ of it, and is cleared when it may have missed an invalidation."""
 
 from __future__ import annotations
 
-from jewgo.gateway.cache_near import NearTier, NearWatch, message, parse
+from jewgo.gateway.cache_near import EVERYTHING, MAX_PURGES, NearTier, NearWatch, message, parse
 
 
 class Clock:
@@ -110,3 +110,40 @@ def test_messages_parse_as_lua_writes_them_and_nothing_else_does() -> None:
     assert parse(b'{"e":4,"k":{},"g":["users"]}') == (4, [], ["users"])  # cjson's empty list
     for junk in (b"", b"[]", b'{"e":"4"}', b'{"e":4,"k":[1]}', b'{"e":4,"g":{"a":1}}', b"\xff"):
         assert parse(junk) is None
+
+
+def test_a_flushed_namespace_clears_every_near_tier() -> None:
+    tier, _ = near()
+    watch = NearWatch(tier, 1.0, Clock())
+    watch.checked(2)
+    tier.put("r:1", "one", tier.epoch)
+    assert parse(b'{"e":3,"all":true}') == (3, [EVERYTHING], [EVERYTHING])
+    since = tier.epoch
+    watch.heard(b'{"e":3,"all":true}')
+    tier.put("r:2", "read before the flush was heard", since)
+    assert tier.get("r:1") is None and tier.get("r:2") is None and watch.seen == 3
+
+
+def test_one_caller_at_a_time_is_told_to_check() -> None:
+    clock = Clock()
+    watch = NearWatch(near()[0], 1.0, clock)
+    assert watch.due() and not watch.due()  # the second caller serves meanwhile
+    clock.now += 1.0
+    assert watch.due()
+
+
+def test_old_purges_are_forgotten_and_reads_older_than_them_refused() -> None:
+    tier, clock = near(entries=10)
+    since = tier.epoch  # a read that somehow outlives the hold
+    writes = MAX_PURGES // 200 + 10
+    for n in range(writes):  # 100 keys a write, one write a second
+        tier.invalidate([f"vh:{n}:{k}" for k in range(100)], ["reviews"])
+        clock.now += 1.0
+    assert len(tier._purged) <= MAX_PURGES // 2 + 200  # bounded, not cleared
+    tier.put("vh:0:1", "stale", since)
+    assert tier.get("vh:0:1") is None  # its purge is forgotten: the old read is refused
+    recent = tier.epoch - 1
+    tier.put(f"vh:{writes - 1}:1", "stale", recent)
+    assert tier.get(f"vh:{writes - 1}:1") is None  # a recent purge is still known
+    tier.put("r:1", "fresh", tier.epoch)
+    assert tier.get("r:1") == "fresh"

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -155,3 +156,38 @@ def test_a_hits_line_is_the_line_of_any_request(
         assert list(ours) == list(general)
         assert {**ours, "timestamp": None} == {**general, "timestamp": None}
         assert ours["operation"] == operation and ours["duration_ms"] == 1.23
+
+
+def test_a_line_logged_while_the_gathered_ones_are_written_does_not_hang(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Code that runs while the gathered lines are written (a finalizer run by a garbage
+    collection inside the stream's write: asyncio's "Task was destroyed", a connection
+    never returned) may log too: the lines' lock is not held then."""
+    logger = structlog.get_logger("jewgo.finalizer")
+
+    class Interrupted(Stream):
+        def write(self, text: str) -> int:
+            if len(self.writes) == 0 and "graphql request" in text:
+                self.writes.append(text)
+                info_line("graphql request", {**FIELDS, "request_id": "r-later"})
+                logger.warning("collected")
+                return len(text)
+            return super().write(text)
+
+    stream = Interrupted()
+    configured_onto(stream, monkeypatch)
+
+    def lines() -> None:
+        info_line("graphql request", FIELDS)
+
+    worker = threading.Thread(target=lines, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the request line deadlocked"
+    events = [(line["event"], line.get("request_id")) for line in stream.lines]
+    assert events == [
+        ("graphql request", "r-1"),
+        ("graphql request", "r-later"),
+        ("collected", None),
+    ]

@@ -24,7 +24,8 @@ import structlog
 from redis.asyncio import Redis
 
 from jewgo.flags import tasks
-from jewgo.gateway.cache_near import NearTier, NearWatch, near_listener
+from jewgo.gateway import channels
+from jewgo.gateway.cache_near import NearTier, NearWatch
 from jewgo.gateway.cache_stores import Listed, MemoryStore, RedisStore
 from jewgo.gateway.metrics import CACHE_FALLBACKS, CACHE_LOOKUPS
 
@@ -194,10 +195,12 @@ class TieredCache:
 
     async def start(self) -> None:
         """Follow the fleet's invalidations (for the near tier)."""
-        if self.near is not None and self._listener is None:
-            assert self._client is not None and self._redis is not None
-            listen = near_listener(self._client, self._redis.channel, self.near)
-            self._listener = asyncio.create_task(listen, name="cache-near-listen")
+        near, client, store = self.near, self._client, self._redis
+        if near is not None and client is not None and store is not None and not self._listener:
+            follow = channels.follow(
+                client, store.channel, near.heard, subscribed=near.lost, what="near tier"
+            )
+            self._listener = asyncio.create_task(follow, name="cache-near-listen")
 
     async def _near(self) -> NearWatch | None:
         """The near tier, if it may serve now: Redis in use, and its epoch read within
@@ -210,8 +213,7 @@ class TieredCache:
             if epoch is _MISSING:
                 return None
             assert isinstance(epoch, int)
-            if not near.checked(epoch):
-                return near  # cleared: it serves nothing, and learns from this read on
+            near.checked(epoch)  # if cleared, it serves nothing and learns from this read on
         return near
 
     async def close(self) -> None:

@@ -13,19 +13,11 @@ Redis is away the near tier is not used (memory serves, as before).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from typing import Any
-
-import structlog
-from redis.asyncio import Redis
-
-log = structlog.get_logger("jewgo.cache")
-STOP_SECONDS = 1.0  # longest wait for the listener to let go of its connection
 
 # Purges remembered for refusing late puts: those older than HOLD_SECONDS (far longer
 # than any read's Redis round trip) are forgotten past half of MAX_PURGES, and a read
@@ -199,30 +191,3 @@ class NearWatch:
         self.near.clear()
         self.seen = -1
         self._checked = float("-inf")
-
-
-async def near_listener(client: Redis, channel: str, watch: NearWatch) -> None:
-    """Apply the fleet's invalidations to the near tier until cancelled; a lost
-    subscription is taken again, and what it may have missed cleared."""
-    pause = 0.1
-    while True:
-        pubsub = client.pubsub()
-        try:
-            await pubsub.subscribe(channel)
-            watch.lost()  # what came before the subscription was not heard
-            pause = 0.1
-            while True:
-                found = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                if found is not None:
-                    watch.heard(found["data"])
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            watch.lost()
-            log.warning("cache: invalidation channel lost", error=type(exc).__name__)
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 5.0)
-        finally:
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(STOP_SECONDS):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]

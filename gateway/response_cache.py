@@ -13,7 +13,6 @@ TTL; purges Redis missed make every Redis entry unreachable (a new era) once it 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -24,6 +23,7 @@ import structlog
 from redis.asyncio import Redis
 
 from jewgo.flags import tasks
+from jewgo.gateway import channels
 from jewgo.gateway.cache import Breaker
 from jewgo.gateway.metrics import RESPONSE_CACHE, Children
 from jewgo.gateway.response_store import Entry, NearCache, RedisResponses
@@ -34,9 +34,6 @@ log = structlog.get_logger("jewgo.response_cache")
 T = TypeVar("T")
 _AWAY = object()
 _LOOKUPS = Children(RESPONSE_CACHE)
-
-
-STOP_SECONDS = 1.0  # longest wait for the purge listener to let go of its connection
 
 
 class PurgeWatcher(Protocol):
@@ -191,34 +188,15 @@ class ResponseCache:
 
     async def start(self) -> None:
         if self._client is not None and self._task is None:
-            self._task = asyncio.create_task(self._listen(), name="response-cache-listen")
+            assert self._redis is not None
+            listen = channels.follow(
+                self._client, self._redis.channel, self.heard, what="response cache"
+            )
+            self._task = asyncio.create_task(listen, name="response-cache-listen")
 
     async def stop(self) -> None:
         await tasks.stop(self._task)
         self._task = None
-
-    async def _listen(self) -> None:
-        assert self._client is not None and self._redis is not None
-        pause = 0.1
-        while True:
-            pubsub = self._client.pubsub()
-            try:
-                await pubsub.subscribe(self._redis.channel)
-                pause = 0.1
-                while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    if message is not None:
-                        self.heard(message["data"])
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("response cache: purge channel lost", error=type(exc).__name__)
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 5.0)
-            finally:
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(STOP_SECONDS):
-                        await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def heard(self, data: bytes | str) -> None:
         """A purge announced on the channel: `<epoch> <tag>…`, or `<epoch> *` for all."""

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from starlette.requests import Request
 from starlette.responses import Response
 
 from jewgo.flags.daily_calls import DailyCalls
@@ -91,14 +90,20 @@ class Accounting:
         self._rendered: dict[tuple[object, ...], str] = {}
 
     def http(
-        self, request: Request, response: Response | None, seconds: float, statements: int
+        self,
+        method: str,
+        state: Mapping[str, Any],
+        response: Response | None,
+        seconds: float,
+        statements: int,
     ) -> None:
-        """Once per HTTP request to the GraphQL endpoint that carried operations."""
-        context: Context | None = getattr(request.state, "context", None)
-        if context is None or request.method not in ("GET", "POST"):
+        """Once per HTTP request to the GraphQL endpoint that carried operations (`state`:
+        the ASGI scope's, where the view keeps the request's context and runs)."""
+        context: Context | None = state.get("context")
+        if context is None or method not in ("GET", "POST"):
             return
-        executed: list[Executed] = request.state.executed
-        if request.method == "GET" and not executed and not context.error_codes:
+        executed: list[Executed] = state["executed"]
+        if method == "GET" and not executed and not context.error_codes:
             return  # GraphiQL's page, not an operation
         status = response.status_code if response is not None else 500
         self.http_request(context, executed, status, seconds, statements)

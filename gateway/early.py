@@ -174,7 +174,7 @@ class FastPath:
         self, scope: Scope, receive: Receive, headers: Mapping[str, str], state: dict[str, Any]
     ) -> Hit | None:
         """A HIT, or None: the normal path answers, with what was read and decided here
-        left in `state` (`body`, `identity`, `decisions`, `db`, `early_ticket`)."""
+        left in `state` (`body`, `identity`, `decisions`, `db`, `early_ticket`, `early_key`)."""
         if "json" not in headers.get("content-type", ""):
             return None
         if "x-query-cost" in headers:
@@ -190,8 +190,8 @@ class FastPath:
             state["early_ticket"] = None  # not cacheable: the normal path need not look
             return None
         entry, ticket = await door.find(key, decisions)
-        if entry is None:  # a MISS: the normal path runs it, and keeps it with this ticket
-            state["early_ticket"] = ticket
+        if entry is None:  # a MISS: the normal path runs it, keeps it with this ticket
+            state["early_ticket"], state["early_key"] = ticket, key
             return None
         request_id, viewer = state["request_id"], identity.viewer
         record = Answered(

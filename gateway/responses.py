@@ -191,10 +191,12 @@ class ResponseDoor:
         if isinstance(looked_up, Unset):
             report_cost = asks_for_cost(headers)
             ticket = None if report_cost else await self.answer(run, report=asked)
-        else:  # the fast path looked up already (and missed)
+        else:  # the fast path looked up already (and missed), with the run's key
             ticket = looked_up
-            run.cache_key = self.key(run) if ticket is not None else None
-            if ticket is not None:
+            if ticket is None:
+                run.cache_key = None
+            else:
+                run.cache_key = run.cache_key or self.key(run)
                 run.context.cache_status = MISS
         await weigh()
         result = await execute()

@@ -86,30 +86,31 @@ class GatewayView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
-        headers = early.header_map(scope)
+        headers = state["headers"] = early.header_map(scope)
         kind = state["media"] = media.negotiate(headers.get("accept"))
         state["executed"] = []
         request_id: str = state["request_id"]
+        method: str = scope["method"]
         started = time.perf_counter()
         statements = [0]
         counting = STATEMENTS.set(statements)
-        request = Request(scope, receive)
         response: Response | None = None
         hit: early.Hit | None = None
         try:
-            try:
-                if self._early is not None and request.method == "POST":
-                    hit = await self._early.answer(scope, receive, headers, state)
-                    if hit is None and "body" in state:  # read here: given again
-                        request = Request(scope, early.replaying(state.pop("body"), receive))
-                if hit is None:
+            if self._early is not None and method == "POST":
+                hit = await self._early.answer(scope, receive, headers, state)
+            if hit is None:  # Strawberry's turn (a body read above is given again)
+                body = state.pop("body", None)
+                given = receive if body is None else early.replaying(body, receive)
+                request = Request(scope, given)
+                try:
                     response = await self.run(request)
-            except CachedAnswer as cached:
-                response = cached.response(kind)
-            if response is not None and request.method == "GET":
-                response = cdn.for_caches(
-                    request, response, state["executed"], self._cdn_max_age, self._ttls
-                )
+                except CachedAnswer as cached:
+                    response = cached.response(kind)
+                if method == "GET":
+                    response = cdn.for_caches(
+                        request, response, state["executed"], self._cdn_max_age, self._ttls
+                    )
         except (HTTPException, TooManyOperations, ProtocolAnswer) as exc:
             response = refusal_for(exc, request_id, kind)
         except BodyTooLarge:
@@ -132,7 +133,7 @@ class GatewayView(GraphQL[Context, None]):
             if hit is not None:
                 self._accounting.hit(hit.record, seconds=seconds, statements=statements[0])
             else:
-                self._accounting.http(request, response, seconds, statements[0])
+                self._accounting.http(method, state, response, seconds, statements[0])
         if hit is not None:
             await early.send_hit(send, kind, hit.body)
             return
@@ -151,7 +152,7 @@ class GatewayView(GraphQL[Context, None]):
         context: Context | None = state.get("context")
         if context is None:
             if "identity" not in state:
-                await self._callers.identify(request.scope, early.header_map(request.scope))
+                await self._callers.identify(request.scope, state["headers"])
             context = state["context"] = self._callers.context(state, state["request_id"])
         state["sub_response"] = response
         retry_after = state["identity"].retry_after
@@ -192,7 +193,9 @@ class GatewayView(GraphQL[Context, None]):
             weigh = partial(self._weigh, context, [run.sent], identity, report, sub_response)
             one = partial(self._runner.one, run, execute)
             # A HIT of the response cache raises CachedAnswer: nothing is weighed or run.
-            ticket = getattr(request.state, "early_ticket", UNSET)  # looked up already
+            state = request.scope["state"]
+            ticket = state.get("early_ticket", UNSET)  # looked up already, under this key
+            run.cache_key = state.get("early_key")
             return await through(self._responses, run, request.headers, ticket, weigh, one)
         request_id = request.state.request_id
         runs = [

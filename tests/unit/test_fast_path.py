@@ -120,6 +120,7 @@ async def test_a_miss_leaves_the_body_the_identity_and_the_ticket_for_the_normal
     assert await path.answer(sent, receive, header_map(sent), sent["state"]) is None
     state = sent["state"]
     assert state["body"] == PAGE and state["early_ticket"] == Ticket(near=7)
+    assert state["early_key"] == "k:3"  # the normal path keeps the answer under it
     assert state["identity"].viewer == Viewer(3, Role.USER)
     assert door.looked_up == ["k:3"] and callers.calls == 1
 

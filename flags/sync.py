@@ -110,7 +110,7 @@ class Flags:
                 pause = min(pause * 2, 2.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     async def _heard(self, message: Mapping[str, Any]) -> None:
         try:

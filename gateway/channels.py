@@ -49,4 +49,4 @@ async def follow(
         finally:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(STOP_SECONDS):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()

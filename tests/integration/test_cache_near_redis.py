@@ -137,7 +137,7 @@ async def test_the_script_tombstones_bumps_counts_and_announces_in_one_step(
         assert await cache.get_many(["r:1"]) == [None]
         assert (await cache.get_listed("restaurants", "rl:x"))[0].generation == 1
     finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await pubsub.aclose()
 
 
 async def test_a_lost_message_is_healed_within_the_check_interval(

@@ -1,11 +1,10 @@
-"""v4: the new data layer. Ports with a SQLAlchemy adapter and an in-memory fake side by
-side, a unit of work per write, services holding the business rules, a read-through
-cache, and per-request DataLoaders so that nested fields cost a constant number of
-statements.
+"""v4: the new data layer. Ports with a SQLAlchemy adapter (their in-memory fakes live
+under tests/fakes/, contract-tested against it), a unit of work per write, services
+holding the business rules, a read-through cache, and per-request DataLoaders so that
+nested fields cost a constant number of statements.
 
     reads.py  writes.py  unit_of_work.py  exceptions.py     the ports and what they raise
     sql.py  sql_<domain>.py  sql_tables.py                 on SQLAlchemy Core
-    memory.py  memory_<domain>.py  memory_store.py         the fakes
     cache.py  cached_reads.py                              the cache in front of reads
     services.py  <domain>_service.py  backend.py           the rules, per domain
     loaders.py  validation.py                              batching; the strict checks

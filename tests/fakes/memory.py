@@ -7,11 +7,11 @@ import copy
 from types import TracebackType
 from typing import Self
 
-from jewgo.resolvers.v4.memory_restaurants import MemoryRestaurantReads, MemoryRestaurantWrites
-from jewgo.resolvers.v4.memory_reviews import MemoryReviewReads, MemoryReviewWrites
-from jewgo.resolvers.v4.memory_statistics import MemoryStatisticsReads
-from jewgo.resolvers.v4.memory_store import Store
-from jewgo.resolvers.v4.memory_users import MemoryUserReads, MemoryUserWrites
+from tests.fakes.memory_restaurants import MemoryRestaurantReads, MemoryRestaurantWrites
+from tests.fakes.memory_reviews import MemoryReviewReads, MemoryReviewWrites
+from tests.fakes.memory_statistics import MemoryStatisticsReads
+from tests.fakes.memory_store import Store
+from tests.fakes.memory_users import MemoryUserReads, MemoryUserWrites
 
 
 class MemoryReads:

@@ -13,7 +13,7 @@ from jewgo.resolvers.domain import (
     RestaurantStatus,
     ReviewStatus,
 )
-from jewgo.resolvers.v4.memory_store import Row, Store, contains, fold
+from tests.fakes.memory_store import Row, Store, contains, fold
 
 
 def _after_key(order: RestaurantOrder, after: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -7,8 +7,8 @@ from typing import Any
 
 from jewgo.resolvers.domain import Review, ReviewStatus
 from jewgo.resolvers.v4.exceptions import DuplicateReview, RestaurantGone
-from jewgo.resolvers.v4.memory_store import Store
 from jewgo.resolvers.v4.reads import ReviewHead, ReviewQuery
+from tests.fakes.memory_store import Store
 
 _WHICH = "review of restaurant {restaurant_id} by user {author_id}"
 

@@ -6,7 +6,7 @@ from collections import Counter
 from typing import Any
 
 from jewgo.resolvers.domain import KosherCategory, RestaurantStatus, ReviewStatus, Statistics
-from jewgo.resolvers.v4.memory_store import Store
+from tests.fakes.memory_store import Store
 
 
 class MemoryStatisticsReads:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jewgo.resolvers.domain import Author, Role, User, UserFilter
-from jewgo.resolvers.v4.memory_store import Row, Store, contains
+from tests.fakes.memory_store import Row, Store, contains
 
 
 class MemoryUserReads:

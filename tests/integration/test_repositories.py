@@ -23,11 +23,11 @@ from jewgo.resolvers.domain import (
     UserFilter,
 )
 from jewgo.resolvers.pagination import restaurant_key
-from jewgo.resolvers.v4.memory import MemoryReads
-from jewgo.resolvers.v4.memory_store import Store
 from jewgo.resolvers.v4.reads import Reads, ReviewQuery
 from jewgo.resolvers.v4.sql import SqlReads
 from tests import seeded
+from tests.fakes.memory import MemoryReads
+from tests.fakes.memory_store import Store
 from tests.support import Database
 
 

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
 from jewgo.db.models import ReviewRow
-from jewgo.resolvers.v4.memory import MemoryUnitOfWork
-from jewgo.resolvers.v4.memory_store import Store
 from jewgo.resolvers.v4.sql import SqlUnitOfWork
 from tests import seeded
+from tests.fakes.memory import MemoryUnitOfWork
+from tests.fakes.memory_store import Store
 from tests.refusals import SITUATIONS, refusal
 from tests.support import Database
 

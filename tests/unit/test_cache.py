@@ -12,9 +12,9 @@ from jewgo.resolvers.domain import RestaurantFilter, RestaurantOrder
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
 from jewgo.resolvers.v4.cached_reads import CachedReads
-from jewgo.resolvers.v4.memory import MemoryReads
-from jewgo.resolvers.v4.memory_store import Store
 from tests import seeded
+from tests.fakes.memory import MemoryReads
+from tests.fakes.memory_store import Store
 
 
 def test_the_lru_evicts_the_least_recently_used() -> None:

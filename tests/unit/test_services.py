@@ -26,11 +26,11 @@ from jewgo.resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound, 
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.backend import V4Backend
 from jewgo.resolvers.v4.loaders import Loaders
-from jewgo.resolvers.v4.memory import MemoryReads, MemoryUnitOfWork
-from jewgo.resolvers.v4.memory_restaurants import MemoryRestaurantReads
-from jewgo.resolvers.v4.memory_reviews import MemoryReviewReads, MemoryReviewWrites
-from jewgo.resolvers.v4.memory_store import Store
 from tests import seeded
+from tests.fakes.memory import MemoryReads, MemoryUnitOfWork
+from tests.fakes.memory_restaurants import MemoryRestaurantReads
+from tests.fakes.memory_reviews import MemoryReviewReads, MemoryReviewWrites
+from tests.fakes.memory_store import Store
 
 ADMIN = Viewer(1, Role.ADMIN)
 MODERATOR = Viewer(2, Role.MODERATOR)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from jewgo.resolvers.v4.memory import MemoryUnitOfWork
-from jewgo.resolvers.v4.memory_store import Store
 from tests import seeded
+from tests.fakes.memory import MemoryUnitOfWork
+from tests.fakes.memory_store import Store
 from tests.refusals import SITUATIONS, refusal, review
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 
 import strawberry
 import structlog
@@ -14,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 
-from jewgo.db.engine import create_engine, dedicated_engine
-from jewgo.flags import env as flag_env
+from jewgo.db.engine import dedicated_engine
 from jewgo.flags import faults as drills
 from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.controller import HealthSource, RolloutController
@@ -23,9 +21,9 @@ from jewgo.flags.lease import Lease, LocalLease, PostgresLease
 from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.noise import NoiseRule
 from jewgo.flags.rollout_store import RolloutStore
-from jewgo.flags.store import FlagStore
 from jewgo.flags.sync import Flags
-from jewgo.flags.users import known_users_query, user_role_query
+from jewgo.flags.users import known_users_query
+from jewgo.gateway import flag_wiring
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
 from jewgo.gateway.cache import Breaker, TieredCache
@@ -37,7 +35,6 @@ from jewgo.gateway.identity import Identifier
 from jewgo.gateway.operators import Operators, build_operators
 from jewgo.gateway.persisted import Mode, PersistedQueries
 from jewgo.gateway.ratelimit import RateLimiter
-from jewgo.gateway.redis_client import create_redis
 from jewgo.gateway.registry import OperationRegistry
 from jewgo.gateway.response_parts import response_parts
 from jewgo.gateway.responses import ResponseDoor
@@ -113,21 +110,10 @@ class Services:
 def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> Services:
     """Builds every long-lived object from settings; connects to nothing yet."""
     environ = os.environ if environ is None else environ
-    engine = create_engine(
-        settings.database,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout_seconds,
-    )
-    redis = create_redis(settings)
+    parts = flag_wiring.build(settings, environ)
+    engine, redis, flags = parts.engine, parts.redis, parts.flags
+    rollouts, admin = parts.rollouts, parts.admin
     namespace = settings.redis_namespace
-    store = FlagStore(engine, flag_env.parse(environ))
-    flags = Flags(
-        store,
-        redis=redis,
-        channel=f"{namespace}:flags",
-        poll_seconds=settings.flag_poll_seconds,
-    )
     # One breaker for every request-path user of Redis: whoever meets a dead Redis first
     # keeps the others off it, so no request waits on Redis more than once.
     breaker = Breaker(settings.cache_retry_seconds)
@@ -154,11 +140,6 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     faults = drills.Faults(drills.parse(settings.faults))
     if faults:
         log.warning("FAULT DRILL ACTIVE: injecting failures", faults=settings.faults)
-    rollouts = RolloutStore(store)
-    admin = FlagAdmin(
-        store, rollouts, changed=flags.changed, user_role=user_role_query(engine),
-        replay_max_age=timedelta(seconds=settings.replay_max_age_seconds),
-    )  # fmt: skip
     lease: Lease = LocalLease() if settings.embedded else PostgresLease(
         dedicated_engine(settings.database), f"{namespace}:rollout-controller"
     )  # fmt: skip

@@ -12,8 +12,8 @@ from jewgo.flags import rules, summary
 from jewgo.flags.errors import FlagError
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage
-from jewgo.gateway.cli.runtime import actor, with_services
-from jewgo.gateway.wiring import Services
+from jewgo.gateway.cli.runtime import actor, with_flags
+from jewgo.gateway.flag_wiring import FlagParts
 
 
 def describe(state: FlagState) -> str:
@@ -32,7 +32,7 @@ def flags() -> None:
 def flags_list() -> None:
     """Every flag with its stage, percentage, version and overrides."""
 
-    async def run(services: Services) -> list[str]:
+    async def run(services: FlagParts) -> list[str]:
         snapshot = services.flags.snapshot
         lines = [f"{'flag':<24} {'stage':<9} {'rollout':>7}  version by"]
         for name in FLAG_NAMES:
@@ -49,7 +49,7 @@ def flags_list() -> None:
         )
         return lines
 
-    click.echo("\n".join(with_services(run)))
+    click.echo("\n".join(with_flags(run)))
 
 
 @flags.command("stage")
@@ -62,7 +62,7 @@ def flags_stage(
     name: str, stage: str, reason: str | None, force: bool, expected_version: int | None
 ) -> None:
     """Move NAME to STAGE (DISABLED, TESTING, PARTIAL, FULL, COMPLETE)."""
-    state = with_services(
+    state = with_flags(
         lambda services: services.admin.set_stage(
             name,
             Stage(stage.upper()),
@@ -84,7 +84,7 @@ def flags_percentage(
     name: str, percentage: float, reason: str | None, expected_version: int | None
 ) -> None:
     """Set the PARTIAL rollout percentage of NAME (0 to 100)."""
-    state = with_services(
+    state = with_flags(
         lambda services: services.admin.set_percentage(
             name,
             percentage,
@@ -103,7 +103,7 @@ def flags_percentage(
 def flags_override(name: str, user_id: int, setting: str) -> None:
     """Send USER_ID to v4 (on) or v3 (off) for NAME, or remove the override (clear)."""
     enabled = {"on": True, "off": False, "clear": None}[setting]
-    state = with_services(
+    state = with_flags(
         lambda services: services.admin.set_user_override(name, user_id, enabled, actor=actor())
     )
     click.echo(describe(state))
@@ -118,7 +118,7 @@ def flags_rollback(name: str | None, reason: str) -> None:
         rules.check_reason(reason)  # the admin checks it too; this refuses before connecting
     except FlagError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
-    states = with_services(
+    states = with_flags(
         lambda services: services.admin.rollback(name, actor=actor(), reason=reason)
     )
     click.echo("\n".join(describe(s) for s in states) or "nothing to roll back")

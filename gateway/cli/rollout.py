@@ -12,8 +12,8 @@ import click
 
 from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig
 from jewgo.flags.rules import TRANSITIONS, Move
-from jewgo.gateway.cli.runtime import actor, with_services
-from jewgo.gateway.wiring import Services
+from jewgo.gateway.cli.runtime import actor, with_flags
+from jewgo.gateway.flag_wiring import FlagParts
 
 MOVE_HELP = {
     Move.PAUSE: "Hold NAME's rollout where it is.",
@@ -147,7 +147,7 @@ def rollout_start(name: str, **config: object) -> None:
     gates = config.pop("pause_at")
     assert isinstance(gates, tuple)
     settings = RolloutConfig(**config, pause_at=tuple(sorted(set(gates))))  # type: ignore[arg-type]
-    started = with_services(
+    started = with_flags(
         lambda services: services.admin.start_rollout(name, settings, actor=actor())
     )
     click.echo(describe(started))
@@ -157,17 +157,15 @@ def rollout_start(name: str, **config: object) -> None:
 def rollout_status() -> None:
     """The newest rollout of every flag that has had one."""
 
-    async def run(services: Services) -> list[str]:
+    async def run(services: FlagParts) -> list[str]:
         return [describe(r) for r in (await services.admin.rollouts()).values()]
 
-    click.echo("\n".join(with_services(run)) or "no rollouts")
+    click.echo("\n".join(with_flags(run)) or "no rollouts")
 
 
 def _move_command(move: Move) -> Callable[[str], None]:
     def command(name: str) -> None:
-        moved = with_services(
-            lambda services: services.admin.move_rollout(name, move, actor=actor())
-        )
+        moved = with_flags(lambda services: services.admin.move_rollout(name, move, actor=actor()))
         click.echo(describe(moved))
 
     return command

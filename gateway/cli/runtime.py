@@ -8,7 +8,7 @@ import getpass
 import os
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 from pydantic import SecretStr
@@ -16,10 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
 from jewgo.flags.errors import FlagError
+from jewgo.flags.sync import Flags
+from jewgo.gateway import flag_wiring
 from jewgo.gateway.cli.failures import database_errors, existing_database
+from jewgo.gateway.flag_wiring import FlagParts
 from jewgo.gateway.logs import configure
 from jewgo.gateway.settings import Settings, SettingsError, load_settings
-from jewgo.gateway.wiring import Services, bootstrap
+
+if TYPE_CHECKING:  # the whole app: imported by the commands that need it, when they run
+    from jewgo.gateway.wiring import Services
 
 T = TypeVar("T")
 
@@ -77,18 +82,40 @@ def for_commands(found: Settings) -> Settings:
 def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
     """`work` with the gateway's services, flags loaded; its changes are announced to the
     fleet over Redis by the admin. A refused change exits with its code and message."""
+    from jewgo.gateway.wiring import bootstrap
+
+    return _loaded(lambda found: bootstrap(for_commands(found), os.environ), work)
+
+
+def with_flags(work: Callable[[FlagParts], Awaitable[T]]) -> T:
+    """As `with_services`, with only what changing flags and rollouts takes (the flag
+    store, its snapshot loaded, and the admin), for the commands that need no more."""
+    return _loaded(lambda found: flag_wiring.build(found, os.environ), work)
+
+
+class _Parts(Protocol):
+    @property
+    def flags(self) -> Flags: ...
+
+    async def close(self) -> None: ...
+
+
+P = TypeVar("P", bound=_Parts)
+
+
+def _loaded(build: Callable[[Settings], P], work: Callable[[P], Awaitable[T]]) -> T:
     found = settings()
     existing_database(found)
 
     async def run() -> T:
-        services = bootstrap(for_commands(found), os.environ)
+        parts = build(found)
         try:
-            await services.flags.load()
-            return await work(services)
+            await parts.flags.load()
+            return await work(parts)
         except FlagError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from exc
         finally:
-            await services.close()
+            await parts.close()
 
     with database_errors(found):
         return asyncio.run(run())

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import fields
 
 import click
+import pytest
 
 from jewgo.flags.rollouts import DEFAULT_CONFIG
 from jewgo.flags.rules import TRANSITIONS
-from jewgo.gateway.cli import main
+from jewgo.gateway.cli import COMMANDS, main
 from jewgo.gateway.cli.rollout import rollout
 
 
@@ -24,7 +27,43 @@ def test_there_is_a_rollout_command_for_each_move_and_no_other() -> None:
 
 
 def test_main_has_its_command_groups() -> None:
-    assert set(main.commands) == {
+    assert set(main.list_commands(click.Context(main))) == {
         "serve", "db", "seed", "token", "schema", "flags", "rollout", "operations", "alerts",
         "migration", "replay", "console-link",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_summary_help_shows_is_the_commands_own(name: str) -> None:
+    command = main.get_command(click.Context(main), name)
+    assert command is not None and command.name == name
+    assert COMMANDS[name][2] == command.get_short_help_str(limit=1_000)
+
+
+def imported_by(*args: str) -> set[str]:
+    """The modules of ours and of the heavy libraries that `jewgo ARGS` imports."""
+    probe = (
+        "import sys\n"
+        "from jewgo.gateway.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('jewgo.', 'sqlalchemy', 'strawberry', 'graphql', 'starlette', 'redis')\n"
+        "sys.stderr.write(' '.join(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    return set(done.stderr.split())
+
+
+def test_help_imports_no_command_and_no_heavy_library() -> None:
+    assert imported_by("--help") <= {"jewgo.gateway", "jewgo.gateway.cli"}
+
+
+def test_a_command_imports_its_own_module_and_not_the_app() -> None:
+    found = imported_by("flags", "--help")
+    assert "jewgo.gateway.cli.flags" in found
+    assert "jewgo.gateway.cli.rollout" not in found
+    assert not {m for m in found if m.startswith(("strawberry", "jewgo.schema", "starlette"))}

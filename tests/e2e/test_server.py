@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,38 +20,59 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
+@dataclass(frozen=True)
+class Installed:
+    """The wheel, and a fresh venv holding it and the locked runtime, no extras."""
+
+    wheel: Path
+    venv: Path
+
+    @property
+    def site(self) -> Path:
+        return next((self.venv / "lib").glob("python3*/site-packages"))
+
+
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project installed from a wheel into a directory of its own (no source tree)."""
-    target = tmp_path_factory.mktemp("installed")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The project as it is deployed: its wheel installed into a new venv with exactly the
+    locked runtime dependencies (requirements.lock, hashes checked) and none of the test
+    extras, so an import the package does not declare fails here as it would for a user."""
     wheels = tmp_path_factory.mktemp("wheels")
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    venv = tmp_path_factory.mktemp("venv")
+    quiet = ["--disable-pip-version-check", "--quiet"]
     subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(ROOT)],
-        check=True,
-        cwd=wheels,
-    )
+        [sys.executable, "-m", "pip", *quiet, "wheel", "--no-deps", "--no-build-isolation",
+         "-w", str(wheels), str(ROOT)],
+        check=True, cwd=wheels,
+    )  # fmt: skip
     wheel = next(wheels.glob("jewgo_gateway-*.whl"))
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(target), str(wheel)], check=True)
-    return target
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", *quiet]
+    lock = ROOT / "requirements.lock"
+    subprocess.run([*pip, "install", "--require-hashes", "--no-deps", "-r", str(lock)], check=True)
+    subprocess.run([*pip, "install", "--no-deps", str(wheel)], check=True)
+    return Installed(wheel, venv)
 
 
-def jewgo(installed: Path) -> list[str]:
-    """The `jewgo` entry point of the installed copy (PYTHONPATH puts it first)."""
-    script = installed / "bin" / "jewgo"
+def jewgo(installed: Installed) -> list[str]:
+    """The `jewgo` command of the installed copy."""
+    script = installed.venv / "bin" / "jewgo"
     assert script.exists()
-    return [sys.executable, str(script)]
+    return [str(script)]
 
 
-def env_for(installed: Path, **values: str) -> dict[str, str]:
-    return base_env(PYTHONPATH=str(installed), PYTHONSAFEPATH="1", **values)
+def env_for(installed: Installed, **values: str) -> dict[str, str]:
+    # Nothing of the source tree or of this interpreter's site-packages on the path.
+    env = base_env(PYTHONSAFEPATH="1", **values)
+    env.pop("PYTHONPATH", None)
+    return env
 
 
-def vendored(installed: Path) -> Path:
-    return installed / "jewgo" / "gateway" / "static" / "vendor"
+def vendored(installed: Installed) -> Path:
+    return installed.site / "jewgo" / "gateway" / "static" / "vendor"
 
 
-def assert_serves_graphiql_assets(url: str, page: str, installed: Path) -> None:
+def assert_serves_graphiql_assets(url: str, page: str, installed: Installed) -> None:
     """Every asset GraphiQL's page loads comes from the gateway, as the wheel ships it."""
     assert "unpkg.com" not in page
     manifest = json.loads((vendored(installed) / "manifest.json").read_text(encoding="utf-8"))
@@ -61,18 +85,19 @@ def assert_serves_graphiql_assets(url: str, page: str, installed: Path) -> None:
         assert served.content == (vendored(installed) / asset["path"]).read_bytes()
 
 
-def test_the_wheel_ships_migrations_and_seed_data(installed: Path) -> None:
-    assert (installed / "jewgo" / "db" / "migrations" / "versions" / "0001_directory.py").exists()
-    assert (installed / "jewgo" / "db" / "seed_data" / "directory.json").exists()
+def test_the_wheel_ships_migrations_and_seed_data(installed: Installed) -> None:
+    package = installed.site / "jewgo"
+    assert (package / "db" / "migrations" / "versions" / "0001_directory.py").exists()
+    assert (package / "db" / "seed_data" / "directory.json").exists()
     # GraphiQL's page and its npm-vendored assets (made at build time, never committed).
-    assert (installed / "jewgo" / "gateway" / "static" / "graphiql.html").exists()
+    assert (package / "gateway" / "static" / "graphiql.html").exists()
     assert (vendored(installed) / "graphiql@3.8.3" / "graphiql.min.js").exists()
     # The console's page, modules and style: our own files, no build step.
-    console = installed / "jewgo" / "gateway" / "console" / "static"
+    console = package / "gateway" / "console" / "static"
     assert {p.name for p in console.iterdir()} >= {"index.html", "main.js", "console.css"}
     where = subprocess.run(
         [
-            sys.executable,
+            str(installed.venv / "bin" / "python"),
             "-c",
             "import jewgo.db, jewgo.gateway; print(jewgo.db.__file__, jewgo.gateway.__file__)",
         ],
@@ -82,10 +107,10 @@ def test_the_wheel_ships_migrations_and_seed_data(installed: Path) -> None:
         text=True,
         check=True,
     ).stdout
-    assert str(ROOT) not in where and str(installed) in where
+    assert str(ROOT) not in where and str(installed.site) in where
 
 
-def test_first_start_migrates_seeds_and_serves(installed: Path, tmp_path: Path) -> None:
+def test_first_start_migrates_seeds_and_serves(installed: Installed, tmp_path: Path) -> None:
     port, console = free_port(), free_port()
     env = env_for(
         installed, DATA_DIR=str(tmp_path / "data"), CONSOLE="true", CONSOLE_PORT=str(console)
@@ -137,7 +162,7 @@ def test_first_start_migrates_seeds_and_serves(installed: Path, tmp_path: Path) 
 
 
 async def test_serves_postgresql_after_migrating_it(
-    installed: Path, templates: Templates, tmp_path: Path
+    installed: Installed, templates: Templates, tmp_path: Path
 ) -> None:
     server_admin = await templates.server()
     name = await server_admin.create()
@@ -156,7 +181,7 @@ async def test_serves_postgresql_after_migrating_it(
         await server_admin.drop(name)
 
 
-def test_production_refuses_to_start_without_a_secret(installed: Path, tmp_path: Path) -> None:
+def test_production_refuses_to_start_without_a_secret(installed: Installed, tmp_path: Path) -> None:
     env = env_for(installed, ENVIRONMENT="production", DATABASE_URL="postgresql+asyncpg://x/y")
     env.pop("JWT_SECRET")
     done = subprocess.run(
@@ -171,7 +196,7 @@ def test_production_refuses_to_start_without_a_secret(installed: Path, tmp_path:
     assert "JWT_SECRET" in done.stderr
 
 
-def test_schema_export_prints_the_sdl(installed: Path, tmp_path: Path) -> None:
+def test_schema_export_prints_the_sdl(installed: Installed, tmp_path: Path) -> None:
     out = subprocess.run(
         [*jewgo(installed), "schema", "export"],
         env=env_for(installed, DATA_DIR=str(tmp_path)),
@@ -181,3 +206,79 @@ def test_schema_export_prints_the_sdl(installed: Path, tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert "type Restaurant {" in out and "restaurants(" in out
+
+
+def test_version_answers_from_another_directory(installed: Installed, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*jewgo(installed), "--version"],
+        env=env_for(installed),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.startswith("jewgo ")
+
+
+@dataclass(frozen=True)
+class Module:
+    source: str
+    package: bool
+
+
+def wheel_modules(wheel: Path) -> dict[str, Module]:
+    """Every Python module in the wheel, by its dotted name."""
+    found: dict[str, Module] = {}
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if name.endswith(".py"):
+                package = name.endswith("/__init__.py")
+                dotted = name.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+                found[dotted] = Module(archive.read(name).decode("utf-8"), package)
+    return found
+
+
+def named_modules(name: str, module: Module, known: set[str]) -> set[str]:
+    """The modules of ours that `name` imports or names (uvicorn's "module:attribute",
+    importlib) anywhere in its source."""
+    package = name if module.package else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(module.source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.rsplit(".", node.level - 1)[0]
+                base = f"{anchor}.{base}".rstrip(".")
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.add(node.value.partition(":")[0])
+    return found & known
+
+
+def test_the_wheel_holds_product_code_only(installed: Installed) -> None:
+    """Every module in the wheel is reached from what runs: the `jewgo` command (and each of
+    its lazily imported command modules, named in COMMANDS) and Alembic's scripts, which it
+    loads by path. A module that only tests import (a fake, a helper) is not shipped."""
+    from jewgo.gateway.cli import COMMANDS
+
+    with zipfile.ZipFile(installed.wheel) as archive:
+        names = archive.namelist()
+    assert all(n.startswith(("jewgo/", "jewgo_gateway-")) for n in names), names
+    modules = wheel_modules(installed.wheel)
+    known = set(modules)
+    roots = {"jewgo.gateway.cli"} | {f"jewgo.gateway.cli.{m}" for m, _, _ in COMMANDS.values()}
+    roots |= {m for m in known if m.startswith("jewgo.db.migrations")}
+    reached: set[str] = set()
+    todo = sorted(roots)
+    while todo:
+        name = todo.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        parents = [name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1)]
+        todo.extend(p for p in parents if p in known)
+        todo.extend(named_modules(name, modules[name], known))
+    assert sorted(known - reached) == [], "shipped, but only tests use them"

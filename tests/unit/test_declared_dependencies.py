@@ -13,6 +13,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Iterator
+from functools import cache
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
@@ -48,14 +49,19 @@ def provided_by(requirements: list[Requirement]) -> set[str]:
     return {canonicalize_name(r.name) for r in requirements}
 
 
+@cache
+def distributions() -> dict[str, list[str]]:
+    """Which installed distributions provide each importable top-level name."""
+    return dict(packages_distributions())
+
+
 def undeclared(tops: set[str], declared: set[str]) -> set[str]:
-    distributions = packages_distributions()
     return {
         top
         for top in tops
         if top not in sys.stdlib_module_names
         and top not in {"__future__", "jewgo"}
-        and not {canonicalize_name(d) for d in distributions.get(top, [])} & declared
+        and not {canonicalize_name(d) for d in distributions().get(top, [])} & declared
     }
 
 

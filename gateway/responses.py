@@ -126,22 +126,28 @@ class ResponseDoor:
         """What a key is made of besides the caller: the document's hash, the operation,
         the variables in canonical JSON (one string), and what the selection lets
         callers share; None when the operation may not be cached at all."""
-        query, variables = sent.query, sent.variables
+        query, variables, name = sent.query, sent.variables, sent.operation_name
         if not isinstance(query, str) or not query:
             return None
         if variables is not None and not isinstance(variables, dict):
             return None
+        if name is not None and not isinstance(name, str):
+            return None  # the normal path refuses it, with the GraphQL-over-HTTP status
+        try:
+            encoded = query.encode()
+        except UnicodeEncodeError:
+            return None  # a lone surrogate: not UTF-8, so the normal path refuses it
         try:
             canonical = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
         except (TypeError, ValueError):
             return None
         if len(canonical) > self._max_key_bytes:
             return None
-        digest = hashlib.sha256(query.encode()).hexdigest()
-        found = self._reach(query, digest, sent.operation_name)
+        digest = hashlib.sha256(encoded).hexdigest()
+        found = self._reach(query, digest, name)
         if found is None:
             return None
-        return "\x00".join((digest, sent.operation_name or "", canonical)), found
+        return "\x00".join((digest, name or "", canonical)), found
 
     def key(self, run: Executed, shape: Shape | Unset | None = UNSET) -> str | None:
         """The run's cache key, or None when it may not be cached at all (`shape`: its

@@ -56,14 +56,27 @@ KNOWN = {"BAD_USER_INPUT", "NOT_FOUND", "UNAUTHENTICATED", "FORBIDDEN", "CONFLIC
          "QUERY_TOO_COMPLEX", "RATE_LIMITED", "FAILED_PRECONDITION"}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
+# The whole suite runs twice: with the response cache off, and on (its fast path reads
+# every body before the normal path does, so it meets every hostile body first).
+RESPONSE_CACHE = {
+    "response cache off": {},
+    "response cache on": {"RESPONSE_CACHE": "true", "API_V4_CACHE": "true"},
+}
+
+
+@pytest.fixture(scope="module", params=list(RESPONSE_CACHE), ids=list(RESPONSE_CACHE))
 async def live(
-    templates: Templates, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, templates: Templates, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
     workdir = tmp_path_factory.mktemp("fuzz")
     database = await clone("postgres", templates, workdir)
     jewgo = str(Path(sys.executable).parent / "jewgo")
-    env = base_env(DATABASE_URL=database.url, RATE_LIMIT_PER_MINUTE="0", SHADOW_SAMPLE_RATE="0")
+    env = base_env(
+        DATABASE_URL=database.url,
+        RATE_LIMIT_PER_MINUTE="0",
+        SHADOW_SAMPLE_RATE="0",
+        **RESPONSE_CACHE[request.param],
+    )
     port = free_port()
     with ExitStack() as stack:
         server = stack.enter_context(

@@ -4,13 +4,15 @@ an internal error, and nothing is counted against either version."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.types import Message
 
-from tests.support import GraphQL
+from tests.conftest import V4_EVERYWHERE
+from tests.support import Database, GraphQL, gateway_client
 
 JSON = {"content-type": "application/json"}
 FILTERED = "query($f: RestaurantFilter) { restaurants(filter: $f) { totalCount } }"
@@ -127,3 +129,43 @@ async def test_a_client_that_disconnects_mid_body_is_an_info_line_not_an_error(
     await gql.app(scope, receive, send)
     assert ("info", "client disconnected") in recorder.lines
     assert not [line for line in recorder.lines if line[0] in ("error", "exception")]
+
+
+@pytest.fixture
+async def cached(shared_db: Database, data_dir: Path) -> AsyncIterator[GraphQL]:
+    """A gateway with the response cache on (its fast path reads every body first)."""
+    cached_v4 = {**V4_EVERYWHERE, "API_V4_CACHE": "true"}
+    async with gateway_client(shared_db, data_dir, cached_v4, response_cache=True) as client:
+        yield client
+
+
+ODD_OPERATIONS = {
+    "an operation name that is an object": {
+        "query": "query A{__typename}",
+        "operationName": {"a": 1},
+    },
+    "an operation name that is a list": {"query": "query A{__typename}", "operationName": ["A"]},
+    "an operation name that is an empty list": {
+        "query": "query A{__typename}",
+        "operationName": [],
+    },
+    "a lone surrogate as the query": {"query": "\ud800"},
+    "a lone surrogate in a string": {
+        "query": '{ restaurants(filter: {city: "\udc00"}) { totalCount } }'
+    },
+    "a lone surrogate in a comment": {"query": "# \ud800\n{ __typename }"},
+}
+
+
+@pytest.mark.parametrize("version", ["v4"])
+@pytest.mark.parametrize("body", ODD_OPERATIONS.values(), ids=ODD_OPERATIONS.keys())
+async def test_with_the_response_cache_on_an_odd_operation_is_answered_as_without_it(
+    gql: GraphQL, cached: GraphQL, body: dict[str, Any]
+) -> None:
+    """The fast path gives way to the normal path, which answers as with the cache off."""
+    content = json.dumps(body).encode()  # lone surrogates escaped, as a client sends them
+    plain = await gql.http.post("/graphql", content=content, headers=JSON)
+    answered = await cached.http.post("/graphql", content=content, headers=JSON)
+    assert answered.status_code == plain.status_code < 500, answered.text
+    codes = [e.get("extensions", {}).get("code") for e in answered.json().get("errors", [])]
+    assert "INTERNAL_SERVER_ERROR" not in codes

@@ -59,15 +59,31 @@ class SecurityHeaders:
         await self.app(scope, receive, secured if scope["type"] == "http" else send)
 
 
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Why the console turns a caller away, as a value; `response` is how it says so."""
+
+    status: int
+    code: str
+    message: str
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"error": self.message, "code": self.code}, self.status)
+
+    def graphql_response(self) -> JSONResponse:
+        error = {"message": self.message, "extensions": {"code": self.code}}
+        return JSONResponse({"data": None, "errors": [error]}, self.status)
+
+
 def refusal(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": message, "code": code}, status_code=status)
+    return Refused(status, code, message).response()
 
 
-def not_staff(viewer: Viewer) -> Response | None:
+def not_staff(viewer: Viewer) -> Refused | None:
     """The refusal of a signed-in user who is neither ADMIN nor MODERATOR."""
     if viewer.is_staff:
         return None
-    return refusal(403, "FORBIDDEN", "The console is for ADMIN and MODERATOR users")
+    return Refused(403, "FORBIDDEN", "The console is for ADMIN and MODERATOR users")
 
 
 @dataclass(frozen=True)
@@ -81,15 +97,19 @@ class Door:
         async with self.engine.connect() as conn:
             return await viewer_of(user_id, conn)
 
-    async def staff(self, request: Request) -> Viewer | Response:
+    async def check(self, request: Request) -> Viewer | Refused:
         try:
             token = bearer(request.headers.get("authorization"))
             if token is None:
-                return refusal(401, "UNAUTHENTICATED", "Sign in with a token or a link")
+                return Refused(401, "UNAUTHENTICATED", "Sign in with a token or a link")
             viewer = await self.viewer(self.tokens.subject(token))
         except Unauthenticated as exc:
-            return refusal(401, "UNAUTHENTICATED", str(exc))
+            return Refused(401, "UNAUTHENTICATED", str(exc))
         return not_staff(viewer) or viewer
+
+    async def staff(self, request: Request) -> Viewer | Response:
+        found = await self.check(request)
+        return found.response() if isinstance(found, Refused) else found
 
 
 def who(viewer: Viewer) -> dict[str, Any]:
@@ -125,9 +145,10 @@ class Console:
             viewer = await self.door.viewer(user_id)
         except Unauthenticated as exc:
             return refusal(401, "UNAUTHENTICATED", str(exc))
-        return not_staff(viewer) or JSONResponse(
-            {**who(viewer), "token": self.sessions.issue(viewer.id)}
-        )
+        refused = not_staff(viewer)
+        if refused is not None:
+            return refused.response()
+        return JSONResponse({**who(viewer), "token": self.sessions.issue(viewer.id)})
 
     async def events(self, request: Request) -> Response:
         """Server-sent events: `change` whenever what a console shows changed in the fleet,
@@ -158,6 +179,24 @@ class Console:
             yield "event: change\ndata: {}\n\n" if moved else ": still here\n\n"
 
 
+class StaffOnly:
+    """The console's GraphQL: the gateway's view, for console sessions only. Anyone else
+    (anonymous, or a signed-in USER) is refused before the view runs, with a GraphQL error
+    body and its HTTP status: the console's origin serves no public data, introspection
+    included (the API's own port does)."""
+
+    def __init__(self, graphql: ASGIApp, door: Door) -> None:
+        self.graphql = graphql
+        self.door = door
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = await self.door.check(Request(scope))
+        if isinstance(found, Refused):
+            await found.graphql_response()(scope, receive, send)
+            return
+        await self.graphql(scope, receive, send)
+
+
 def console_app(console: Console, graphql: ASGIApp, *, max_body_bytes: int) -> Starlette:
     app = Starlette(
         routes=[
@@ -165,7 +204,7 @@ def console_app(console: Console, graphql: ASGIApp, *, max_body_bytes: int) -> S
             Route("/console/", console.page),
             Route("/console/session", console.session, methods=["POST"]),
             Route("/console/events", console.events),
-            Route("/console/graphql", graphql, methods=["POST"]),
+            Route("/console/graphql", StaffOnly(graphql, console.door), methods=["POST"]),
             Mount("/console/static", StaticFiles(directory=STATIC), name="static"),
         ]
     )

@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -191,6 +192,28 @@ async def test_no_other_origin_may_call_the_console(console: Console) -> None:
     )
     assert "access-control-allow-origin" not in reply.headers
     assert reply.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+PUBLIC = "{ restaurants(first: 1) { totalCount } }"
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+@pytest.mark.parametrize("query", [PUBLIC, INTROSPECTION], ids=["public data", "introspection"])
+@pytest.mark.parametrize(
+    ("user", "status", "code"), [(None, 401, "UNAUTHENTICATED"), (USER_ID, 403, "FORBIDDEN")]
+)
+async def test_the_consoles_graphql_serves_console_sessions_only(
+    console: Console, query: str, user: int | None, status: int, code: str
+) -> None:
+    headers = console.bearer(user) if user is not None else {}
+    reply = await console.http.post("/console/graphql", json={"query": query}, headers=headers)
+    assert reply.status_code == status
+    assert reply.json() == {
+        "data": None,
+        "errors": [{"message": ANY, "extensions": {"code": code}}],
+    }
+    # The API's own port answers the same query to anyone.
+    assert (await console.gql(query)).ok()
 
 
 @pytest.mark.parametrize(("user", "status"), [(None, 401), (USER_ID, 403)])

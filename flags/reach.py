@@ -8,6 +8,11 @@ several hours or by several instances counts once). Without Redis, or while it i
 the count is this process's own: exact sets per hour, bounded by `max_local_keys`.
 Counts are by the hour: a rollout counts the callers of the hour it started in from the
 start of that hour, and at most `MAX_HOURS` back.
+
+Signed-in users and anonymous callers are counted apart (`affected`): a user id comes
+from a verified token, while an anonymous stickiness key (an `X-Client-Id`, else an
+address) is the caller's to invent, so an operator knows which number one caller could
+inflate. `count` is their sum.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
@@ -26,6 +32,22 @@ log = structlog.get_logger("jewgo.reach")
 
 HOUR = 3600
 MAX_HOURS = 24 * 45  # longer rollouts count their last 45 days
+KINDS = ("users", "anonymous")
+
+
+def kind_of(key: str) -> str:
+    """`users` for a signed-in user's stickiness key, else `anonymous`."""
+    return "users" if key.startswith("user:") else "anonymous"
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    users: int  # signed-in users: their ids come from verified tokens
+    anonymous: int  # client ids and addresses: a caller may invent any number of them
+
+    @property
+    def total(self) -> int:
+        return self.users + self.anonymous
 
 
 class Reach:
@@ -45,9 +67,9 @@ class Reach:
         self._flush_seconds = flush_seconds
         self._max_local = max_local_keys
         self._clock = clock
-        self._local: dict[tuple[str, int], set[str]] = {}
+        self._local: dict[tuple[str, str, int], set[str]] = {}
         self._local_keys = 0
-        self._pending: dict[tuple[str, int], set[str]] = {}
+        self._pending: dict[tuple[str, str, int], set[str]] = {}
         self._flusher = tasks.Periodic(self.flush, self._flush_seconds, "reach-flush")
         self._last_hour = 0
 
@@ -60,7 +82,7 @@ class Reach:
         if hour != self._last_hour:
             self._last_hour = hour
             self._forget_old()
-        slot = (flag, hour)
+        slot = (flag, kind_of(key), hour)
         seen = self._local.setdefault(slot, set())
         if key not in seen and self._local_keys < self._max_local:
             seen.add(key)
@@ -73,23 +95,39 @@ class Reach:
         first = max(int(since.timestamp() // HOUR), now - MAX_HOURS + 1)
         return range(min(first, now), now + 1)
 
-    def local_count(self, flag: str, since: datetime) -> int:
-        union: set[str] = set()
-        for hour in self._hours(since):
-            union |= self._local.get((flag, hour), set())
-        return len(union)
+    def local_affected(self, flag: str, since: datetime) -> Affected:
+        counts = []
+        for kind in KINDS:
+            union: set[str] = set()
+            for hour in self._hours(since):
+                union |= self._local.get((flag, kind, hour), set())
+            counts.append(len(union))
+        return Affected(*counts)
 
-    async def count(self, flag: str, since: datetime) -> int:
-        """Distinct keys v4 served under `flag` since `since`: the fleet's through Redis,
-        else this process's."""
+    def local_count(self, flag: str, since: datetime) -> int:
+        return self.local_affected(flag, since).total
+
+    async def affected(self, flag: str, since: datetime) -> Affected:
+        """Distinct signed-in users and anonymous keys v4 served under `flag` since
+        `since`: the fleet's through Redis, else this process's."""
         if self._redis is not None:
-            keys = [f"{self._prefix}:{flag}:{hour}" for hour in self._hours(since)]
             try:
                 async with asyncio.timeout(self._timeout * 4):
-                    return int(await self._redis.pfcount(*keys))
+                    pipe = self._redis.pipeline(transaction=False)
+                    for kind in KINDS:
+                        pipe.pfcount(*(self._key(flag, kind, h) for h in self._hours(since)))
+                    users, anonymous = await pipe.execute()
+                return Affected(int(users), int(anonymous))
             except Exception as exc:
                 log.warning("fleet reach unavailable; local count", error=type(exc).__name__)
-        return self.local_count(flag, since)
+        return self.local_affected(flag, since)
+
+    async def count(self, flag: str, since: datetime) -> int:
+        """Distinct keys v4 served under `flag` since `since`, signed in or not."""
+        return (await self.affected(flag, since)).total
+
+    def _key(self, flag: str, kind: str, hour: int) -> str:
+        return f"{self._prefix}:{flag}:{kind}:{hour}"
 
     async def flush(self) -> None:
         if self._redis is None or not self._pending:
@@ -98,8 +136,8 @@ class Reach:
         try:
             async with asyncio.timeout(self._timeout * 4):
                 pipe = self._redis.pipeline(transaction=False)
-                for (flag, hour), keys in pending.items():
-                    name = f"{self._prefix}:{flag}:{hour}"
+                for (flag, kind, hour), keys in pending.items():
+                    name = self._key(flag, kind, hour)
                     pipe.pfadd(name, *keys)
                     pipe.expire(name, (MAX_HOURS + 1) * HOUR)
                 await pipe.execute()
@@ -111,7 +149,7 @@ class Reach:
 
     def _forget_old(self) -> None:
         oldest = self._hour() - MAX_HOURS
-        for slot in [s for s in self._local if s[1] < oldest]:
+        for slot in [s for s in self._local if s[2] < oldest]:
             self._local_keys -= len(self._local.pop(slot))
 
     async def start(self) -> None:

@@ -19,6 +19,8 @@ class RolloutFigures:
     is_healthy: bool
     error_rate_percent: float
     users_affected: int
+    signed_in_users_affected: int
+    anonymous_callers_affected: int
     alerts_count: int
     reasons: tuple[str, ...]
 
@@ -39,10 +41,13 @@ async def rollout_figures(
         reasons.append(
             f"v4 error rate {rate:.2f}% above {config.auto_rollback_threshold_percent:g}%"
         )
+    affected = await reach.affected(rollout.flag, rollout.started_at)
     return RolloutFigures(
         is_healthy=not reasons,
         error_rate_percent=round(rate, 3),
-        users_affected=await reach.count(rollout.flag, rollout.started_at),
+        users_affected=affected.total,
+        signed_in_users_affected=affected.users,
+        anonymous_callers_affected=affected.anonymous,
         alerts_count=len(firing),
         reasons=tuple(reasons),
     )

@@ -198,6 +198,15 @@ def evaluate(rollout: Rollout, flag: FlagState, health: Health, now: datetime) -
             rollout, now, f"holding: thin traffic, {health.v4_calls} of {config.min_requests} "
             f"v4 calls needed in the last {health.window_seconds} s",
         )  # fmt: skip
+    # The calls must come from enough callers as the rollback guard counts them (a signed-in
+    # user, else an address): requests and client ids are one caller's to multiply.
+    if weighted is not None and weighted.callers < config.min_error_callers:
+        return _inconclusive(
+            rollout, now, f"holding: thin traffic, v4 calls from {weighted.callers} of "
+            f"{config.min_error_callers} distinct callers needed in the last "
+            f"{health.window_seconds} s (a caller is a signed-in user, else an address; "
+            f"client ids do not count)",
+        )  # fmt: skip
     if config.require_v3_baseline and health.v3_calls == 0:
         return _inconclusive(
             rollout, now, f"holding (inconclusive): no v3 call in the last "

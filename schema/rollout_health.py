@@ -26,7 +26,15 @@ class RolloutHealth:
     users_affected: int = strawberry.field(
         description="Distinct callers (stickiness keys) v4 served under the flag since the "
         "rollout started: fleet-wide by HyperLogLog (about 1 % error) with Redis, this "
-        "instance's exact count without."
+        "instance's exact count without. The sum of signedInUsersAffected and "
+        "anonymousCallersAffected."
+    )
+    signed_in_users_affected: int = strawberry.field(
+        description="Of usersAffected, the signed-in users (their ids come from verified tokens)."
+    )
+    anonymous_callers_affected: int = strawberry.field(
+        description="Of usersAffected, the anonymous callers: X-Client-Id values, else "
+        "addresses, which one caller can invent in any number."
     )
     alerts_count: int = strawberry.field(description="Alerts of the flag firing now.")
     reasons: list[str] = strawberry.field(description="Why it is not healthy; empty if it is.")
@@ -41,6 +49,8 @@ async def rollout_health(info: Info, rollout: Rollout) -> RolloutHealth:
         is_healthy=found.is_healthy,
         error_rate_percent=found.error_rate_percent,
         users_affected=found.users_affected,
+        signed_in_users_affected=found.signed_in_users_affected,
+        anonymous_callers_affected=found.anonymous_callers_affected,
         alerts_count=found.alerts_count,
         reasons=list(found.reasons),
     )

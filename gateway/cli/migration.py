@@ -39,6 +39,8 @@ async def report(services: Services) -> dict[str, Any]:
             "state": rollout.state.value,
             "current_percentage": rollout.current_percentage,
             "total_users_affected": health.users_affected,
+            "signed_in_users_affected": health.signed_in_users_affected,
+            "anonymous_callers_affected": health.anonymous_callers_affected,
             "is_healthy": health.is_healthy,
             "error_rate": health.error_rate_percent,
             "alerts_count": health.alerts_count,
@@ -93,7 +95,9 @@ def as_text(found: dict[str, Any]) -> str:
         health = "healthy" if r["is_healthy"] else "UNHEALTHY: " + "; ".join(r["reasons"])
         lines.append(
             f"  {r['flag']:<24} {r['state']:<11} {r['current_percentage']:>6g}%  "
-            f"error rate {r['error_rate']:g}%  users {r['total_users_affected']}  "
+            f"error rate {r['error_rate']:g}%  users {r['total_users_affected']} "
+            f"({r['signed_in_users_affected']} signed in, "
+            f"{r['anonymous_callers_affected']} anonymous)  "
             f"alerts {r['alerts_count']}  {health}"
         )
     if not found["rollouts"]:

@@ -93,3 +93,30 @@ async def test_forty_hostile_cursors_from_one_caller_on_v4_leave_the_rollout_run
     assert state["state"] == "RUNNING", state
     assert state["lastDecision"].startswith("holding: next step at"), state
     assert re.search(r"v4 0/\d+ errors", state["lastDecision"]), state
+
+
+async def test_one_address_inventing_client_ids_cannot_advance_a_rollout(
+    database: Database, redis_url: str, namespace: str, tmp_path: Path
+) -> None:
+    """Issue 22's run: 150 anonymous reads from one address, each with a client id of its
+    own, are plenty of v4 calls but one caller: the rollout holds for thin traffic."""
+    env = env_for(database, redis_url, namespace)
+    with ExitStack() as stack:
+        server = start(stack, env, tmp_path)
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+            await admin(client, START, config={
+                "initialPercentage": 50, "incrementIntervalSeconds": 1,
+                "monitoringPeriodSeconds": 60, "minRequests": 50,
+            })  # fmt: skip
+            one_address = {"X-Forwarded-For": "10.250.0.9"}
+            for n in range(150):
+                await graphql(client, READ, None, {**one_address, "X-Client-Id": f"made-up-{n}"})
+
+            async def judged_the_flood() -> bool:
+                decision = (await rollout(client))["lastDecision"] or ""
+                return "v4 calls from 1 of 5 distinct callers" in decision
+
+            await wait_for(judged_the_flood, within=15)
+            state = await rollout(client)
+    assert state["state"] == "RUNNING", state
+    assert "advanced" not in (state["lastDecision"] or ""), state

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 START = """mutation($name: String!, $config: RolloutConfigInput) {
   startRollout(name: $name, config: $config) { state } }"""
 HEALTH = """{ migration { rollouts { flag state health { isHealthy errorRatePercent
-  usersAffected alertsCount reasons } }
+  usersAffected signedInUsersAffected anonymousCallersAffected alertsCount reasons } }
   rolloutHealth { isHealthy usersAffected alertsCount knownUsers
     usersSelected { flag users } } } }"""
 
@@ -81,6 +81,11 @@ async def test_users_affected_counts_each_client_v4_served_once_on_two_instances
             assert rollout["health"]["isHealthy"] is True, rollout
             assert rollout["health"]["alertsCount"] == 0
             assert abs(rollout["health"]["usersAffected"] - clients) <= clients * 0.03
+            # Client ids are anonymous callers' to invent: counted apart from signed-in users.
+            assert rollout["health"]["signedInUsersAffected"] == 0
+            assert (
+                rollout["health"]["anonymousCallersAffected"] == rollout["health"]["usersAffected"]
+            )
             summary = data["rolloutHealth"]
             assert summary["usersAffected"] == rollout["health"]["usersAffected"]
             selected = {f["flag"]: f["users"] for f in summary["usersSelected"]}

@@ -132,7 +132,10 @@ def test_jewgo_migration_report_in_the_seeds_shape(
     assert "  stages                disabled 7, testing 0, partial 1, full 0, complete 0" in (
         text.stdout
     )
-    assert "api_v4_restaurants       RUNNING         20%  error rate 0%  users 0" in text.stdout
+    assert (
+        "api_v4_restaurants       RUNNING         20%  error rate 0%  "
+        "users 0 (0 signed in, 0 anonymous)  alerts 0"
+    ) in text.stdout
     assert "restaurants  not ready: api_v4_restaurants is PARTIAL, not COMPLETE" in text.stdout
     found = json.loads(jewgo("migration", "report", "--json").stdout)
     assert found["overall_status"]["total_features"] == 8
@@ -140,7 +143,7 @@ def test_jewgo_migration_report_in_the_seeds_shape(
     [rollout] = found["rollouts"]
     assert set(rollout) >= {
         "current_percentage", "current_stage", "total_users_affected", "is_healthy",
-        "error_rate", "alerts_count",
+        "error_rate", "alerts_count", "signed_in_users_affected", "anonymous_callers_affected",
     }  # fmt: skip
     # The world's reviews alerts fire; restaurants' resolved: its rollout is healthy.
     assert (rollout["is_healthy"], rollout["alerts_count"]) == (True, 0)

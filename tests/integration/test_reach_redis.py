@@ -31,6 +31,14 @@ async def test_two_instances_count_the_union_of_their_callers_within_hll_error(
         counted = await first.count("api_v4_restaurants", since)
         assert abs(counted - 5000) <= 5000 * 0.03, counted  # HyperLogLog: 0.81 % standard
         assert await second.count("api_v4_reviews", since) == 1
+        # Signed-in users apart from anonymous keys, fleet-wide as well.
+        first.record("api_v4_users", "user:7")
+        second.record("api_v4_users", "user:7")
+        second.record("api_v4_users", "client:x")
+        await first.flush()
+        await second.flush()
+        users = await first.affected("api_v4_users", since)
+        assert (users.users, users.anonymous) == (1, 1)
         # Not only this process's: the first instance never saw 3000..4999.
         assert first.local_count("api_v4_restaurants", since) == 3000
     finally:

@@ -65,3 +65,17 @@ def test_known_users_selected_by_the_percentages() -> None:
     assert found["api_v4_users"] == 1001
     assert found["api_v4_statistics"] == 0
     assert set(found) == set(FLAG_NAMES[1:5])
+
+
+async def test_signed_in_users_and_anonymous_callers_are_counted_apart() -> None:
+    """A user id comes from a verified token; a client id or an address is the caller's to
+    invent, so the operator sees which number one caller could inflate."""
+    reach = Reach(clock=Clock())
+    for n in range(300):
+        reach.record("api_v4_reviews", f"client:made-up-{n}")
+    reach.record("api_v4_reviews", "address:10.0.0.1")
+    for user in ("user:1", "user:2", "user:1"):
+        reach.record("api_v4_reviews", user)
+    found = await reach.affected("api_v4_reviews", at(START))
+    assert (found.users, found.anonymous, found.total) == (2, 301, 303)
+    assert await reach.count("api_v4_reviews", at(START)) == 303

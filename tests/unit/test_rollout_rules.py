@@ -81,6 +81,15 @@ SPREAD = tuple((slot, 5, 1) for slot in range(100))  # 20 % for everyone
         # ... while a fault spread over many callers does,
         (ROLLOUT, FLAG, replace(HEALTHY, v4_errors=100, v4_slots=SPREAD), Action.ROLL_BACK,
          "from 100 callers"),
+        # Advancing needs its calls from enough callers (users, else addresses): one
+        # address's 500 calls under invented client ids are one caller, and so thin traffic,
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_slots=((7, 500, 0),)), Action.HOLD,
+         "v4 calls from 1 of 5 distinct callers"),
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_slots=tuple((i, 100, 0) for i in range(4))),
+         Action.HOLD, "from 4 of 5 distinct callers"),
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_slots=tuple((i, 100, 0) for i in range(5))),
+         Action.ADVANCE, "advanced to 60%"),
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_slots=HEALTHY_CALLERS), Action.ADVANCE, "advanced"),
         # ... and a flood of successes cannot drown it.
         (ROLLOUT, FLAG, replace(HEALTHY, v4_calls=100_500, v4_errors=100,
                                 v4_slots=(*SPREAD, (100, 100_000, 0))),

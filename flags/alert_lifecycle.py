@@ -1,10 +1,21 @@
-"""An alert's life (pure, no I/O): it fires once per (rule, flag) when its signal is
-breached, and resolves when the signal has been cleared for `resolve_after` evaluations
-in a row. With the hysteresis band of each rule (flags.alert_rules), a value hovering at
-the threshold neither flaps nor fires twice.
+"""An alert's life (pure, no I/O), per (rule, flag), as Prometheus' `for` and
+`keep_firing_for` on the engine's clock, with each rule's `Timing` (flags.alert_rules):
+
+  inactive --breached--> pending --breached for pending_seconds--> FIRING (notified)
+  pending  --not breached at one evaluation--> inactive (nothing was ever notified)
+  FIRING   --cleared--> FIRING, clearing --cleared for keep_firing_seconds--> RESOLVED
+  clearing --not cleared at one evaluation--> FIRING (the same episode: no notification)
+
+"For" a duration means at every evaluation in it: one that is not breached starts the
+pending over, one that is not cleared the keep-firing. So an episode, however much its
+figure flaps, fires once and resolves once. Cleared is below the rule's hysteresis band
+(flags.alert_rules): a value inside the band neither fires a pending alert nor counts
+towards resolving a firing one. A pending alert is not FIRING: it is neither stored nor
+shown (the schema's AlertState has no place for it) nor delivered.
 
 The alerts that fire are the database's (flags.alert_store): any leader picks them up
-where the last one left them; only the count of clear evaluations lives in memory.
+where the last one left them. What is pending, and since when a firing alert has been
+clear, live in the leader's memory: a new leader starts both clocks again.
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from jewgo.flags.alert_rules import Rule, Signal, severity
+from jewgo.flags.alert_rules import TIMINGS, Rule, Signal, Timing, severity
 
 Key = tuple[str, str]  # (rule, flag); flag "" for the fleet
 
@@ -52,11 +63,18 @@ KNOWN = frozenset(rule.value for rule in Rule)
 
 
 class Lifecycle:
-    def __init__(self, resolve_after: int = 2) -> None:
-        if resolve_after < 1:
-            raise ValueError("resolve_after must be at least 1")
-        self._resolve_after = resolve_after
-        self._clear: dict[Key, int] = {}
+    def __init__(self, timings: Mapping[Rule, Timing] = TIMINGS) -> None:
+        missing = [rule.value for rule in Rule if rule not in timings]
+        if missing:
+            raise ValueError(f"no timing for {', '.join(missing)}")
+        self._timings = timings
+        self._pending: dict[Key, datetime] = {}  # breached since, not firing yet
+        self._clear: dict[Key, datetime] = {}  # firing, cleared since
+
+    @property
+    def pending(self) -> Mapping[Key, datetime]:
+        """The alerts breached but not for long enough yet, and since when."""
+        return dict(self._pending)
 
     def step(
         self,
@@ -66,24 +84,31 @@ class Lifecycle:
         enabled: frozenset[Rule] | None = None,
     ) -> list[Transition]:
         """What fires and what resolves now. `firing`: each firing alert's start.
-        A firing alert whose rule gives no signal any more (turned off) counts as cleared."""
+        A firing alert whose rule gives no signal any more (turned off) resolves at once."""
         seen: dict[Key, Signal] = {}
         for signal in signals:
             if enabled is None or signal.rule in enabled:
                 seen[(signal.rule.value, signal.flag)] = signal
         done: list[Transition] = []
+        pending: dict[Key, datetime] = {}
+        clear: dict[Key, datetime] = {}
         for key, signal in seen.items():
+            timing = self._timings[signal.rule]
             if key not in firing:
-                self._clear.pop(key, None)
                 if signal.breached:
-                    done.append(Transition(AlertState.FIRING, signal, now))
+                    since = self._pending.get(key, now)
+                    if (now - since).total_seconds() >= timing.pending_seconds:
+                        done.append(Transition(AlertState.FIRING, signal, now))
+                    else:
+                        pending[key] = since
             elif signal.cleared:
-                self._clear[key] = self._clear.get(key, 0) + 1
-                if self._clear[key] >= self._resolve_after:
-                    del self._clear[key]
+                since = self._clear.get(key, now)
+                if (now - since).total_seconds() >= timing.keep_firing_seconds:
                     done.append(Transition(AlertState.RESOLVED, signal, firing[key]))
-            else:
-                self._clear.pop(key, None)
+                else:
+                    clear[key] = since
+        # Whatever was not carried over (not breached, not cleared, not seen) starts again.
+        self._pending, self._clear = pending, clear
         for key, started in firing.items():
             if key not in seen:  # its rule is off now, or its flag gone: let it go
                 if key[0] not in KNOWN:  # a newer version's rule (a rolling deploy): its own

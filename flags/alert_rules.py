@@ -18,6 +18,14 @@ neither fires nor resolves again and again). Per domain flag, over the rollout's
 For the fleet (flag ""): CacheFallback, FlagSnapshotStale, RedisUnreachable (as the
 leader's readiness sees them) and ControllerLeaderless (nobody led for a while: the gap
 between the leaders' heartbeats).
+
+Each rule also has a `Timing` (TIMINGS), as Prometheus' `for` and `keep_firing_for`, in
+seconds on the engine's clock: how long it must be breached at every evaluation before it
+fires (`pending_seconds`), and how long a firing one must be cleared at every evaluation
+before it resolves (`keep_firing_seconds`); flags.alert_lifecycle applies them. A figure
+sampled from a window (rates, p95s, readiness) waits; a state the controller stored, or
+an event seen once, does not. ALERT_PENDING_SECONDS and ALERT_KEEP_FIRING_SECONDS replace
+every non-zero duration of the table (`timings`): a zero there is a decision, not a default.
 """
 
 from __future__ import annotations
@@ -51,6 +59,66 @@ CRITICAL = frozenset({Rule.V4_ERROR_RATE_CRITICAL, Rule.AUTO_ROLLBACK, Rule.CONT
 
 def severity(rule: Rule) -> str:
     return "critical" if rule in CRITICAL else "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """`for` and `keep_firing_for` of one rule, in seconds."""
+
+    pending_seconds: float = 0.0
+    keep_firing_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.pending_seconds < 0 or self.keep_firing_seconds < 0:
+            raise ValueError("a rule's pending and keep-firing durations are never negative")
+
+    def overridden(self, pending: float | None, keep_firing: float | None) -> Timing:
+        """The settings' durations in place of this rule's non-zero ones."""
+        return Timing(
+            _setting_or(self.pending_seconds, pending),
+            _setting_or(self.keep_firing_seconds, keep_firing),
+        )
+
+
+def _setting_or(own: float, setting: float | None) -> float:
+    return own if setting is None or own == 0 else setting
+
+
+# A figure of a window moves with every tick (5 s by default): it must hold for six ticks
+# to fire, and a firing one resolves after a clear minute, so a p95 or a rate that hovers
+# about its threshold is one episode, not one per tick.
+_FIGURE = Timing(pending_seconds=30.0, keep_firing_seconds=60.0)
+# The leader's readiness: one slow call to Redis is not an outage; three ticks in a row are.
+_READINESS = Timing(pending_seconds=15.0, keep_firing_seconds=60.0)
+# A state the controller stored (rolled back, held, paused for a person) does not flap and
+# already took its time: it fires at once, and resolves as soon as the state changes.
+_STATE = Timing()
+
+TIMINGS: Mapping[Rule, Timing] = {
+    Rule.V4_ERROR_RATE_WARNING: _FIGURE,
+    # Fires at once: the controller rolls a rollout back at the first evaluation above this
+    # threshold (and with auto-rollback off, this alert is all that reacts). Waiting would
+    # tell people after the fact; minRequests and minErrorCallers already keep thin or
+    # one-caller noise out. It keeps firing for a minute so a rate at the edge stays one.
+    Rule.V4_ERROR_RATE_CRITICAL: Timing(pending_seconds=0.0, keep_firing_seconds=60.0),
+    Rule.V4_LATENCY_RATIO: _FIGURE,
+    Rule.SHADOW_MISMATCH_RATE: _FIGURE,
+    Rule.SHADOW_CANDIDATE_ERRORS: _FIGURE,
+    Rule.AUTO_ROLLBACK: _STATE,
+    Rule.ROLLOUT_HELD: _STATE,  # held > ALERT_ROLLOUT_HELD_SECONDS is its own wait
+    Rule.ROLLOUT_AWAITING_JUDGEMENT: _STATE,
+    Rule.CACHE_FALLBACK: _READINESS,
+    Rule.FLAG_SNAPSHOT_STALE: _READINESS,
+    Rule.REDIS_UNREACHABLE: _READINESS,
+    # The gap is seen at one evaluation only (the next heartbeat is on time again), so any
+    # `for` would never be met; it keeps firing a minute so a leadership that bounces is one.
+    Rule.CONTROLLER_LEADERLESS: Timing(pending_seconds=0.0, keep_firing_seconds=60.0),
+}
+
+
+def timings(pending: float | None = None, keep_firing: float | None = None) -> dict[Rule, Timing]:
+    """Every rule's timing: TIMINGS, with the settings' durations (None: the rule's own)."""
+    return {rule: TIMINGS[rule].overridden(pending, keep_firing) for rule in Rule}
 
 
 def parse_rules(text: str) -> frozenset[Rule]:

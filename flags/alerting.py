@@ -1,7 +1,12 @@
 """The alert engine: at every controller tick, the leader gathers the figures, runs the
 rules (flags.alert_rules) and the lifecycle (flags.alert_lifecycle), and stores what
 fired or resolved (flags.alert_store, with its notifications in the outbox). Every
-instance, leading or not, refreshes the firing alerts it shows (the Prometheus gauge)."""
+instance, leading or not, refreshes the firing alerts it shows (the Prometheus gauge).
+
+Each rule's pending and keep-firing durations (`timings`) run on the engine's `clock`:
+a breach fires only once it has lasted its `for`, and a firing alert resolves only once
+it has been clear for its `keep_firing_for`, so an episode is one firing and one
+resolution, one notification each, however often its figure crosses the threshold."""
 
 from __future__ import annotations
 
@@ -12,10 +17,12 @@ import structlog
 
 from jewgo.flags.alert_lifecycle import Lifecycle
 from jewgo.flags.alert_rules import (
+    TIMINGS,
     FleetFigures,
     Rule,
     Signal,
     Thresholds,
+    Timing,
     flag_signals,
     fleet_signals,
 )
@@ -48,7 +55,7 @@ class AlertEngine:
         instance: str,
         thresholds: Thresholds = DEFAULT_THRESHOLDS,
         enabled: frozenset[Rule] = frozenset(Rule),
-        resolve_after: int = 2,
+        timings: Mapping[Rule, Timing] = TIMINGS,
         window_seconds: int = 300,
         recorded: Callable[[], object] = lambda: None,
         clock: Clock = utc_now,
@@ -60,7 +67,7 @@ class AlertEngine:
         self._instance = instance
         self._thresholds = thresholds
         self._enabled = enabled
-        self._lifecycle = Lifecycle(resolve_after)
+        self._lifecycle = Lifecycle(timings)
         self._window = window_seconds
         self._recorded = recorded
         self._clock = clock

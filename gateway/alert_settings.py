@@ -3,6 +3,8 @@ gateway.settings.Settings, kept apart for size).
 
 Each rule's thresholds come from the flag's rollout config (rollback threshold, latency
 ratio, shadow mismatch limit, minRequests, the window); these settings add the rest.
+Each rule's pending and keep-firing durations are its own (flags.alert_rules.TIMINGS);
+ALERT_PENDING_SECONDS and ALERT_KEEP_FIRING_SECONDS replace the non-zero ones fleet-wide.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings
 
-from jewgo.flags.alert_rules import Rule, parse_rules
+from jewgo.flags.alert_rules import Rule, Timing, parse_rules, timings
 
 
 class AlertSettings(BaseSettings):
@@ -40,8 +42,19 @@ class AlertSettings(BaseSettings):
         lt=100,
         description="A firing alert resolves only this far (%) below its threshold.",
     )
-    alert_resolve_evaluations: int = Field(
-        default=2, ge=1, le=100, description="Clear evaluations in a row before resolving."
+    alert_pending_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=86400,
+        description="Replaces each rule's non-zero `for` (breached this long before it "
+        "fires; 30 s for figures, 15 s for readiness). Unset: each rule's own.",
+    )
+    alert_keep_firing_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=86400,
+        description="Replaces each rule's non-zero `keep_firing_for` (clear this long "
+        "before a firing alert resolves; 60 s). Unset: each rule's own.",
     )
     alert_window_seconds: int = Field(
         default=300, ge=1, le=86400, description="The window of a flag with no rollout."
@@ -104,3 +117,7 @@ class AlertSettings(BaseSettings):
     @property
     def enabled_rules(self) -> frozenset[Rule]:
         return parse_rules(self.alert_rules)
+
+    @property
+    def alert_timings(self) -> dict[Rule, Timing]:
+        return timings(self.alert_pending_seconds, self.alert_keep_firing_seconds)

@@ -92,7 +92,7 @@ def build_operators(
         instance=f"{socket.gethostname()}:{os.getpid()}",
         thresholds=thresholds,
         enabled=settings.enabled_rules,
-        resolve_after=settings.alert_resolve_evaluations,
+        timings=settings.alert_timings,
         window_seconds=settings.alert_window_seconds,
         recorded=notifier.poke,
     )

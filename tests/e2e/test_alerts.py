@@ -47,6 +47,9 @@ def env(database: Database, redis_url: str, namespace: str, receiver: Receiver) 
         ALERT_WEBHOOK_BACKOFF_SECONDS="0.2",
         ALERT_WEBHOOK_MAX_BACKOFF_SECONDS="1",
         ALERT_WEBHOOK_TIMEOUT_SECONDS="2",
+        # Ticks of 0.3 s: a firing alert resolves after a clear second, not the default
+        # minute (V4ErrorRateCritical fires at once whatever ALERT_PENDING_SECONDS says).
+        ALERT_KEEP_FIRING_SECONDS="1",
     )  # fmt: skip
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from jewgo.flags.alert_store import AlertStore
+from jewgo.flags.alert_store import Alert, AlertStore
 from jewgo.flags.alerting import AlertEngine
 from jewgo.flags.rollouts import Health, Rollout
 from jewgo.gateway.health import Component
 
 QUIET = Health(window_seconds=60)
 SPIKE = Health(window_seconds=60, v4_calls=400, v4_errors=100)  # 25 %, no caller slots
+TICK = timedelta(seconds=5)  # the controller's interval (ROLLOUT_INTERVAL_SECONDS)
 
 
 @dataclass
@@ -42,3 +43,15 @@ def engine_for(store: AlertStore, world: World, instance: str = "host:1") -> Ale
         store, health=world.window, rollouts=world.current, components=world.parts,
         instance=instance, clock=world.clock,
     )  # fmt: skip
+
+
+async def ticking(alerts: AlertEngine, world: World, seconds: float) -> list[Alert]:
+    """The leader's evaluations over the next `seconds`, one every TICK (the first a TICK
+    from now), the clock moved to each: every event stored meanwhile, oldest first."""
+    count, rest = divmod(seconds, TICK.total_seconds())
+    assert not rest, f"{seconds} s is not a whole number of ticks"
+    stored: list[Alert] = []
+    for _ in range(int(count)):
+        world.now += TICK
+        stored.extend(await alerts.evaluate())
+    return stored

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from jewgo.db.engine import create_engine
+from jewgo.flags.alert_rules import TIMINGS, Rule
 from jewgo.flags.alert_store import AlertStore
 from jewgo.gateway.cli import main
 from jewgo.gateway.settings import SettingsError, load_settings
-from tests.integration.alert_world import QUIET, SPIKE, World, engine_for
+from tests.integration.alert_world import QUIET, SPIKE, TICK, World, engine_for, ticking
 from tests.integration.test_cli import logging_restored
 from tests.support import ADMIN_ID, USER_ID, Database, gateway_client
 
@@ -34,10 +34,12 @@ async def world(fresh_db: Database) -> World:
     world = World(health={"api_v4_restaurants": SPIKE})
     alerts = engine_for(AlertStore(engine, ["http://127.0.0.1:9/hook"]), world)
     await alerts.evaluate()
+    await ticking(alerts, world, TIMINGS[Rule.V4_ERROR_RATE_WARNING].pending_seconds)
     world.health = {"api_v4_restaurants": QUIET, "api_v4_reviews": SPIKE}
-    for _ in range(2):
-        world.now += timedelta(seconds=5)
-        await alerts.evaluate()
+    # Restaurants' clear from the first tick on, resolved once that has lasted its
+    # keep_firing_for; reviews' fire meanwhile (the warning after its `for`).
+    keep_firing = TIMINGS[Rule.V4_ERROR_RATE_WARNING].keep_firing_seconds
+    await ticking(alerts, world, keep_firing + TICK.total_seconds())
     await engine.dispose()
     return world
 
@@ -46,7 +48,7 @@ async def test_graphql_shows_firing_alerts_resolutions_and_each_flags(
     world: World, fresh_db: Database, tmp_path: Path
 ) -> None:
     # One tick of the gateway's own controller (at start), which judges a quiet window:
-    # not enough clear evaluations to resolve what the test's engine fired.
+    # not clear for long enough to resolve what the test's engine fired.
     async with gateway_client(fresh_db, tmp_path, {}, rollout_interval_seconds=3600) as gql:
         firing = (await gql(ALERTS, {"state": "FIRING", "first": 10}, as_user=ADMIN_ID)).ok()
         rules = {(a["rule"], a["flag"]) for a in firing["migration"]["alerts"]}
@@ -108,6 +110,8 @@ def test_jewgo_alerts_list_shows_the_log_and_the_deliveries(
         ({"alert_webhook_urls": "http://host:notaport/"}, "ALERT_WEBHOOK_URLS"),
         ({"alert_warning_fraction": 1.5}, "ALERT_WARNING_FRACTION"),
         ({"alert_hysteresis_percent": 150}, "ALERT_HYSTERESIS_PERCENT"),
+        ({"alert_pending_seconds": -7}, "ALERT_PENDING_SECONDS"),
+        ({"alert_keep_firing_seconds": 86401}, "ALERT_KEEP_FIRING_SECONDS"),
         ({"alert_webhook_secret": "short"}, "ALERT_WEBHOOK_SECRET: needs at least 16"),
     ],
 )

@@ -1,11 +1,14 @@
-"""Alerts against real databases (SQLite and PostgreSQL): the engine fires and resolves,
-stores every event append-only with its figures and its notifications, and the notifier
-delivers them to a real receiver, signed, retrying with backoff on an injected clock."""
+"""Alerts against real databases (SQLite and PostgreSQL): the engine fires (once a rule's
+`for` has passed) and resolves (once clear for its `keep_firing_for`), stores every event
+append-only with its figures and its notifications, and the notifier delivers them to a
+real receiver, signed, retrying with backoff, all on an injected clock; a flapping episode
+reaches the receiver as one firing and one resolution."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,14 +18,18 @@ from jewgo.db.engine import create_engine
 from jewgo.flags.alert_lifecycle import AlertState
 from jewgo.flags.alert_outbox import Outbox
 from jewgo.flags.alert_payload import SIGNATURE_HEADER, verify
+from jewgo.flags.alert_rules import TIMINGS, Rule
 from jewgo.flags.alert_store import AlertStore
+from jewgo.flags.rollouts import Health
 from jewgo.gateway.health import Component
 from jewgo.gateway.notifier import Notifier
-from tests.integration.alert_world import QUIET, SPIKE, World, engine_for
+from tests.integration.alert_world import QUIET, SPIKE, TICK, World, engine_for, ticking
 from tests.receiver import Receiver, hanging, receiving
 from tests.support import Database, eventually
 
 SECRET = "webhook-secret-" + "x" * 20
+PENDING = TIMINGS[Rule.V4_ERROR_RATE_WARNING].pending_seconds  # 30 s
+KEEP_FIRING = TIMINGS[Rule.V4_ERROR_RATE_CRITICAL].keep_firing_seconds  # 60 s, the warning's too
 
 
 @pytest.fixture
@@ -39,27 +46,31 @@ async def test_a_spike_fires_once_and_resolves_after_with_its_figures_stored(
     engine = engine_for(store, world)
     assert await engine.evaluate() == []
     world.health["api_v4_restaurants"] = SPIKE
+    # The critical rule fires at once, beside the controller's rollback; the warning waits.
     fired = await engine.evaluate()
-    assert {(a.rule, a.flag, a.state) for a in fired} == {
-        ("V4ErrorRateWarning", "api_v4_restaurants", AlertState.FIRING),
+    assert [(a.rule, a.flag, a.state) for a in fired] == [
         ("V4ErrorRateCritical", "api_v4_restaurants", AlertState.FIRING),
-    }
-    critical = next(a for a in fired if a.rule == "V4ErrorRateCritical")
+    ]
+    critical = fired[0]
     assert (critical.value, critical.threshold) == (25.0, 5.0)
     assert critical.figures["v4Calls"] == 400 and critical.figures["v4Errors"] == 100
-    world.now += timedelta(seconds=5)
-    assert await engine.evaluate() == []  # still firing: nothing new
+    assert engine.firing == fired  # the warning is pending: neither stored nor shown
+    assert await ticking(engine, world, PENDING - 5) == []
+    [warning] = await ticking(engine, world, 5)
+    assert (warning.rule, warning.state, warning.at) == (
+        "V4ErrorRateWarning", AlertState.FIRING, critical.at + timedelta(seconds=PENDING),
+    )  # fmt: skip
+    assert await ticking(engine, world, 60) == []  # still firing: nothing new
     assert {a.rule for a in engine.firing} == {"V4ErrorRateWarning", "V4ErrorRateCritical"}
 
     world.health["api_v4_restaurants"] = QUIET
-    world.now += timedelta(seconds=5)  # one clear evaluation is not enough (2 are)
-    assert await engine.evaluate() == []
-    world.now += timedelta(seconds=5)
-    resolved = await engine.evaluate()
+    # Clear from the first quiet tick on; resolved once that has lasted keep_firing_for.
+    assert await ticking(engine, world, KEEP_FIRING) == []
+    resolved = await ticking(engine, world, 5)
     assert {(a.rule, a.state) for a in resolved} == {
         ("V4ErrorRateWarning", AlertState.RESOLVED), ("V4ErrorRateCritical", AlertState.RESOLVED),
     }  # fmt: skip
-    assert all(a.starts_at == critical.starts_at for a in resolved)
+    assert {a.starts_at for a in resolved} == {critical.starts_at, warning.starts_at}
     assert engine.firing == [] and await store.firing() == []
 
     events = await store.events(10)
@@ -79,7 +90,8 @@ async def test_a_new_leader_takes_the_firing_alerts_over_and_sees_the_leaderless
 ) -> None:
     world = World(health={"api_v4_reviews": SPIKE})
     first = engine_for(store, world, "host:1")
-    assert len(await first.evaluate()) == 2
+    await first.evaluate()
+    assert len(await ticking(first, world, PENDING)) == 1 and len(await store.firing()) == 2
     # The leader is gone for two minutes; another instance leads.
     world.now += timedelta(minutes=2)
     second = engine_for(store, world, "host:2")
@@ -90,10 +102,10 @@ async def test_a_new_leader_takes_the_firing_alerts_over_and_sees_the_leaderless
     assert fired[0].value == 120.0
     # The reviews alerts are not fired again by the new leader.
     assert len(await store.firing()) == 3
-    for _ in range(2):
-        world.now += timedelta(seconds=5)
-        done = await second.evaluate()
-    assert [a.rule for a in done] == ["ControllerLeaderless"]
+    # The gap was seen once; the next ticks are on time: it resolves a minute on.
+    assert await ticking(second, world, KEEP_FIRING) == []
+    done = await ticking(second, world, 5)
+    assert [(a.rule, a.state) for a in done] == [("ControllerLeaderless", AlertState.RESOLVED)]
 
 
 async def test_the_notifier_delivers_signed_retries_with_backoff_and_gives_up(
@@ -112,7 +124,8 @@ async def test_the_notifier_delivers_signed_retries_with_backoff_and_gives_up(
                 backoff_seconds=10, clock=world.clock,
             )  # fmt: skip
             world.components = [Component("cache", "degraded", "memory fallback")]
-            [fired] = await alerts.evaluate()
+            await alerts.evaluate()
+            [fired] = await ticking(alerts, world, TIMINGS[Rule.CACHE_FALLBACK].pending_seconds)
             assert await notifier.deliver_due() == 1
             [delivery] = up.received()
             assert verify(SECRET, delivery.body, delivery.headers[SIGNATURE_HEADER.lower()])
@@ -157,7 +170,9 @@ async def test_a_receiver_that_was_down_gets_the_alert_once_it_is_back(
             notifier = Notifier(Outbox(engine), leading=lambda: True, backoff_seconds=1,
                                 clock=world.clock)  # fmt: skip
             world.components = [Component("redis", "down", "TimeoutError")]
-            await engine_for(store, world).evaluate()
+            alerts = engine_for(store, world)
+            await alerts.evaluate()
+            await ticking(alerts, world, TIMINGS[Rule.REDIS_UNREACHABLE].pending_seconds)
             assert await notifier.deliver_due() == 0
             receiver.start()
             world.now += timedelta(seconds=1)
@@ -186,7 +201,9 @@ async def test_a_hanging_receiver_delays_no_other(fresh_db: Database) -> None:
             store = AlertStore(engine, [stuck, receiver.url])
             notifier = Notifier(Outbox(engine), leading=lambda: True, timeout=3, clock=world.clock)
             world.components = [Component("flags", "stale", "confirmed 40 s ago")]
-            await engine_for(store, world).evaluate()
+            alerts = engine_for(store, world)
+            await alerts.evaluate()
+            await ticking(alerts, world, TIMINGS[Rule.FLAG_SNAPSHOT_STALE].pending_seconds)
             delivering = asyncio.create_task(notifier.deliver_due())
             # The other receiver has it well before the hung one's timeout (3 s) ends.
             took = await eventually(lambda: _got(receiver), within=2.5)
@@ -200,3 +217,50 @@ async def test_a_hanging_receiver_delays_no_other(fresh_db: Database) -> None:
 
 async def _got(receiver: Receiver) -> bool:
     return bool(receiver.received("FlagSnapshotStale", "firing"))
+
+
+# v4's p95 at 2.25 x v3's, above maxLatencyRatio (1.5); then at 1.1 x, below its band (1.2).
+SLOW = Health(window_seconds=60, v4_calls=400, v4_p95_ms=90.0, v3_calls=400, v3_p95_ms=40.0)
+BRISK = replace(SLOW, v4_p95_ms=44.0)
+# One tick (TICK, 5 s) each: slow for 40 s, then flapping slow-brisk-brisk for a minute
+# (the incident: V4LatencyRatio fired and resolved again and again), then brisk.
+FLAPPING = [SLOW] * 8 + [SLOW, BRISK, BRISK] * 4 + [BRISK] * 14
+
+
+async def test_a_flapping_episode_reaches_the_receiver_as_one_firing_and_one_resolution(
+    fresh_db: Database,
+) -> None:
+    world = World()
+    engine = create_engine(fresh_db.url)
+    try:
+        with receiving() as receiver:
+            store = AlertStore(engine, [receiver.url])
+            alerts = engine_for(store, world)
+            notifier = Notifier(Outbox(engine), leading=lambda: True, clock=world.clock)
+            started = world.now
+            delivered: list[tuple[float, str]] = []
+            for health in FLAPPING:
+                world.health["api_v4_reviews"] = health
+                await alerts.evaluate()
+                await notifier.deliver_due()
+                for delivery in receiver.received()[len(delivered) :]:
+                    seconds = (world.now - started).total_seconds()
+                    delivered.append((seconds, delivery.json["status"]))
+                world.now += TICK
+            # Pending for its `for` (30 s): nothing is sent before. Then firing through the
+            # flapping: each brisk gap (10 s) is shorter than its keep_firing_for (60 s).
+            # It resolves 60 s after the first brisk tick that lasted (90 s).
+            assert delivered == [(30.0, "firing"), (150.0, "resolved")]
+            fired, resolved = receiver.received()
+            assert fired.alert["labels"]["alertname"] == "V4LatencyRatio"
+            assert fired.alert["fingerprint"] == resolved.alert["fingerprint"]
+            assert fired.alert["startsAt"] == resolved.alert["startsAt"]
+            events = await store.events(10)
+            assert [(a.rule, a.state) for a in events] == [
+                ("V4LatencyRatio", AlertState.RESOLVED), ("V4LatencyRatio", AlertState.FIRING),
+            ]  # fmt: skip
+            outbox = await Outbox(engine).of([a.id for a in events])
+            assert [len(found) for found in outbox.values()] == [1, 1]
+            await notifier.stop()
+    finally:
+        await engine.dispose()

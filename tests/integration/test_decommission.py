@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
+from jewgo.flags.alert_rules import TIMINGS, Rule
 from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.daily_calls import DailyCalls
 from jewgo.flags.decommission import Decommission, Readiness
 from jewgo.flags.store import FlagStore
-from tests.integration.alert_world import SPIKE, World, engine_for
+from tests.integration.alert_world import SPIKE, World, engine_for, ticking
 from tests.support import ADMIN_ID, Database, gateway_client
 
 NOW = datetime.now(UTC)
@@ -79,7 +80,9 @@ async def test_a_v3_call_or_a_firing_alert_in_the_period_keeps_v3(engine: AsyncE
     assert found.reasons[0].startswith("v3 served the domain 2 times in the last 30 days")
     assert (await ready_at(engine, NOW + timedelta(days=41)))["restaurants"].ready
     world = World(health={"api_v4_restaurants": SPIKE})
-    await engine_for(AlertStore(engine), world).evaluate()
+    alerts = engine_for(AlertStore(engine), world)
+    await alerts.evaluate()
+    await ticking(alerts, world, TIMINGS[Rule.V4_ERROR_RATE_WARNING].pending_seconds)
     firing = (await ready_at(engine, NOW + timedelta(days=41)))["restaurants"]
     assert firing.reasons == ("2 alert(s) of api_v4_restaurants firing",)
 

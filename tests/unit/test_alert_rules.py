@@ -1,4 +1,5 @@
-"""The alert rules, as a table: which rule is breached, or cleared, in which situation."""
+"""The alert rules, as tables: which rule is breached, or cleared, in which situation; and
+how long each waits before firing and keeps firing once clear."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jewgo.flags.alert_rules import (
+    TIMINGS,
     FleetFigures,
     Rule,
     Signal,
     Thresholds,
+    Timing,
     flag_signals,
     fleet_signals,
     parse_rules,
     severity,
+    timings,
 )
 from jewgo.flags.rollouts import Health, Rollout, RolloutConfig, RolloutState
+from jewgo.gateway.settings import load_settings
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FLAG = "api_v4_restaurants"
@@ -166,3 +171,51 @@ def test_rules_are_named_in_settings_and_unknown_ones_are_refused() -> None:
         parse_rules("V4ErrorRateCritical,NoSuchRule")
     assert severity(Rule.V4_ERROR_RATE_CRITICAL) == "critical"
     assert severity(Rule.V4_ERROR_RATE_WARNING) == "warning"
+
+
+DEFAULT_TIMINGS = [
+    # Figures of a window: six ticks (5 s) in a row to fire, a clear minute to resolve.
+    (Rule.V4_ERROR_RATE_WARNING, 30, 60),
+    (Rule.V4_LATENCY_RATIO, 30, 60),
+    (Rule.SHADOW_MISMATCH_RATE, 30, 60),
+    (Rule.SHADOW_CANDIDATE_ERRORS, 30, 60),
+    # Beside the controller's rollback, which does not wait: at once, kept a minute.
+    (Rule.V4_ERROR_RATE_CRITICAL, 0, 60),
+    # States the controller stored: at once, resolved when the state changes.
+    (Rule.AUTO_ROLLBACK, 0, 0),
+    (Rule.ROLLOUT_HELD, 0, 0),
+    (Rule.ROLLOUT_AWAITING_JUDGEMENT, 0, 0),
+    # The leader's readiness: three ticks in a row.
+    (Rule.CACHE_FALLBACK, 15, 60),
+    (Rule.FLAG_SNAPSHOT_STALE, 15, 60),
+    (Rule.REDIS_UNREACHABLE, 15, 60),
+    # A gap seen at one evaluation: a `for` would never be met.
+    (Rule.CONTROLLER_LEADERLESS, 0, 60),
+]
+
+
+@pytest.mark.parametrize(("rule", "pending", "keep_firing"), DEFAULT_TIMINGS)
+def test_each_rule_has_its_pending_and_keep_firing_durations(
+    rule: Rule, pending: float, keep_firing: float
+) -> None:
+    assert TIMINGS[rule] == Timing(pending_seconds=pending, keep_firing_seconds=keep_firing)
+
+
+def test_every_rule_is_in_the_table_of_timings() -> None:
+    assert len(DEFAULT_TIMINGS) == len(Rule)
+    assert {rule for rule, _, _ in DEFAULT_TIMINGS} == set(Rule) == set(TIMINGS)
+
+
+def test_settings_replace_the_non_zero_durations_of_the_table() -> None:
+    assert timings() == dict(TIMINGS)
+    found = timings(pending=10, keep_firing=5)
+    assert found[Rule.V4_LATENCY_RATIO] == Timing(10, 5)
+    assert found[Rule.CACHE_FALLBACK] == Timing(10, 5)
+    # A zero is a decision: what fires at once, or resolves at once, still does.
+    assert found[Rule.V4_ERROR_RATE_CRITICAL] == Timing(0, 5)
+    assert found[Rule.CONTROLLER_LEADERLESS] == Timing(0, 5)
+    assert found[Rule.AUTO_ROLLBACK] == Timing(0, 0)
+    assert timings(keep_firing=0)[Rule.V4_LATENCY_RATIO] == Timing(30, 0)
+    assert load_settings().alert_timings == dict(TIMINGS)
+    settings = load_settings(alert_pending_seconds=10, alert_keep_firing_seconds=5)
+    assert settings.alert_timings == found

@@ -56,10 +56,10 @@ check:
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# While editing: unit, integration and the end-to-end tests on SQLite, without the tests
-# that start server processes or need PostgreSQL (`make test` runs everything).
-quick: $(VENDORED) $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
-	$(BIN)/python -m pytest -q -n $(WORKERS) -m "not slow and not postgres"
+# While editing, in under a minute: the unit and integration tiers on SQLite (no PostgreSQL,
+# no server process, no browser). `make test` runs everything.
+quick: $(VENDORED) $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -n $(WORKERS) -m "not slow and not postgres" tests/unit tests/integration
 
 # Both lock files from pyproject.toml, with hashes. Versions already locked stay unless the
 # bounds exclude them; `make lock UPGRADE=1` takes the newest the bounds allow. The runtime

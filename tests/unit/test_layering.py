@@ -80,17 +80,3 @@ def test_imports_go_one_way(name: str) -> None:
 @pytest.mark.parametrize("name", PURE)
 def test_the_decision_core_imports_nothing_of_ours_but_itself(name: str) -> None:
     assert all(target in PURE for target in GRAPH[name]), GRAPH[name]
-
-
-# About 300 lines a module; v3's manager is the legacy being retired, kept as it was.
-LONGEST = 305
-LONGER_ALLOWED = {"resolvers/v3/manager.py"}
-
-
-@pytest.mark.parametrize("path", [p for _, p in modules()], ids=lambda p: str(p))
-def test_modules_are_small(path: Path) -> None:
-    relative = str(path.relative_to(ROOT))
-    if relative in LONGER_ALLOWED or "migrations/versions" in relative:
-        return
-    lines = len(path.read_text().splitlines())
-    assert lines <= LONGEST, f"{relative} has {lines} lines"

@@ -41,7 +41,11 @@ def post(client: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def set_stage(client: httpx.Client, name: str, stage: str) -> None:
-    mutation = f'mutation {{ setFlagStage(name: "{name}", stage: {stage}) {{ version }} }}'
+    """Straight to `stage`, past any stage between (forced, as a jump must be)."""
+    mutation = (
+        f'mutation {{ setFlagStage(name: "{name}", stage: {stage}, force: true, '
+        'reason: "propagation bench") { version } }'
+    )
     post(client, {"query": mutation})
 
 

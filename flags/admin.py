@@ -69,11 +69,12 @@ class FlagAdmin:
         async with self._change() as conn:
             before = await self._flags.locked(conn, name)
             rules.check_version(before, expected_version)
-            rules.check_stage(before, stage, force=force)
+            rules.check_stage(before, stage, force=force, reason=reason)
             await self._rollouts.stop_by_hand(conn, name, actor=actor, now=self._clock())
             return await self._flags.write(
-                conn, before, actor=actor, action="SET_STAGE", stage=stage, reason=reason
-            )
+                conn, before, actor=actor, action="SET_STAGE", stage=stage, reason=reason,
+                details=rules.forced(before, stage, force=force),
+            )  # fmt: skip
 
     async def set_percentage(
         self,

@@ -2,7 +2,8 @@
 
 FlagError
 ├── UnknownFlag        NOT_FOUND
-├── InvalidChange      BAD_USER_INPUT  (a percentage outside 0 to 100, leaving COMPLETE unforced)
+├── InvalidChange      BAD_USER_INPUT  (a percentage outside 0 to 100, leaving COMPLETE or
+│                                       skipping a stage unforced)
 ├── VersionConflict    CONFLICT        (expectedVersion is not the flag's version)
 └── PreconditionFailed FAILED_PRECONDITION (a rollout that requires a passing replay)
 """

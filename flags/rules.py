@@ -4,7 +4,8 @@ Each check raises the error its refusal maps to (flags.errors) and returns nothi
 each `…ed` function returns what a change leads to. The admin applies them inside its
 transactions, in the order below, so the first broken rule names the refusal:
 
-flags      known flag → expectedVersion → leaving COMPLETE needs force
+flags      known flag → expectedVersion → leaving COMPLETE needs force → a jump over
+           stages (forward past one or more) needs force and a reason
 percentage 0 to 100, finite (checked before the flag is read)
 overrides  known flag → an existing user
 rollback   a reason; COMPLETE flags are left as they are
@@ -22,6 +23,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from jewgo.flags.errors import InvalidChange, PreconditionFailed, UnknownFlag, VersionConflict
 from jewgo.flags.rollouts import ACTIVE, Rollout, RolloutConfig, RolloutState
@@ -44,10 +46,42 @@ def check_version(state: FlagState, expected_version: int | None) -> None:
         raise VersionConflict(f"{state.name} is at version {state.version}, not {expected_version}")
 
 
-def check_stage(state: FlagState, stage: Stage, *, force: bool) -> None:
-    """COMPLETE is always a human decision, and so is leaving it (SPEC §6)."""
+def skipped(before: Stage, after: Stage) -> tuple[Stage, ...]:
+    """The stages a move passes over on the way DISABLED → TESTING → PARTIAL → FULL →
+    COMPLETE: none for one stage up, a stay, or any move back toward DISABLED."""
+    order = list(Stage)
+    return tuple(order[order.index(before) + 1 : order.index(after)])
+
+
+def check_stage(state: FlagState, stage: Stage, *, force: bool, reason: str | None = None) -> None:
+    """COMPLETE is always a human decision, and so is leaving it (SPEC §6); a stage is
+    skipped only on purpose, and the audit log says why."""
     if state.stage is Stage.COMPLETE and stage is not Stage.COMPLETE and not force:
         raise InvalidChange(f"{state.name} is COMPLETE; leaving COMPLETE needs force: true")
+    jumped = skipped(state.stage, stage)
+    if not jumped or (force and reason is not None and reason.strip()):
+        return
+    jump = (
+        f"{state.name} is {state.stage.value}: {stage.value} skips "
+        f"{', '.join(s.value for s in jumped)}"
+    )
+    if force:
+        raise InvalidChange(f"{jump}; a forced jump needs a reason for the audit log")
+    raise InvalidChange(
+        f"{jump}; move one stage at a time, or force the jump with force: true and a reason"
+    )
+
+
+def forced(state: FlagState, stage: Stage, *, force: bool) -> dict[str, Any] | None:
+    """What the audit log keeps of a move that only `force` let through (None: any other)."""
+    if not force:
+        return None
+    jumped = skipped(state.stage, stage)
+    if jumped:
+        return {"forced": True, "skipped": [s.value for s in jumped]}
+    if state.stage is Stage.COMPLETE and stage is not Stage.COMPLETE:
+        return {"forced": True}
+    return None
 
 
 def check_user(user_id: int, role: str | None) -> None:

@@ -204,8 +204,9 @@ class MigrationQuery:
 @strawberry.type
 class MigrationMutation:
     @strawberry.mutation(
-        description="ADMIN only. Leaving COMPLETE needs force: true. expectedVersion, when "
-        "given, must equal the flag's version."
+        description="ADMIN only. Up one stage at a time: a jump over stages (TESTING to "
+        "COMPLETE, say) needs force: true and a reason, and is audited as forced. Leaving "
+        "COMPLETE needs force: true. expectedVersion, when given, must equal the flag's version."
     )
     async def set_flag_stage(
         self,

@@ -56,12 +56,21 @@ def flags_list() -> None:
 @click.argument("name")
 @click.argument("stage", type=click.Choice([s.value for s in Stage], case_sensitive=False))
 @click.option("--reason", default=None)
-@click.option("--force", is_flag=True, help="Needed to leave COMPLETE.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Needed to leave COMPLETE, and (with --reason) to skip a stage on the way up.",
+)
 @click.option("--expected-version", type=int, default=None)
 def flags_stage(
     name: str, stage: str, reason: str | None, force: bool, expected_version: int | None
 ) -> None:
-    """Move NAME to STAGE (DISABLED, TESTING, PARTIAL, FULL, COMPLETE)."""
+    """Move NAME to STAGE (DISABLED, TESTING, PARTIAL, FULL, COMPLETE).
+
+    Up one stage at a time: a jump (TESTING to COMPLETE, say) needs --force and a
+    --reason, and the audit log keeps it as forced. Back toward DISABLED is free, but
+    leaving COMPLETE needs --force.
+    """
     state = with_flags(
         lambda services: services.admin.set_stage(
             name,

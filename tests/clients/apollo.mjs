@@ -64,7 +64,7 @@ await client.query({ query: PAGE, fetchPolicy: 'network-only' });
 const FLAG = gql`query Flag { flag(name: "api_v4_reviews") { id name stage rolloutPercentage version } }`;
 const before = (await client.query({ query: FLAG })).data.flag;
 await client.mutate({
-  mutation: gql`mutation { setFlagStage(name: "api_v4_reviews", stage: PARTIAL) { id stage version } }`,
+  mutation: gql`mutation { setFlagStage(name: "api_v4_reviews", stage: PARTIAL, force: true, reason: "client test") { id stage version } }`,
 });
 await client.mutate({
   mutation: gql`mutation { setRolloutPercentage(name: "api_v4_reviews", percentage: 35) { id rolloutPercentage version } }`,

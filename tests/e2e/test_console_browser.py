@@ -41,8 +41,9 @@ SHOTS = ROOT / "build" / "console"
 AXE = ROOT / "tests" / "clients" / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-SET_STAGE = """mutation($name: String!, $stage: MigrationStage!) {
-  setFlagStage(name: $name, stage: $stage) { version } }"""
+SET_STAGE = """mutation($name: String!, $stage: MigrationStage!, $force: Boolean! = false,
+  $reason: String) { setFlagStage(name: $name, stage: $stage, force: $force, reason: $reason) {
+  version } }"""
 FLAG = "query($name: String!) { flag(name: $name) { stage version } }"
 
 
@@ -358,14 +359,51 @@ async def test_axe_finds_nothing_serious_or_critical(
         assert await violations(page) == []
 
 
+ROLL_BACK = """mutation($name: String!) { rollback(name: $name, reason: "test") { name } }"""
+
+
+async def test_a_jump_over_stages_offers_force_and_needs_it_with_a_reason(
+    fleet: list[Instance], browser: Browser
+) -> None:
+    await api(fleet[0], ROLL_BACK, name="api_v4_reviews")
+    async with console(browser, await fleet[0].link()) as page:
+        await signed_in(page)
+        await page.get_by_role("button", name="Change api_v4_reviews").click()
+        dialog = page.locator("dialog[open]")
+        force = dialog.get_by_label("Force (leave COMPLETE, or skip ahead with a reason)")
+        await expect(force).to_be_hidden()
+        await dialog.get_by_label("Stage").select_option("TESTING")
+        await expect(force).to_be_hidden()  # one stage up
+        await dialog.get_by_label("Stage").select_option("FULL")
+        await expect(dialog.locator(".effect")).to_have_text(
+            "api_v4_reviews: DISABLED → FULL (skips TESTING, PARTIAL: needs force and a reason)"
+        )
+        await expect(force).to_be_visible()
+        await dialog.get_by_role("button", name="Confirm").click()
+        await expect(dialog.locator(".error")).to_have_text(
+            "BAD_USER_INPUT: api_v4_reviews is DISABLED: FULL skips TESTING, PARTIAL; move one "
+            "stage at a time, or force the jump with force: true and a reason"
+        )
+        await force.check()
+        await dialog.get_by_label("Reason (audit log)").fill("proven on staging")
+        await dialog.get_by_role("button", name="Confirm").click()
+        await expect(dialog).to_have_count(0)
+        await expect(page.locator('.stage[data-flag="api_v4_reviews"]')).to_contain_text("FULL")
+        await page.get_by_role("button", name="Change api_v4_reviews").click()
+        await dialog.get_by_label("Stage").select_option("DISABLED")
+        await expect(force).to_be_hidden()  # any move back is free
+        await dialog.get_by_role("button", name="Cancel").click()
+    await api(fleet[0], ROLL_BACK, name="api_v4_reviews")
+
+
 ALL_FLAGS = "{ migration { flags { name stage } } }"
 
 
 async def test_rolling_every_flag_back_takes_typing_the_word(
     fleet: list[Instance], browser: Browser
 ) -> None:
-    await api(fleet[0], SET_STAGE, name="api_v4_validation", stage="FULL")
-    await api(fleet[0], SET_STAGE, name="api_v4_error_handling", stage="COMPLETE")
+    for name, stage in (("api_v4_validation", "FULL"), ("api_v4_error_handling", "COMPLETE")):
+        await api(fleet[0], SET_STAGE, name=name, stage=stage, force=True, reason="setup")
     async with console(browser, await fleet[1].link()) as page:
         await signed_in(page)
         await page.get_by_role("button", name="Roll back every flag").click()

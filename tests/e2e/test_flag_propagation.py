@@ -82,9 +82,11 @@ def version(server: Server, **headers: str) -> str:
 
 
 def set_stage(server: Server, name: str, stage: str) -> None:
+    """Straight to `stage`, past any stage between (forced: these tests time propagation)."""
     graphql(
         server,
-        f'mutation {{ setFlagStage(name: "{name}", stage: {stage}) {{ version }} }}',
+        f'mutation {{ setFlagStage(name: "{name}", stage: {stage}, force: true, '
+        'reason: "propagation test") { version } }',
         token=ADMIN_TOKEN,
     )
 
@@ -157,7 +159,7 @@ def test_environment_overrides_apply_from_start_up(
 ) -> None:
     env = gateway_env(fresh_db, redis_url, namespace)
     subprocess.run(
-        [JEWGO, "flags", "stage", "api_v4_restaurants", "PARTIAL"],
+        [JEWGO, "flags", "stage", "api_v4_restaurants", "PARTIAL", "--force", "--reason", "test"],
         env=env,
         cwd=tmp_path,
         check=True,
@@ -213,7 +215,9 @@ def test_the_cli_changes_flags_with_the_same_rules(
             [JEWGO, "flags", *args], env=env, cwd=tmp_path, capture_output=True, text=True
         )
 
-    assert jewgo("stage", "api_v4_users", "complete").returncode == 0
+    jumped = jewgo("stage", "api_v4_users", "complete")
+    assert jumped.returncode != 0 and "skips TESTING, PARTIAL, FULL" in jumped.stderr
+    assert jewgo("stage", "api_v4_users", "complete", "--force", "--reason", "r").returncode == 0
     refused = jewgo("stage", "api_v4_users", "FULL")
     assert refused.returncode != 0 and "force" in refused.stderr
     assert jewgo("stage", "api_v4_users", "FULL", "--force", "--reason", "undo").returncode == 0

@@ -46,6 +46,11 @@ async def admin(gql: GraphQL, query: str, **variables: Any) -> Any:
     return (await gql(query, variables, as_user=ADMIN_ID)).ok()
 
 
+async def jump(gql: GraphQL, name: str, stage: str) -> Any:
+    """Straight to `stage` past the stages between: forced, with a reason."""
+    return await admin(gql, SET_STAGE, name=name, stage=stage, force=True, reason="test setup")
+
+
 async def served(gql: GraphQL, *, as_user: int | None = None, client: str | None = None) -> str:
     headers = {"X-Client-Id": client} if client else None
     reply = await gql(PROBE, as_user=as_user, headers=headers)
@@ -83,16 +88,16 @@ async def test_flags_are_for_admins(gql: GraphQL, as_user: int | None, code: str
 
 async def test_a_domain_needs_the_master_flag_too(gql: GraphQL) -> None:
     assert await served(gql) == "v3"
-    await admin(gql, SET_STAGE, name="api_v4_restaurants", stage="FULL")
+    await jump(gql, "api_v4_restaurants", "FULL")
     assert await served(gql) == "v3"  # the master flag is still DISABLED
-    await admin(gql, SET_STAGE, name="api_v4_enabled", stage="FULL")
+    await jump(gql, "api_v4_enabled", "FULL")
     assert await served(gql) == "v4"  # in force on this instance at once
     reply = await gql("{ statistics { totalUsers } }")
     assert reply.extensions["versions"] == {"statistics": "v3"}
 
 
 async def test_testing_serves_v4_to_staff_only(gql: GraphQL) -> None:
-    await admin(gql, SET_STAGE, name="api_v4_enabled", stage="FULL")
+    await jump(gql, "api_v4_enabled", "FULL")
     await admin(gql, SET_STAGE, name="api_v4_restaurants", stage="TESTING")
     assert await served(gql, as_user=ADMIN_ID) == "v4"
     assert await served(gql, as_user=MODERATOR_ID) == "v4"
@@ -101,8 +106,8 @@ async def test_testing_serves_v4_to_staff_only(gql: GraphQL) -> None:
 
 
 async def test_partial_is_sticky_per_user_and_per_client(gql: GraphQL) -> None:
-    await admin(gql, SET_STAGE, name="api_v4_enabled", stage="FULL")
-    await admin(gql, SET_STAGE, name="api_v4_restaurants", stage="PARTIAL")
+    await jump(gql, "api_v4_enabled", "FULL")
+    await jump(gql, "api_v4_restaurants", "PARTIAL")
     await admin(gql, SET_PERCENTAGE, name="api_v4_restaurants", percentage=50)
     for user in (USER_ID, OTHER_USER_ID, 5, 6):
         assert len({await served(gql, as_user=user) for _ in range(5)}) == 1
@@ -113,7 +118,7 @@ async def test_partial_is_sticky_per_user_and_per_client(gql: GraphQL) -> None:
 
 
 async def test_overrides_pick_a_users_version(gql: GraphQL) -> None:
-    await admin(gql, SET_STAGE, name="api_v4_enabled", stage="FULL")
+    await jump(gql, "api_v4_enabled", "FULL")
     await admin(gql, SET_STAGE, name="api_v4_restaurants", stage="TESTING")
     flag = await admin(gql, OVERRIDE, name="api_v4_restaurants", user=str(USER_ID), enabled=True)
     assert flag["setUserOverride"]["userOverrides"] == [{"userId": str(USER_ID), "enabled": True}]
@@ -130,15 +135,18 @@ async def test_overrides_pick_a_users_version(gql: GraphQL) -> None:
 
 
 async def test_history_records_who_did_what_and_why(gql: GraphQL) -> None:
+    await admin(gql, SET_STAGE, name="api_v4_users", stage="TESTING", reason="staff")
     await admin(gql, SET_STAGE, name="api_v4_users", stage="PARTIAL", reason="canary")
-    await admin(gql, SET_PERCENTAGE, name="api_v4_users", percentage=5, expected=2)
+    await admin(gql, SET_PERCENTAGE, name="api_v4_users", percentage=5, expected=3)
     flag = (await admin(gql, FLAG, name="api_v4_users"))["flag"]
-    assert flag["version"] == 3
+    assert flag["version"] == 4
     assert flag["history"] == [
         {"action": "SET_PERCENTAGE", "actor": f"user:{ADMIN_ID}", "fromStage": "PARTIAL",
          "toStage": "PARTIAL", "fromPercentage": 0.0, "toPercentage": 5.0, "reason": None},
-        {"action": "SET_STAGE", "actor": f"user:{ADMIN_ID}", "fromStage": "DISABLED",
+        {"action": "SET_STAGE", "actor": f"user:{ADMIN_ID}", "fromStage": "TESTING",
          "toStage": "PARTIAL", "fromPercentage": 0.0, "toPercentage": 0.0, "reason": "canary"},
+        {"action": "SET_STAGE", "actor": f"user:{ADMIN_ID}", "fromStage": "DISABLED",
+         "toStage": "TESTING", "fromPercentage": 0.0, "toPercentage": 0.0, "reason": "staff"},
     ]  # fmt: skip
 
 
@@ -153,6 +161,10 @@ async def test_history_records_who_did_what_and_why(gql: GraphQL) -> None:
         (OVERRIDE, {"name": "api_v4_users", "user": "999999", "enabled": True}, ADMIN_ID,
          "BAD_USER_INPUT"),
         (SET_STAGE, {"name": "api_v4_users", "stage": "LIVE"}, ADMIN_ID, "BAD_USER_INPUT"),
+        (SET_STAGE, {"name": "api_v4_users", "stage": "FULL", "reason": "r"}, ADMIN_ID,
+         "BAD_USER_INPUT"),
+        (SET_STAGE, {"name": "api_v4_users", "stage": "FULL", "force": True}, ADMIN_ID,
+         "BAD_USER_INPUT"),
         ("mutation { rollback(reason: \"  \") { name } }", {}, ADMIN_ID, "BAD_USER_INPUT"),
     ],
 )  # fmt: skip
@@ -170,7 +182,11 @@ async def test_concurrent_stage_changes_from_one_version(gql: GraphQL) -> None:
         gql(
             SET_STAGE, {"name": "api_v4_users", "stage": "TESTING", "expected": 1}, as_user=ADMIN_ID
         ),
-        gql(SET_STAGE, {"name": "api_v4_users", "stage": "FULL", "expected": 1}, as_user=ADMIN_ID),
+        gql(
+            SET_STAGE,
+            {"name": "api_v4_users", "stage": "FULL", "expected": 1, "force": True, "reason": "r"},
+            as_user=ADMIN_ID,
+        ),
     )
     assert sorted(code for r in replies for code in r.codes) == ["CONFLICT"]
     flag = (await admin(gql, FLAG, name="api_v4_users"))["flag"]
@@ -178,9 +194,9 @@ async def test_concurrent_stage_changes_from_one_version(gql: GraphQL) -> None:
 
 
 async def test_rollback_everything_but_complete(gql: GraphQL) -> None:
-    await admin(gql, SET_STAGE, name="api_v4_enabled", stage="FULL")
-    await admin(gql, SET_STAGE, name="api_v4_restaurants", stage="COMPLETE")
-    await admin(gql, SET_STAGE, name="api_v4_reviews", stage="PARTIAL")
+    await jump(gql, "api_v4_enabled", "FULL")
+    await jump(gql, "api_v4_restaurants", "COMPLETE")
+    await jump(gql, "api_v4_reviews", "PARTIAL")
     rolled = await admin(gql, 'mutation { rollback(reason: "pager at 3am") { name stage } }')
     assert {f["name"] for f in rolled["rollback"]} == {
         "api_v4_enabled", "api_v4_reviews", "api_v4_users", "api_v4_statistics",
@@ -201,8 +217,8 @@ async def test_the_same_user_gets_the_same_version_on_every_instance(
         gateway_client(fresh_db, data_dir, {}) as one,
         gateway_client(fresh_db, data_dir, {}) as two,
     ):
-        await admin(one, SET_STAGE, name="api_v4_enabled", stage="FULL")
-        await admin(one, SET_STAGE, name="api_v4_restaurants", stage="PARTIAL")
+        await jump(one, "api_v4_enabled", "FULL")
+        await jump(one, "api_v4_restaurants", "PARTIAL")
         await admin(one, SET_PERCENTAGE, name="api_v4_restaurants", percentage=50)
         await two.services.flags.load()  # the poll's work, done now
         for user in range(3, 23):

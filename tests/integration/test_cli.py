@@ -67,7 +67,16 @@ def test_a_rollout_by_the_command_line(jewgo: Callable[..., Result]) -> None:
 def test_flag_changes_by_the_command_line_follow_the_rules(
     jewgo: Callable[..., Result],
 ) -> None:
-    assert jewgo("flags", "stage", "api_v4_users", "COMPLETE").exit_code == 0
+    jumped = jewgo("flags", "stage", "api_v4_users", "complete")
+    assert jumped.exit_code == 1
+    assert jumped.stderr == (
+        "Error: BAD_USER_INPUT: api_v4_users is DISABLED: COMPLETE skips TESTING, PARTIAL, "
+        "FULL; move one stage at a time, or force the jump with force: true and a reason\n"
+    )
+    unexplained = jewgo("flags", "stage", "api_v4_users", "COMPLETE", "--force")
+    assert unexplained.stderr.endswith("a forced jump needs a reason for the audit log\n")
+    forced = jewgo("flags", "stage", "api_v4_users", "COMPLETE", "--force", "--reason", "drill")
+    assert forced.exit_code == 0, forced.output
     refused = jewgo("flags", "stage", "api_v4_users", "FULL")
     assert refused.stderr == (
         "Error: BAD_USER_INPUT: api_v4_users is COMPLETE; leaving COMPLETE needs force: true\n"

@@ -20,7 +20,7 @@ from tests.integration.alert_world import SPIKE, World, engine_for, ticking
 from tests.support import ADMIN_ID, Database, gateway_client
 
 NOW = datetime.now(UTC)
-COMPLETE = """mutation { setFlagStage(name: "api_v4_restaurants", stage: COMPLETE,
+COMPLETE = """mutation { setFlagStage(name: "api_v4_restaurants", stage: COMPLETE, force: true,
   reason: "v4 serves everyone") { stage } }"""
 REPORT = """{ migration { decommission { domain flag stage completeSince lastV3Call v3Calls
   v4Calls firingAlerts stableDays readyToDecommission reasons } } }"""

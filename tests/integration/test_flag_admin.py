@@ -31,20 +31,22 @@ async def test_a_change_bumps_version_and_revision_is_audited_and_announced(
 ) -> None:
     admin, store = world.admin, world.store
     before = await store.snapshot()
+    state = await admin.set_stage(FLAG, Stage.TESTING, actor="user:1", reason="staff")
     state = await admin.set_stage(FLAG, Stage.PARTIAL, actor="user:1", reason="canary")
-    assert (state.stage, state.version, state.updated_by) == (Stage.PARTIAL, 2, "user:1")
-    state = await admin.set_percentage(FLAG, 12.5, actor="user:1", expected_version=2)
-    assert (state.percentage, state.version) == (12.5, 3)
+    assert (state.stage, state.version, state.updated_by) == (Stage.PARTIAL, 3, "user:1")
+    state = await admin.set_percentage(FLAG, 12.5, actor="user:1", expected_version=3)
+    assert (state.percentage, state.version) == (12.5, 4)
     after = await store.snapshot()
-    assert after.revision == before.revision + 2
+    assert after.revision == before.revision + 3
     assert await store.revision() == after.revision
-    assert world.announced.revisions == [before.revision + 1, before.revision + 2]
+    assert world.announced.revisions == [before.revision + n for n in (1, 2, 3)]
     history = await admin.history(FLAG, 10)
     assert [(e.action, e.from_stage, e.to_stage, e.to_percentage) for e in history] == [
         ("SET_PERCENTAGE", Stage.PARTIAL, Stage.PARTIAL, 12.5),
-        ("SET_STAGE", Stage.DISABLED, Stage.PARTIAL, 0.0),
+        ("SET_STAGE", Stage.TESTING, Stage.PARTIAL, 0.0),
+        ("SET_STAGE", Stage.DISABLED, Stage.TESTING, 0.0),
     ]
-    assert history[1].reason == "canary"
+    assert (history[1].reason, history[1].details) == ("canary", None)
     assert history[0].at >= history[1].at
 
 
@@ -56,6 +58,8 @@ async def test_a_change_bumps_version_and_revision_is_audited_and_announced(
         (lambda a: a.set_percentage(FLAG, -1, actor="a"), InvalidChange),
         (lambda a: a.set_percentage(FLAG, float("nan"), actor="a"), InvalidChange),
         (lambda a: a.set_stage(FLAG, Stage.FULL, actor="a", expected_version=7), VersionConflict),
+        (lambda a: a.set_stage(FLAG, Stage.FULL, actor="a", reason="why"), InvalidChange),
+        (lambda a: a.set_stage(FLAG, Stage.PARTIAL, actor="a", force=True), InvalidChange),
         (lambda a: a.set_percentage(FLAG, 5, actor="a", expected_version=0), VersionConflict),
         (lambda a: a.set_user_override(FLAG, 999_999, True, actor="a"), InvalidChange),
         (lambda a: a.set_user_override("nope", 999_999, True, actor="a"), UnknownFlag),
@@ -79,11 +83,34 @@ async def test_a_rejected_change_writes_and_announces_nothing(
 
 
 async def test_leaving_complete_needs_force(world: World) -> None:
-    await world.admin.set_stage(FLAG, Stage.COMPLETE, actor="a")
+    await world.admin.set_stage(FLAG, Stage.COMPLETE, actor="a", force=True, reason="setup")
     with pytest.raises(InvalidChange):
         await world.admin.set_stage(FLAG, Stage.FULL, actor="a")
     state = await world.admin.set_stage(FLAG, Stage.FULL, actor="a", force=True)
     assert state.stage is Stage.FULL
+    assert (await world.admin.history(FLAG, 1))[0].details == {"forced": True}
+
+
+async def test_a_jump_over_stages_needs_force_and_a_reason_and_is_audited_as_forced(
+    world: World,
+) -> None:
+    await world.admin.set_stage(FLAG, Stage.TESTING, actor="a")
+    with pytest.raises(InvalidChange, match="COMPLETE skips PARTIAL, FULL"):
+        await world.admin.set_stage(FLAG, Stage.COMPLETE, actor="a", reason="no force")
+    state = await world.admin.set_stage(
+        FLAG, Stage.COMPLETE, actor="a", force=True, reason="v4 proven elsewhere"
+    )
+    assert state.stage is Stage.COMPLETE
+    (event,) = await world.admin.history(FLAG, 1)
+    assert (event.action, event.from_stage, event.to_stage, event.reason, event.details) == (
+        "SET_STAGE", Stage.TESTING, Stage.COMPLETE, "v4 proven elsewhere",
+        {"forced": True, "skipped": ["PARTIAL", "FULL"]},
+    )  # fmt: skip
+    # Back toward DISABLED, past any number of stages, is free (COMPLETE aside).
+    await world.admin.set_stage(FLAG, Stage.FULL, actor="a", force=True)
+    back = await world.admin.set_stage(FLAG, Stage.DISABLED, actor="a")
+    assert back.stage is Stage.DISABLED
+    assert (await world.admin.history(FLAG, 1))[0].details is None
 
 
 async def test_concurrent_changes_from_one_version_one_wins_one_conflicts(world: World) -> None:
@@ -91,7 +118,9 @@ async def test_concurrent_changes_from_one_version_one_wins_one_conflicts(world:
     _, count, _ = await world.state()
     outcomes = await asyncio.gather(
         admin.set_stage(FLAG, Stage.TESTING, actor="first", expected_version=1),
-        admin.set_stage(FLAG, Stage.FULL, actor="second", expected_version=1),
+        admin.set_stage(
+            FLAG, Stage.FULL, actor="second", expected_version=1, force=True, reason="r"
+        ),
         return_exceptions=True,
     )
     won = [o for o in outcomes if not isinstance(o, BaseException)]
@@ -106,8 +135,8 @@ async def test_concurrent_changes_from_one_version_one_wins_one_conflicts(world:
 
 async def test_rollback_disables_every_flag_but_complete_ones(world: World) -> None:
     admin = world.admin
-    await admin.set_stage("api_v4_users", Stage.COMPLETE, actor="a")
-    await admin.set_stage(FLAG, Stage.PARTIAL, actor="a")
+    await admin.set_stage("api_v4_users", Stage.COMPLETE, actor="a", force=True, reason="r")
+    await admin.set_stage(FLAG, Stage.PARTIAL, actor="a", force=True, reason="r")
     await admin.set_percentage(FLAG, 30, actor="a")
     changed = await admin.rollback(None, actor="a", reason="error spike")
     assert {s.name for s in changed} == set(FLAG_NAMES) - {"api_v4_users"}

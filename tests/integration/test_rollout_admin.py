@@ -44,7 +44,7 @@ async def test_a_change_the_state_refuses_writes_and_announces_nothing(
     world: World, change: Change, error: type[FlagError]
 ) -> None:
     await world.admin.start_rollout(FLAG, CONFIG, actor="a")
-    await world.admin.set_stage("api_v4_users", Stage.COMPLETE, actor="a")
+    await world.admin.set_stage("api_v4_users", Stage.COMPLETE, actor="a", force=True, reason="r")
     before, announced = await world.state(), list(world.announced.revisions)
     with pytest.raises(error):
         await change(world.admin)

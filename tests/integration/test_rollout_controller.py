@@ -176,7 +176,9 @@ async def test_one_rollout_per_flag_and_none_of_a_complete_flag(world: World) ->
     await world.start()
     with pytest.raises(VersionConflict):
         await world.start()
-    await world.admin.set_stage("api_v4_users", Stage.COMPLETE, actor="user:1")
+    await world.admin.set_stage(
+        "api_v4_users", Stage.COMPLETE, actor="user:1", force=True, reason="done"
+    )
     with pytest.raises(InvalidChange):
         await world.admin.start_rollout("api_v4_users", CONFIG, actor="user:1")
     with pytest.raises(InvalidChange):

@@ -75,14 +75,64 @@ def test_expected_version(expected: int | None, error: type[FlagError] | None) -
     assert refusal(rules.check_version, FLAG, expected) is error
 
 
-# Leaving COMPLETE needs force; every other move of stage is free.
+D, T, PA, F, CO = Stage.DISABLED, Stage.TESTING, Stage.PARTIAL, Stage.FULL, Stage.COMPLETE
+# Every forward move and the stages it passes over; any other move (a stay, or a move back
+# toward DISABLED) skips nothing.
+JUMPS = {
+    (D, T): (), (D, PA): (T,), (D, F): (T, PA), (D, CO): (T, PA, F),
+    (T, PA): (), (T, F): (PA,), (T, CO): (PA, F),
+    (PA, F): (), (PA, CO): (F,),
+    (F, CO): (),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("before", "after"), [(b, a) for b in Stage for a in Stage])
+def test_which_moves_are_jumps(before: Stage, after: Stage) -> None:
+    assert rules.skipped(before, after) == JUMPS.get((before, after), ())
+
+
+# Leaving COMPLETE needs force; a jump over stages needs force and a reason; every other
+# move of stage (one stage up, or back toward DISABLED) is free.
 @pytest.mark.parametrize(
-    ("before", "after", "force", "error"),
-    [(b, a, force, InvalidChange if b is Stage.COMPLETE and a is not b and not force else None)
-     for b in Stage for a in Stage for force in (False, True)],
+    ("before", "after", "force", "reason", "error"),
+    [(b, a, force, reason,
+      InvalidChange if (b is CO and a is not b and not force)
+      or (JUMPS.get((b, a)) and not (force and reason)) else None)
+     for b in Stage for a in Stage for force in (False, True) for reason in (None, "", "why")],
 )  # fmt: skip
-def test_stages(before: Stage, after: Stage, force: bool, error: type[FlagError] | None) -> None:
-    assert refusal(rules.check_stage, replace(FLAG, stage=before), after, force=force) is error
+def test_stages(
+    before: Stage, after: Stage, force: bool, reason: str | None, error: type[FlagError] | None
+) -> None:
+    state = replace(FLAG, stage=before)
+    assert refusal(rules.check_stage, state, after, force=force, reason=reason) is error
+
+
+@pytest.mark.parametrize(
+    ("force", "reason", "message"),
+    [(False, "why", "api_v4_reviews is TESTING: COMPLETE skips PARTIAL, FULL; move one stage "
+      "at a time, or force the jump with force: true and a reason"),
+     (True, " ", "api_v4_reviews is TESTING: COMPLETE skips PARTIAL, FULL; a forced jump needs "
+      "a reason for the audit log")],
+)  # fmt: skip
+def test_a_jump_names_the_stages_it_skips_and_how_to_force_it(
+    force: bool, reason: str, message: str
+) -> None:
+    with pytest.raises(InvalidChange) as caught:
+        rules.check_stage(replace(FLAG, stage=T), CO, force=force, reason=reason)
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "force", "details"),
+    [(T, CO, True, {"forced": True, "skipped": ["PARTIAL", "FULL"]}),
+     (CO, F, True, {"forced": True}), (CO, D, True, {"forced": True}),
+     (T, PA, True, None), (F, T, True, None), (D, D, True, None), (CO, CO, True, None),
+     (T, CO, False, None)],
+)  # fmt: skip
+def test_what_the_audit_log_keeps_of_a_forced_move(
+    before: Stage, after: Stage, force: bool, details: dict[str, object] | None
+) -> None:
+    assert rules.forced(replace(FLAG, stage=before), after, force=force) == details
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,9 @@ export const dialogOpen = () => open > 0;
 let settled = () => {};
 export const onSettled = (callback) => { settled = callback; };
 
+// The stages a move passes over on the way up (none for one stage up, or any move down).
+export const skipped = (from, to) => STAGES.slice(STAGES.indexOf(from) + 1, STAGES.indexOf(to));
+
 export function describe(flag) {
   return flag.stage === "PARTIAL" ? `PARTIAL ${percent(flag.rolloutPercentage)}` : flag.stage;
 }
@@ -115,27 +118,34 @@ export function changeFlag(flag) {
   let seen = flag.version; // what this page showed: a change made since is a conflict
   flag = { ...flag }; // this dialog's own idea of the flag, moved by what it applied
   const target = () => ({ stage: stage.value, pct: number(percentage) });
+  // Force is offered where the rules ask for it: leaving COMPLETE, or skipping a stage.
+  const forcing = () => (flag.stage === "COMPLETE" && stage.value !== "COMPLETE") ||
+    skipped(flag.stage, stage.value).length > 0;
+  const forceField = field("Force (leave COMPLETE, or skip ahead with a reason)", force);
   return dialog({
     title: `Change ${flag.name}`,
     body: [
       field("Stage", stage),
       field("Rollout percentage (PARTIAL)", percentage, "0 to 100"),
-      flag.stage === "COMPLETE" ? field("Leave COMPLETE (force)", force) : null,
+      forceField,
       field("Reason (audit log)", reason),
     ],
     effect() {
       const { stage: to, pct } = target();
+      forceField.hidden = !forcing();
       if (stage.value === "PARTIAL" && !(pct >= 0 && pct <= 100)) return null;
       const after = { stage: to, rolloutPercentage: to === "PARTIAL" ? pct : flag.rolloutPercentage };
       if (to === flag.stage && (to !== "PARTIAL" || pct === flag.rolloutPercentage)) return null;
-      return `${flag.name}: ${describe(flag)} → ${describe(after)}`;
+      const jumped = skipped(flag.stage, to);
+      const skips = jumped.length ? ` (skips ${jumped.join(", ")}: needs force and a reason)` : "";
+      return `${flag.name}: ${describe(flag)} → ${describe(after)}${skips}`;
     },
     async run() {
       const { stage: to, pct } = target();
       const why = reason.value.trim() || null;
       if (to !== flag.stage) {
         const done = await graphql(SET_STAGE, { name: flag.name, stage: to, reason: why,
-          force: force.checked, expected: seen });
+          force: force.checked && forcing(), expected: seen });
         // Applied: a retry after the percentage failed only sends the percentage.
         ({ stage: flag.stage, version: seen } = done.setFlagStage);
       }

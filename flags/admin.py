@@ -154,8 +154,11 @@ class FlagAdmin:
                 changed.append(state)
         return changed
 
-    async def start_rollout(self, name: str, config: RolloutConfig, *, actor: str) -> Rollout:
-        """The flag to PARTIAL at the initial percentage, and a RUNNING rollout of it."""
+    async def start_rollout(
+        self, name: str, config: RolloutConfig, *, actor: str, allow_lowering: bool = False
+    ) -> Rollout:
+        """The flag to PARTIAL at the initial percentage, and a RUNNING rollout of it; below
+        what the flag serves now only with `allow_lowering`."""
         rules.check_known(name)
         rules.check_config(config)
         now = self._clock()
@@ -164,6 +167,7 @@ class FlagAdmin:
             last = await replays.latest(conn, name) if config.require_replay else None
             rules.check_replay(name, config, last, now, self._replay_max_age)
             rules.check_start(flag, await self._rollouts.newest(conn, name))
+            rules.check_lowering(flag, config, allow_lowering=allow_lowering)
             rollout = rules.started(name, config, actor=actor, now=now)
             await self._flags.write(
                 conn, flag, actor=actor, action="START_ROLLOUT", stage=Stage.PARTIAL,

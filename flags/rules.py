@@ -11,7 +11,7 @@ overrides  known flag → an existing user
 rollback   a reason; COMPLETE flags are left as they are
 ignores    known flag → a field or a path prefix → a reason
 rollouts   a valid config → a passing replay when required → not COMPLETE → no rollout
-           RUNNING or PAUSED already
+           RUNNING or PAUSED already → not below what the flag serves, unless allowed
 moves      pause RUNNING→PAUSED, resume PAUSED→RUNNING, stop RUNNING|PAUSED→STOPPED
 """
 
@@ -169,6 +169,34 @@ def check_start(flag: FlagState, newest: Rollout | None) -> None:
         raise InvalidChange(f"{flag.name} is COMPLETE; a rollout cannot move it")
     if newest is not None and newest.state in ACTIVE:
         raise VersionConflict(f"{flag.name} already has a rollout RUNNING or PAUSED")
+
+
+def exposure(flag: FlagState) -> float:
+    """The percentage of ordinary callers the flag's stage sends to v4 now: none at DISABLED
+    and TESTING (staff only), its percentage at PARTIAL, everyone at FULL and COMPLETE."""
+    if flag.stage is Stage.PARTIAL:
+        return flag.percentage
+    return 100.0 if flag.stage in (Stage.FULL, Stage.COMPLETE) else 0.0
+
+
+def initial_percentage(flag: FlagState, default: float) -> float:
+    """Where a rollout of the flag starts when nobody says: where a PARTIAL flag is, so
+    that starting with the defaults sends nobody back to v3; else `default` (a FULL flag
+    serves everyone, so any start lowers it: `check_lowering` asks for a confirmation)."""
+    return flag.percentage if flag.stage is Stage.PARTIAL else default
+
+
+def check_lowering(flag: FlagState, config: RolloutConfig, *, allow_lowering: bool) -> None:
+    """A rollout that starts below what the flag serves sends callers back to v3: only
+    when the caller confirms it (allowLowering)."""
+    now, start = exposure(flag), config.initial_percentage
+    if start >= now or allow_lowering:
+        return
+    raise InvalidChange(
+        f"{flag.name} serves v4 to {now:g}% of callers ({flag.stage.value}); starting at "
+        f"{start:g}% sends {now - start:g}% of callers back to v3: start at {now:g}% or "
+        "more, or confirm the lowering (allowLowering: true; --lower on the command line)"
+    )
 
 
 def started(flag: str, config: RolloutConfig, *, actor: str, now: datetime) -> Rollout:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -172,13 +173,28 @@ async def _move(info: Info, name: str, move: Move) -> Rollout:
 
 @strawberry.type
 class RolloutMutation:
-    @strawberry.mutation(description="ADMIN only.")
+    @strawberry.mutation(
+        description="ADMIN only. Starting below the percentage the flag serves now (FULL "
+        "serves 100) sends callers back to v3: refused (BAD_USER_INPUT) unless allowLowering."
+    )
     async def start_rollout(
-        self, info: Info, name: str, config: RolloutConfigInput | None = None
+        self,
+        info: Info,
+        name: str,
+        config: RolloutConfigInput | None = None,
+        allow_lowering: Annotated[
+            bool,
+            strawberry.argument(
+                description="Confirms a start below the percentage the flag serves now."
+            ),
+        ] = False,
     ) -> Rollout:
         actor = _actor(info)
         settings = (config or RolloutConfigInput()).to_model()
-        return Rollout.of(await info.context.admin.start_rollout(name, settings, actor=actor))
+        started = await info.context.admin.start_rollout(
+            name, settings, actor=actor, allow_lowering=allow_lowering
+        )
+        return Rollout.of(started)
 
     @strawberry.mutation(description="ADMIN only.")
     async def pause_rollout(self, info: Info, name: str) -> Rollout:

@@ -1,7 +1,9 @@
 """`jewgo rollout`: start a gradual rollout, watch it, pause, resume or stop it.
 
-The options of `start` default to RolloutConfig's defaults, and the moves are those of
-flags.rules.TRANSITIONS: one command each, carried out by the admin.
+The options of `start` default to RolloutConfig's defaults, but for the initial percentage:
+where the flag is (flags.rules.initial_percentage), so that starting with the defaults sends
+nobody back to v3. The moves are those of flags.rules.TRANSITIONS: one command each,
+carried out by the admin.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Callable
 
 import click
 
+from jewgo.flags import rules
 from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig
 from jewgo.flags.rules import TRANSITIONS, Move
 from jewgo.gateway.cli.runtime import actor, with_flags
@@ -44,8 +47,18 @@ _DEFAULT = DEFAULT_CONFIG
     "--initial",
     "initial_percentage",
     type=float,
-    default=_DEFAULT.initial_percentage,
-    show_default=True,
+    default=None,
+    help="Percentage to start at. Default: the flag's current percentage when it is "
+    f"PARTIAL; {_DEFAULT.initial_percentage:g} when it is DISABLED or TESTING (no ordinary "
+    f"caller on v4 yet) or FULL (everyone on v4, so any start lowers it: see --lower).",
+)
+@click.option(
+    "--lower",
+    "allow_lowering",
+    is_flag=True,
+    default=False,
+    help="Start below the percentage the flag serves now (FULL serves 100), which sends "
+    "the callers in between back to v3; refused without it.",
 )
 @click.option(
     "--increment",
@@ -142,15 +155,30 @@ _DEFAULT = DEFAULT_CONFIG
     show_default=True,
     help="Start only after a passing `jewgo replay` of NAME.",
 )
-def rollout_start(name: str, **config: object) -> None:
+def rollout_start(
+    name: str, initial_percentage: float | None, allow_lowering: bool, **config: object
+) -> None:
     """Start a rollout of NAME: PARTIAL at the initial percentage, then step by step."""
     gates = config.pop("pause_at")
     assert isinstance(gates, tuple)
-    settings = RolloutConfig(**config, pause_at=tuple(sorted(set(gates))))  # type: ignore[arg-type]
-    started = with_flags(
-        lambda services: services.admin.start_rollout(name, settings, actor=actor())
-    )
-    click.echo(describe(started))
+
+    async def run(services: FlagParts) -> Rollout:
+        initial = initial_percentage
+        if initial is None:  # where the flag is, as just loaded (an unknown one: the admin's)
+            flag = services.flags.snapshot.flags.get(name)
+            initial = _DEFAULT.initial_percentage
+            if flag is not None:
+                initial = rules.initial_percentage(flag, initial)
+        settings = RolloutConfig(
+            **config,  # type: ignore[arg-type]
+            initial_percentage=initial,
+            pause_at=tuple(sorted(set(gates))),
+        )
+        return await services.admin.start_rollout(
+            name, settings, actor=actor(), allow_lowering=allow_lowering
+        )
+
+    click.echo(describe(with_flags(run)))
 
 
 @rollout.command("status")

@@ -32,7 +32,7 @@ from jewgo.gateway.console.links import ConsoleLinks
 from tests.browser import OfflinePage
 from tests.conftest import Templates, clone
 from tests.e2e.fleet import ADMIN, JEWGO, TOKENS, Traffic, admin, env_for
-from tests.support import USER_ID, Database, Server, free_port, serving
+from tests.support import USER_ID, Database, Server, free_port, gateway_client, serving
 
 pytestmark = pytest.mark.slow
 
@@ -396,6 +396,43 @@ async def test_a_jump_over_stages_offers_force_and_needs_it_with_a_reason(
     await api(fleet[0], ROLL_BACK, name="api_v4_reviews")
 
 
+STOP = """mutation($name: String!) { stopRollout(name: $name) { state } }"""
+ROLLOUT_OF = """query($name: String!) { flag(name: $name) { stage rolloutPercentage } }"""
+
+
+async def test_the_start_dialog_starts_where_the_flag_is_and_lowering_takes_a_tick(
+    fleet: list[Instance], browser: Browser
+) -> None:
+    await api(fleet[0], ROLL_BACK, name="api_v4_reviews")
+    # PARTIAL at 25 %, by a rollout stopped there.
+    await api(fleet[0], ROLLOUT.replace("api_v4_restaurants", "api_v4_reviews"),
+              config={"initialPercentage": 25, "incrementIntervalSeconds": 3600})  # fmt: skip
+    await api(fleet[0], STOP, name="api_v4_reviews")
+    async with console(browser, await fleet[0].link()) as page:
+        await signed_in(page)
+        await page.get_by_role("button", name="Start a rollout of api_v4_reviews").click()
+        dialog = page.locator("dialog[open]")
+        initial = dialog.get_by_label("Initial percentage", exact=True)
+        await expect(initial).to_have_value("25")
+        lower = dialog.get_by_role("checkbox", name=re.compile("back to v3"))
+        await expect(lower).to_be_hidden()
+        start = dialog.get_by_role("button", name="Start rollout")
+        await expect(start).to_be_enabled()
+        await initial.fill("5")
+        await expect(lower).to_be_visible()
+        await expect(dialog.get_by_text(
+            "Lower api_v4_reviews from 25 % to 5 %: this sends 20 % of callers back to v3"
+        )).to_be_visible()  # fmt: skip
+        await expect(start).to_be_disabled()
+        await lower.check()
+        await expect(start).to_be_enabled()
+        await start.click()
+        await expect(dialog).to_have_count(0)
+        flag = (await api(fleet[0], ROLLOUT_OF, name="api_v4_reviews"))["flag"]
+        assert flag == {"stage": "PARTIAL", "rolloutPercentage": 5.0}
+    await api(fleet[0], ROLL_BACK, name="api_v4_reviews")
+
+
 ALL_FLAGS = "{ migration { flags { name stage } } }"
 
 
@@ -529,3 +566,29 @@ async def test_a_sigterm_with_open_streams_stops_at_once_and_cleanly(
     assert "Exception in ASGI application" not in log
     assert "timeout graceful shutdown exceeded" not in log
     assert took < 1.5, f"stopped {took:.2f} s after SIGTERM"
+
+
+async def test_an_undeclared_proxy_is_a_banner_on_the_overview(
+    templates: Templates, tmp_path: Path, browser: Browser
+) -> None:
+    """Anonymous traffic from one address carrying many client ids: the overview says at
+    its top that a proxy forwards it undeclared, and what to set."""
+    database = await clone("sqlite", templates, tmp_path)
+    port = free_port()
+    try:
+        async with gateway_client(
+            database, tmp_path, {}, console=True, console_port=port, rate_limit_per_minute=0
+        ) as gql:
+            for n in range(120):
+                await gql.http.post(
+                    "/graphql", json={"query": "{ __typename }"}, headers={"X-Client-Id": f"d{n}"}
+                )
+            issued = await ConsoleLinks(gql.services.engine, 10).issue("admin@example.com")
+            async with console(browser, link_url("127.0.0.1", port, issued.secret)) as page:
+                await signed_in(page)
+                banner = page.locator(".banner[role=alert]")
+                await expect(banner).to_contain_text("callers:")
+                await expect(banner).to_contain_text("set FORWARDED_ALLOW_IPS")
+                await expect(page.locator('[data-component="callers"]')).to_contain_text("warning")
+    finally:
+        await database.close()

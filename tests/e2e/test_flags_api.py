@@ -210,6 +210,28 @@ async def test_rollback_everything_but_complete(gql: GraphQL) -> None:
     assert forced["setFlagStage"]["stage"] == "FULL"
 
 
+START = """mutation($name: String!, $config: RolloutConfigInput, $lower: Boolean! = false) {
+  startRollout(name: $name, config: $config, allowLowering: $lower) {
+    state currentPercentage } }"""
+
+
+async def test_a_rollout_starts_below_what_the_flag_serves_only_when_allowed(
+    gql: GraphQL,
+) -> None:
+    await jump(gql, "api_v4_users", "PARTIAL")
+    await admin(gql, SET_PERCENTAGE, name="api_v4_users", percentage=25)
+    before = await admin(gql, FLAG, name="api_v4_users")
+    refused = await gql(START, {"name": "api_v4_users"}, as_user=ADMIN_ID)  # 5 % by default
+    assert refused.codes == ["BAD_USER_INPUT"]
+    assert "starting at 5% sends 20% of callers back to v3" in refused.errors[0]["message"]
+    assert await admin(gql, FLAG, name="api_v4_users") == before
+    kept = await admin(gql, START, name="api_v4_users", config={"initialPercentage": 25})
+    assert kept["startRollout"] == {"state": "RUNNING", "currentPercentage": 25.0}
+    await admin(gql, 'mutation { stopRollout(name: "api_v4_users") { state } }')
+    lowered = await admin(gql, START, name="api_v4_users", lower=True)
+    assert lowered["startRollout"] == {"state": "RUNNING", "currentPercentage": 5.0}
+
+
 async def test_the_same_user_gets_the_same_version_on_every_instance(
     fresh_db: Database, data_dir: Path
 ) -> None:

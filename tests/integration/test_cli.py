@@ -64,6 +64,39 @@ def test_a_rollout_by_the_command_line(jewgo: Callable[..., Result]) -> None:
     assert "api_v4_reviews           STOPPED" in jewgo("rollout", "status").stdout
 
 
+def test_a_rollout_starts_where_the_flag_is_and_lowers_it_only_when_told(
+    jewgo: Callable[..., Result],
+) -> None:
+    for args in (("stage", "api_v4_reviews", "TESTING"), ("stage", "api_v4_reviews", "PARTIAL"),
+                 ("percentage", "api_v4_reviews", "25")):  # fmt: skip
+        assert jewgo("flags", *args).exit_code == 0
+    kept = jewgo("rollout", "start", "api_v4_reviews")
+    assert kept.exit_code == 0, kept.output
+    assert kept.stdout.startswith("api_v4_reviews           RUNNING         25%  ")
+    assert jewgo("rollout", "stop", "api_v4_reviews").exit_code == 0
+    lower = jewgo("rollout", "start", "api_v4_reviews", "--initial", "5")
+    assert lower.exit_code == 1
+    assert lower.stderr == (
+        "Error: BAD_USER_INPUT: api_v4_reviews serves v4 to 25% of callers (PARTIAL); starting "
+        "at 5% sends 20% of callers back to v3: start at 25% or more, or confirm the lowering "
+        "(allowLowering: true; --lower on the command line)\n"
+    )
+    assert "api_v4_reviews           PARTIAL       25%" in jewgo("flags", "list").stdout
+    lowered = jewgo("rollout", "start", "api_v4_reviews", "--initial", "5", "--lower")
+    assert lowered.exit_code == 0, lowered.output
+    assert lowered.stdout.endswith("\n    rollout started at 5%\n")
+    # DISABLED (and TESTING) serve no ordinary caller v4: the default of 5 % lowers nothing.
+    fresh = jewgo("rollout", "start", "api_v4_users")
+    assert fresh.exit_code == 0 and fresh.stdout.endswith("rollout started at 5%\n")
+    # FULL serves everyone: any start lowers it.
+    for stage in ("TESTING", "PARTIAL", "FULL"):
+        assert jewgo("flags", "stage", "api_v4_cache", stage).exit_code == 0
+    full = jewgo("rollout", "start", "api_v4_cache")
+    assert full.exit_code == 1 and "sends 95% of callers back to v3" in full.stderr
+    help_text = jewgo("rollout", "start", "--help").stdout
+    assert "current percentage when it is PARTIAL" in help_text and "--lower" in help_text
+
+
 def test_flag_changes_by_the_command_line_follow_the_rules(
     jewgo: Callable[..., Result],
 ) -> None:

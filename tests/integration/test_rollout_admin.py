@@ -79,6 +79,28 @@ async def test_a_change_by_hand_stops_the_running_rollout(world: World) -> None:
     assert rollout.last_decision == "stopped: the flag was changed by hand (user:2)"
 
 
+async def test_a_rollout_starts_below_what_the_flag_serves_only_when_allowed(
+    world: World,
+) -> None:
+    admin = world.admin
+    await admin.set_stage(FLAG, Stage.TESTING, actor="a")
+    await admin.set_stage(FLAG, Stage.PARTIAL, actor="a")
+    await admin.set_percentage(FLAG, 25, actor="a")
+    before, announced = await world.state(), list(world.announced.revisions)
+    with pytest.raises(InvalidChange, match="sends 5% of callers back to v3"):
+        await admin.start_rollout(FLAG, CONFIG, actor="a")  # CONFIG starts at 20 %
+    assert await world.state() == before
+    assert world.announced.revisions == announced
+    started = await admin.start_rollout(FLAG, CONFIG, actor="a", allow_lowering=True)
+    assert started.current_percentage == 20.0
+    flag = (await world.store.snapshot()).flags[FLAG]
+    assert (flag.stage, flag.percentage) == (Stage.PARTIAL, 20.0)
+    (event,) = await admin.history(FLAG, 1)
+    assert (event.action, event.from_percentage, event.to_percentage) == (
+        "START_ROLLOUT", 25.0, 20.0,
+    )  # fmt: skip
+
+
 async def test_a_rollout_starts_announced_and_moves_by_the_transitions(world: World) -> None:
     admin, store = world.admin, world.store
     started = await admin.start_rollout(FLAG, CONFIG, actor="user:1")

@@ -19,7 +19,11 @@ def test_rollout_start_offers_every_config_field_with_its_default() -> None:
     start = rollout.commands["start"]
     options = {p.name: p.default for p in start.params if isinstance(p, click.Option)}
     options.pop("help", None)
-    assert options == {f.name: getattr(DEFAULT_CONFIG, f.name) for f in fields(DEFAULT_CONFIG)}
+    assert options.pop("allow_lowering") is False
+    # The initial percentage's default is the flag's own (flags.rules.initial_percentage).
+    assert options == {f.name: getattr(DEFAULT_CONFIG, f.name) for f in fields(DEFAULT_CONFIG)} | {
+        "initial_percentage": None
+    }
 
 
 def test_there_is_a_rollout_command_for_each_move_and_no_other() -> None:

@@ -204,6 +204,50 @@ def test_starting_a_rollout(
     assert refusal(rules.check_start, replace(FLAG, stage=stage), rollout) is error
 
 
+# What a flag serves ordinary callers on v4 now (TESTING: staff only, no share of callers),
+# and where a rollout of it starts when nobody says: where it is when PARTIAL, else the
+# default (a FULL flag serves everyone: any start lowers it, so it is the lowering rule's).
+@pytest.mark.parametrize(
+    ("stage", "exposure", "initial"),
+    [(D, 0.0, 5.0), (T, 0.0, 5.0), (PA, 25.0, 25.0), (F, 100.0, 5.0), (CO, 100.0, 5.0)],
+)
+def test_what_a_flag_serves_and_where_a_rollout_of_it_starts(
+    stage: Stage, exposure: float, initial: float
+) -> None:
+    flag = replace(FLAG, stage=stage, percentage=25.0)
+    assert rules.exposure(flag) == exposure
+    assert rules.initial_percentage(flag, DEFAULT_CONFIG.initial_percentage) == initial
+
+
+# A rollout starts below what the flag serves only when the caller says so.
+@pytest.mark.parametrize(
+    ("stage", "initial", "allow", "error"),
+    [(PA, 25, False, None), (PA, 30, False, None), (PA, 24.99, False, InvalidChange),
+     (PA, 5, False, InvalidChange), (PA, 5, True, None), (PA, 0, True, None),
+     (F, 100, False, None), (F, 5, False, InvalidChange), (F, 5, True, None),
+     (D, 0, False, None), (D, 5, False, None), (T, 5, False, None)],
+)  # fmt: skip
+def test_starting_a_rollout_below_what_the_flag_serves(
+    stage: Stage, initial: float, allow: bool, error: type[FlagError] | None
+) -> None:
+    flag = replace(FLAG, stage=stage, percentage=25.0)
+    config = replace(CONFIG, initial_percentage=initial)
+    assert refusal(rules.check_lowering, flag, config, allow_lowering=allow) is error
+
+
+def test_a_lowering_start_says_how_many_callers_go_back_to_v3() -> None:
+    with pytest.raises(InvalidChange) as caught:
+        rules.check_lowering(
+            replace(FLAG, percentage=25.0), replace(CONFIG, initial_percentage=5),
+            allow_lowering=False,
+        )  # fmt: skip
+    assert caught.value.message == (
+        "api_v4_reviews serves v4 to 25% of callers (PARTIAL); starting at 5% sends 20% of "
+        "callers back to v3: start at 25% or more, or confirm the lowering (allowLowering: "
+        "true; --lower on the command line)"
+    )
+
+
 def test_a_started_rollout_runs_from_the_initial_percentage() -> None:
     started = rules.started("api_v4_users", CONFIG, actor="user:1", now=NOW)
     assert started == Rollout(

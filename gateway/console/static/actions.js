@@ -13,8 +13,9 @@ const SET_STAGE = `mutation SetStage($name: String!, $stage: MigrationStage!, $r
 const SET_PERCENTAGE = `mutation SetPercentage($name: String!, $percentage: Float!,
   $reason: String, $expected: Int) { setRolloutPercentage(name: $name, percentage: $percentage,
   reason: $reason, expectedVersion: $expected) { ${FLAG} } }`;
-const START = `mutation StartRollout($name: String!, $config: RolloutConfigInput) {
-  startRollout(name: $name, config: $config) { state currentPercentage } }`;
+const START = `mutation StartRollout($name: String!, $config: RolloutConfigInput,
+  $allowLowering: Boolean!) { startRollout(name: $name, config: $config,
+  allowLowering: $allowLowering) { state currentPercentage } }`;
 const ROLLOUT = {
   pause: "mutation PauseRollout($name: String!) { pauseRollout(name: $name) { state } }",
   resume: "mutation ResumeRollout($name: String!) { resumeRollout(name: $name) { state } }",
@@ -57,8 +58,9 @@ function field(label, control, hint) {
 }
 
 // A modal dialog: `body` (inputs), an effect line kept current by `effect()`, and a
-// confirm button that runs `run()`; with `word`, typing it is needed to confirm.
-function dialog({ title, body = [], effect, word, confirm = "Confirm", run }) {
+// confirm button that runs `run()`; with `word`, typing it is needed to confirm, and the
+// button waits for `ready()` too (a confirmation the effect asks for).
+function dialog({ title, body = [], effect, word, confirm = "Confirm", run, ready = () => true }) {
   const effectLine = h("p", { class: "effect", "aria-live": "polite" });
   const error = h("p", { class: "error", role: "alert" });
   const typed = word ? h("input", { type: "text", autocomplete: "off", spellcheck: "false" }) : null;
@@ -73,7 +75,7 @@ function dialog({ title, body = [], effect, word, confirm = "Confirm", run }) {
   function refresh() {
     const text = effect();
     effectLine.textContent = text ?? "Nothing would change.";
-    ok.disabled = !text || (typed !== null && typed.value.trim() !== word);
+    ok.disabled = !text || !ready() || (typed !== null && typed.value.trim() !== word);
   }
   form.addEventListener("input", refresh);
   form.addEventListener("change", refresh);
@@ -157,6 +159,12 @@ export function changeFlag(flag) {
   });
 }
 
+// What a flag serves ordinary callers on v4 now (flags.rules.exposure): TESTING is staff only.
+const exposure = (flag) => ({ PARTIAL: flag.rolloutPercentage, FULL: 100, COMPLETE: 100 })[flag.stage] ?? 0;
+
+// The initial percentage is where the flag is when PARTIAL, else the default (as `jewgo
+// rollout start` does, flags.rules.initial_percentage): starting with what the dialog
+// offers sends nobody back to v3, but from FULL, where any start lowers.
 const CONFIG = [
   ["initialPercentage", "Initial percentage", 5],
   ["incrementPercentage", "Increment (percentage points)", 10],
@@ -168,32 +176,50 @@ const CONFIG = [
 ];
 
 export function startRollout(flag) {
-  const inputs = Object.fromEntries(CONFIG.map(([key, , value]) =>
-    [key, h("input", { type: "number", min: 0, step: "any", value, inputmode: "decimal" })]));
+  const initial = flag.stage === "PARTIAL" ? flag.rolloutPercentage : CONFIG[0][2];
+  const inputs = Object.fromEntries(CONFIG.map(([key, , value]) => [key, h("input",
+    { type: "number", min: 0, step: "any", inputmode: "decimal",
+      value: key === "initialPercentage" ? initial : value })]));
   const rollback = h("input", { type: "checkbox", checked: true });
   const increment = h("input", { type: "checkbox", checked: true });
+  // Starting below what the flag serves sends callers back to v3: confirmed by a tick that
+  // names how many (the server refuses it otherwise, as it refuses `jewgo rollout start`).
+  const lower = h("input", { type: "checkbox" });
+  const lowerField = field("", lower);
+  const lowerLabel = lowerField.querySelector("label");
   const config = () => ({
     ...Object.fromEntries(Object.entries(inputs).map(([k, input]) => [k, number(input)])),
     enableAutoRollback: rollback.checked,
     enableAutoIncrement: increment.checked,
   });
+  const lowering = () => {
+    const start = number(inputs.initialPercentage);
+    return Number.isFinite(start) && start < exposure(flag) ? exposure(flag) - start : 0;
+  };
   return dialog({
     title: `Start a rollout of ${flag.name}`,
     body: [
       CONFIG.map(([key, label]) => field(label, inputs[key])),
+      lowerField,
       field("Roll back automatically", rollback),
       field("Step up automatically", increment),
     ],
     effect() {
       const c = config();
+      const sent = lowering();
+      lowerField.hidden = sent === 0;
+      lowerLabel.textContent = `Lower ${flag.name} from ${percent(exposure(flag))} to ` +
+        `${percent(c.initialPercentage)}: this sends ${percent(sent)} of callers back to v3`;
       if (CONFIG.some(([key]) => !Number.isFinite(c[key]))) return null;
       const steps = c.enableAutoIncrement
         ? `, +${c.incrementPercentage} every ${c.incrementIntervalSeconds} s up to ${c.maxPercentage} %`
         : ", no automatic steps";
       return `${flag.name}: ${describe(flag)} → PARTIAL ${percent(c.initialPercentage)} (rollout${steps})`;
     },
+    ready: () => lowering() === 0 || lower.checked,
     confirm: "Start rollout",
-    run: () => graphql(START, { name: flag.name, config: config() }),
+    run: () => graphql(START, { name: flag.name, config: config(),
+      allowLowering: lowering() > 0 && lower.checked }),
   });
 }
 

@@ -15,8 +15,10 @@ neither fires nor resolves again and again). Per domain flag, over the rollout's
   RolloutAwaitingJudgement  the controller paused the rollout for a person: at a pauseAt
                         gate, or inconclusive for maxInconclusiveWindows windows
 
-For the fleet (flag ""): CacheFallback, FlagSnapshotStale, RedisUnreachable (as the
-leader's readiness sees them) and ControllerLeaderless (nobody led for a while: the gap
+For the fleet (flag ""): CacheFallback, FlagSnapshotStale, RedisUnreachable,
+UndeclaredProxy (anonymous traffic from a few addresses carrying many client ids: a proxy
+FORWARDED_ALLOW_IPS does not name; all as the leader's readiness sees them) and
+ControllerLeaderless (nobody led for a while: the gap
 between the leaders' heartbeats).
 
 Each rule also has a `Timing` (TIMINGS), as Prometheus' `for` and `keep_firing_for`, in
@@ -51,6 +53,7 @@ class Rule(StrEnum):
     CACHE_FALLBACK = "CacheFallback"
     FLAG_SNAPSHOT_STALE = "FlagSnapshotStale"
     REDIS_UNREACHABLE = "RedisUnreachable"
+    UNDECLARED_PROXY = "UndeclaredProxy"
     CONTROLLER_LEADERLESS = "ControllerLeaderless"
 
 
@@ -110,6 +113,7 @@ TIMINGS: Mapping[Rule, Timing] = {
     Rule.CACHE_FALLBACK: _READINESS,
     Rule.FLAG_SNAPSHOT_STALE: _READINESS,
     Rule.REDIS_UNREACHABLE: _READINESS,
+    Rule.UNDECLARED_PROXY: _READINESS,
     # The gap is seen at one evaluation only (the next heartbeat is on time again), so any
     # `for` would never be met; it keeps firing a minute so a leadership that bounces is one.
     Rule.CONTROLLER_LEADERLESS: Timing(pending_seconds=0.0, keep_firing_seconds=60.0),
@@ -319,6 +323,12 @@ _COMPONENT_RULES = (
     (Rule.CACHE_FALLBACK, "cache", "degraded", "the cache is on its in-memory fallback"),
     (Rule.FLAG_SNAPSHOT_STALE, "flags", "stale", "the flag snapshot is stale"),
     (Rule.REDIS_UNREACHABLE, "redis", "down", "Redis is unreachable"),
+    (
+        Rule.UNDECLARED_PROXY,
+        "callers",
+        "warning",
+        "requests look forwarded by a proxy FORWARDED_ALLOW_IPS does not name",
+    ),
 )
 
 

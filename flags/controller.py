@@ -41,9 +41,18 @@ class HealthSource:
     Answers from the response cache count apart (`v4_cached`): error rates and the
     traffic a step needs are over executions."""
 
-    def __init__(self, metrics: WindowMetrics, noise: NoiseRule | None = None) -> None:
+    def __init__(
+        self,
+        metrics: WindowMetrics,
+        noise: NoiseRule | None = None,
+        *,
+        proxy_warning: Callable[[], str | None] | None = None,
+    ) -> None:
+        """`proxy_warning`: why the traffic looks forwarded by an undeclared proxy, if it
+        does (gateway.forwarding): the controller's holds for want of callers say it."""
         self._metrics = metrics
         self._noise = noise or DEFAULT_RULE
+        self._proxy_warning = proxy_warning
 
     async def __call__(self, flag: str, window_seconds: int) -> Health:
         cells = await self._metrics.window(window_seconds, flag_series(flag))
@@ -66,6 +75,7 @@ class HealthSource:
             ),
             v4_shared_errors=v4.extra.get(SHARED_ERRORS, 0),
             v4_cached=v4.extra.get(CACHED, 0),
+            proxy_warning=self._proxy_warning() if self._proxy_warning is not None else None,
         )
 
 

@@ -76,6 +76,12 @@ class Health:
     shadow_candidate_errors: int = 0  # the shadow's v4 runs that failed
     # v4's answers from the response cache: served, not executed, so outside the rates.
     v4_cached: int = 0
+    # Why the traffic looks forwarded by a proxy FORWARDED_ALLOW_IPS does not name, if it
+    # does: then every anonymous caller is one address, and the caller guards starve.
+    proxy_warning: str | None = None
+
+    def with_proxy_warning(self, reason: str) -> str:
+        return f"{reason}; {self.proxy_warning}" if self.proxy_warning else reason
 
     @property
     def v4_error_rate(self) -> float:
@@ -177,8 +183,10 @@ def evaluate(rollout: Rollout, flag: FlagState, health: Health, now: datetime) -
     if failing and weighted is not None:  # above the threshold, but from too few callers
         return Verdict(
             Action.HOLD,
-            f"holding: v4 errors from only {weighted.error_callers} callers "
-            f"({config.min_error_callers} needed to roll back) ({health.summary()})",
+            health.with_proxy_warning(
+                f"holding: v4 errors from only {weighted.error_callers} callers "
+                f"({config.min_error_callers} needed to roll back) ({health.summary()})"
+            ),
         )
     if not config.enable_auto_increment:
         return Verdict(Action.HOLD, f"holding: auto-increment is off ({health.summary()})")
@@ -202,10 +210,12 @@ def evaluate(rollout: Rollout, flag: FlagState, health: Health, now: datetime) -
     # user, else an address): requests and client ids are one caller's to multiply.
     if weighted is not None and weighted.callers < config.min_error_callers:
         return _inconclusive(
-            rollout, now, f"holding: thin traffic, v4 calls from {weighted.callers} of "
-            f"{config.min_error_callers} distinct callers needed in the last "
-            f"{health.window_seconds} s (a caller is a signed-in user, else an address; "
-            f"client ids do not count)",
+            rollout, now, health.with_proxy_warning(
+                f"holding: thin traffic, v4 calls from {weighted.callers} of "
+                f"{config.min_error_callers} distinct callers needed in the last "
+                f"{health.window_seconds} s (a caller is a signed-in user, else an address; "
+                f"client ids do not count)"
+            ),
         )  # fmt: skip
     if config.require_v3_baseline and health.v3_calls == 0:
         return _inconclusive(

@@ -1,7 +1,9 @@
 """Liveness (`/health`), readiness (`/ready`) and the components both report.
 
 Ready means the database answers. The cache on its in-memory fallback is `degraded`
-(still ready); a flag snapshot not confirmed for several poll intervals is `stale`.
+(still ready); a flag snapshot not confirmed for several poll intervals is `stale`;
+`callers` is a `warning` (still ready) while requests look forwarded by a proxy that
+FORWARDED_ALLOW_IPS does not name (gateway.forwarding).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.responses import JSONResponse
 from jewgo.flags.controller import RolloutController
 from jewgo.flags.sync import Flags
 from jewgo.gateway.cache import TieredCache
+from jewgo.gateway.forwarding import ProxyWatch
 
 DATABASE_TIMEOUT_SECONDS = 2.0
 
@@ -49,7 +52,9 @@ class Readiness:
         *,
         flag_poll_seconds: float,
         redis_timeout_seconds: float,
+        proxies: ProxyWatch | None = None,
     ) -> None:
+        self._proxies = proxies
         self._engine = engine
         self._cache = cache
         self._flags = flags
@@ -96,6 +101,14 @@ class Readiness:
         status, detail = self._cache.status
         return Component("cache", status, detail)
 
+    def _callers(self) -> Component | None:
+        if self._proxies is None:
+            return None
+        suspicion = self._proxies.suspicion()
+        if suspicion is None:
+            return Component("callers", "ok", "no sign of a proxy FORWARDED_ALLOW_IPS omits")
+        return Component("callers", "warning", suspicion)
+
     async def components(self) -> list[Component]:
         redis = await self._redis_component()
         found = [
@@ -104,7 +117,8 @@ class Readiness:
             self._flag_snapshot(),
             Component("rollouts", "ok", self._controller.standing),
         ]
-        return [*found, redis] if redis is not None else found
+        extra = [c for c in (redis, self._callers()) if c is not None]
+        return [*found, *extra]
 
     async def ready(self, request: Request) -> JSONResponse:
         found = await self.components()

@@ -20,6 +20,7 @@ from jewgo.flags.decide import Subject, stickiness_key
 from jewgo.flags.stages import Variant
 from jewgo.gateway import auth
 from jewgo.gateway.auth import Tokens
+from jewgo.gateway.forwarding import ProxyWatch
 from jewgo.gateway.ratelimit import RateLimiter
 from jewgo.gateway.roles import RoleCache
 from jewgo.resolvers.domain import Viewer
@@ -70,11 +71,16 @@ class Identifier:
     cache when there is one: `gateway.roles`), nothing else."""
 
     def __init__(
-        self, tokens: Tokens, limiter: RateLimiter, roles: RoleCache | None = None
+        self,
+        tokens: Tokens,
+        limiter: RateLimiter,
+        roles: RoleCache | None = None,
+        proxies: ProxyWatch | None = None,
     ) -> None:
         self._tokens = tokens
         self._limiter = limiter
         self._roles = roles
+        self._proxies = proxies
         # Reads of a role under way, with the role cache's epoch when each began: the
         # callers of one user whose role just expired wait for one read, not one each.
         self._reading: dict[int, tuple[asyncio.Future[Viewer], int]] = {}
@@ -148,4 +154,6 @@ class Identifier:
             salt=salt,
         )
         caller = f"user:{known}" if known is not None else f"address:{address}"
+        if self._proxies is not None:
+            self._proxies.record(address, subject.key)
         return Identity(viewer, subject, forced, refusal, retry_after, caller, client)

@@ -30,6 +30,7 @@ from jewgo.gateway.cache import Breaker, TieredCache
 from jewgo.gateway.confirmation import ErrorConfirmation
 from jewgo.gateway.context import ContextFactory
 from jewgo.gateway.demand import Demand
+from jewgo.gateway.forwarding import ProxyWatch
 from jewgo.gateway.health import Readiness
 from jewgo.gateway.identity import Identifier
 from jewgo.gateway.operators import Operators, build_operators
@@ -147,7 +148,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         relative=settings.shadow_noise_relative_percent / 100,
         absolute=settings.shadow_noise_absolute_percent / 100,
     )
-    health = HealthSource(metrics, noise)
+    # Anonymous traffic from a few addresses with many client ids: a proxy that
+    # FORWARDED_ALLOW_IPS does not name (readiness, alerts and the controller say so).
+    proxies = ProxyWatch()
+    health = HealthSource(metrics, noise, proxy_warning=proxies.suspicion)
     controller = RolloutController(
         rollouts, health, lease, changed=flags.changed,
         interval_seconds=settings.rollout_interval_seconds,
@@ -180,6 +184,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         redis,
         flag_poll_seconds=settings.flag_poll_seconds,
         redis_timeout_seconds=settings.redis_timeout_seconds,
+        proxies=proxies,
     )
     operators = build_operators(
         settings, engine, redis, controller, health=health, rollouts=rollouts.current,
@@ -271,7 +276,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         rollouts=rollouts,
         controller=controller,
         readiness=readiness,
-        identifier=Identifier(tokens, limiter, role_cache(settings, responses)),
+        identifier=Identifier(tokens, limiter, role_cache(settings, responses), proxies),
         contexts=contexts,
         shadow=shadow,
         confirmation=confirmation,

@@ -126,12 +126,13 @@ async def test_ready_reports_each_component_and_fails_without_the_database(
             "cache": "ok",
             "flags": "ok",
             "rollouts": "ok",
+            "callers": "ok",
         }
         health = (
             await gql("{ migration { health { name status detail } } }", as_user=ADMIN_ID)
         ).ok()
         names = [c["name"] for c in health["migration"]["health"]]
-        assert names == ["database", "cache", "flags", "rollouts"]
+        assert names == ["database", "cache", "flags", "rollouts", "callers"]
         await database.close()  # drops the database under the running gateway
         gone = await gql.http.get("/ready")
         assert gone.status_code == 503
@@ -174,3 +175,28 @@ def logged_requests(database: Database, tmp_path: Path) -> None:
     assert mine["level"] == "info" and "timestamp" in mine
     failed = next(line for line in requests if line["request_id"] != "log-check-1")
     assert failed["errors"] == ["BAD_USER_INPUT"]
+
+
+async def test_an_undeclared_proxy_is_a_warning_on_ready_and_in_the_migrations_health(
+    shared_db: Database, data_dir: Path
+) -> None:
+    """Anonymous requests that all come from one address yet carry 120 client ids: a proxy
+    forwards them and FORWARDED_ALLOW_IPS does not name it. Still ready, but said."""
+    async with gateway_client(shared_db, data_dir, {}, rate_limit_per_minute=0) as gql:
+        for n in range(120):
+            reply = await gql.http.post(
+                "/graphql",
+                json={"query": "{ __typename }"},
+                headers={"X-Client-Id": f"device-{n}"},
+            )
+            assert reply.status_code == 200
+        ready = await gql.http.get("/ready")
+        assert ready.status_code == 200
+        callers = next(c for c in ready.json()["components"] if c["name"] == "callers")
+        assert callers["status"] == "warning"
+        assert "set FORWARDED_ALLOW_IPS" in callers["detail"]
+        health = (
+            await gql("{ migration { health { name status detail } } }", as_user=ADMIN_ID)
+        ).ok()
+        shown = {c["name"]: c for c in health["migration"]["health"]}
+        assert shown["callers"]["status"] == "warning"

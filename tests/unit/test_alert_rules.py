@@ -148,6 +148,12 @@ OK = {"cache": ("ok", None), "flags": ("ok", "revision 3"), "redis": ("ok", None
         (OK | {"cache": ("degraded", "memory fallback")}, 0.0, {Rule.CACHE_FALLBACK}),
         (OK | {"flags": ("stale", "confirmed 40 s ago")}, 0.0, {Rule.FLAG_SNAPSHOT_STALE}),
         (OK | {"redis": ("down", "TimeoutError")}, 0.0, {Rule.REDIS_UNREACHABLE}),
+        (
+            OK | {"callers": ("warning", "150 anonymous requests ... from 1 address(es)")},
+            0.0,
+            {Rule.UNDECLARED_PROXY},
+        ),
+        (OK | {"callers": ("ok", None)}, 0.0, set()),
         ({"cache": ("ok", None), "flags": ("ok", None)}, 0.0, set()),  # no Redis configured
         (OK, 29.0, set()),
         (OK, 31.0, {Rule.CONTROLLER_LEADERLESS}),
@@ -189,6 +195,7 @@ DEFAULT_TIMINGS = [
     (Rule.CACHE_FALLBACK, 15, 60),
     (Rule.FLAG_SNAPSHOT_STALE, 15, 60),
     (Rule.REDIS_UNREACHABLE, 15, 60),
+    (Rule.UNDECLARED_PROXY, 15, 60),
     # A gap seen at one evaluation: a `for` would never be met.
     (Rule.CONTROLLER_LEADERLESS, 0, 60),
 ]

@@ -43,6 +43,7 @@ FLOOD_OF_THREE = (*HEALTHY_CALLERS[3:], (0, 100, 100), (1, 100, 100), (2, 100, 1
 # Errors above 5 % (weighted) but from 3 callers only: fewer than minErrorCallers (5).
 CONCENTRATED = ((0, 50, 50), (1, 50, 50), (2, 50, 50), (3, 50, 0), (4, 50, 0))
 SPREAD = tuple((slot, 5, 1) for slot in range(100))  # 20 % for everyone
+PROXY = "500 anonymous requests came from 1 address(es): set FORWARDED_ALLOW_IPS to its address"
 
 
 @pytest.mark.parametrize(
@@ -90,6 +91,11 @@ SPREAD = tuple((slot, 5, 1) for slot in range(100))  # 20 % for everyone
         (ROLLOUT, FLAG, replace(HEALTHY, v4_slots=tuple((i, 100, 0) for i in range(5))),
          Action.ADVANCE, "advanced to 60%"),
         (ROLLOUT, FLAG, replace(HEALTHY, v4_slots=HEALTHY_CALLERS), Action.ADVANCE, "advanced"),
+        # Behind a proxy FORWARDED_ALLOW_IPS does not name, both caller holds say so.
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_slots=((7, 500, 0),), proxy_warning=PROXY),
+         Action.HOLD, "set FORWARDED_ALLOW_IPS"),
+        (ROLLOUT, FLAG, replace(HEALTHY, v4_errors=300, v4_slots=CONCENTRATED,
+                                proxy_warning=PROXY), Action.HOLD, "set FORWARDED_ALLOW_IPS"),
         # ... and a flood of successes cannot drown it.
         (ROLLOUT, FLAG, replace(HEALTHY, v4_calls=100_500, v4_errors=100,
                                 v4_slots=(*SPREAD, (100, 100_000, 0))),

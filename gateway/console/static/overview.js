@@ -110,7 +110,12 @@ export function render(data, canAct) {
     h("p", {}, "Send every caller back to v3 at once (flags at COMPLETE stay)."),
     h("button", { type: "button", class: "danger", onclick: () => rollback(null) }, "Roll back every flag")) : null;
 
-  return [h("h2", { class: "visually-hidden" }, "Overview"), summary, alerts, flags, rollouts, health, danger];
+  // A component that warns (an undeclared proxy, say) is said at the top, not only in its list.
+  const warnings = m.health.filter((c) => c.status === "warning");
+  const banner = warnings.length ? h("div", { class: "banner", role: "alert" },
+    warnings.map((c) => h("p", {}, h("strong", {}, `${c.name}: `), c.detail))) : null;
+
+  return [h("h2", { class: "visually-hidden" }, "Overview"), banner, summary, alerts, flags, rollouts, health, danger];
 }
 
 export { describe };

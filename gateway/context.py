@@ -24,7 +24,7 @@ from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
 from jewgo.flags.reach import Reach
 from jewgo.flags.stages import Variant
 from jewgo.flags.sync import Flags
-from jewgo.flags.users import KnownUsers
+from jewgo.flags.users import KnownUsers, People, Person
 from jewgo.resolvers.domain import Domain, Version, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.ports import ChangeSink
@@ -62,6 +62,7 @@ class ContextFactory:
     reach: Reach
     decommission: Decommission
     known_users: KnownUsers
+    people: People
     max_page_size: int
     noise: NoiseRule = DEFAULT_RULE
     # Whether v4's reads tag what they read (only the response cache needs it).
@@ -93,12 +94,17 @@ class ContextFactory:
             reach=self.reach,
             decommission=self.decommission,
             known_users=self.known_users,
+            people=DataLoader(self._people),
             max_page_size=self.max_page_size,
             noise=self.noise,
             refusal=refusal,
             caller=caller,
             tags=tags,
         )
+
+    async def _people(self, user_ids: list[int]) -> list[Person | None]:
+        found = await self.people(user_ids)
+        return [found.get(user_id) for user_id in user_ids]
 
     def directory(
         self, db: RequestDatabase, decisions: RequestDecisions, tags: set[str] | None = None

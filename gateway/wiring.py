@@ -22,7 +22,7 @@ from jewgo.flags.metrics import WindowMetrics
 from jewgo.flags.noise import NoiseRule
 from jewgo.flags.rollout_store import RolloutStore
 from jewgo.flags.sync import Flags
-from jewgo.flags.users import known_users_query
+from jewgo.flags.users import known_users_query, people_query
 from jewgo.gateway import flag_wiring
 from jewgo.gateway.accounting import Accounting
 from jewgo.gateway.auth import Tokens, resolve_secret
@@ -212,6 +212,7 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         reach=operators.reach,
         decommission=operators.decommission,
         known_users=known_users_query(engine),
+        people=people_query(engine),
         max_page_size=settings.max_page_size,
         noise=noise,
         tagging=responses is not None,

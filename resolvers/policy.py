@@ -26,6 +26,11 @@ def staff(viewer: Viewer | None) -> Viewer:
     return viewer
 
 
+def can_see_email(viewer: Viewer | None, user_id: int) -> bool:
+    """`User.email` is the user's own and the admins' to see."""
+    return viewer is not None and (viewer.is_admin or viewer.id == user_id)
+
+
 def author_or_admin(viewer: Viewer | None, review: Review) -> Viewer:
     viewer = signed_in(viewer)
     if viewer.id != review.author_id and not viewer.is_admin:

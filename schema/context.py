@@ -9,6 +9,7 @@ from typing import Protocol, TypeAlias
 
 import strawberry
 from graphql import DocumentNode
+from strawberry.dataloader import DataLoader
 
 from jewgo.flags.admin import FlagAdmin
 from jewgo.flags.alert_store import AlertStore
@@ -20,7 +21,7 @@ from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
 from jewgo.flags.reach import Reach
 from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.sync import Flags
-from jewgo.flags.users import KnownUsers
+from jewgo.flags.users import KnownUsers, Person
 from jewgo.resolvers.domain import Domain, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.router import Use, VersionRouter
@@ -107,6 +108,8 @@ class Context:
     reach: Reach
     decommission: Decommission
     known_users: KnownUsers
+    # The users the audit names (`user:<id>`), by id, all of one request in one query.
+    people: DataLoader[int, Person | None]
     max_page_size: int = 100
     # When a field's shadow mismatches stand out of its noise (flags/noise.py).
     noise: NoiseRule = DEFAULT_RULE

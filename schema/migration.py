@@ -19,7 +19,14 @@ from jewgo.schema.alerts import flag_alerts
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage, Variant
 from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
-from jewgo.schema.flag_records import FlagEvent, FlagUserOverride, ShadowIgnore
+from jewgo.schema.flag_records import (
+    ACTOR_USER,
+    ActorUser,
+    FlagEvent,
+    FlagUserOverride,
+    ShadowIgnore,
+    actor_user,
+)
 from jewgo.schema.operations import FlagCoverage, coverage
 from jewgo.schema.operators import OperatorsStatus
 from jewgo.schema.rollouts import Rollout
@@ -48,6 +55,10 @@ class FeatureFlag:
     updated_at: datetime
     updated_by: str | None
     _snapshot: strawberry.Private[Snapshot]
+
+    @strawberry.field(description=f"Who `updatedBy` is. {ACTOR_USER}")
+    async def updated_by_user(self, info: Info) -> ActorUser | None:
+        return await actor_user(info, self.updated_by)
 
     @strawberry.field(
         description="Which implementation this flag picks for the given user (or the caller "

@@ -7,13 +7,16 @@ import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from unittest.mock import ANY
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from jewgo.flags.clock import utc_now
+from jewgo.flags.stages import Stage
 from jewgo.gateway.console.app import STATIC
 from jewgo.gateway.console.links import ConsoleLinks, LinkRefused
 from tests.support import (
@@ -42,9 +45,13 @@ class Console:
     def bearer(self, user_id: int) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.gql.token(user_id)}"}
 
-    async def graphql(self, query: str, user_id: int) -> httpx.Response:
+    async def graphql(
+        self, query: str, user_id: int, variables: dict[str, Any] | None = None
+    ) -> httpx.Response:
         return await self.http.post(
-            "/console/graphql", json={"query": query}, headers=self.bearer(user_id)
+            "/console/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=self.bearer(user_id),
         )
 
 
@@ -265,3 +272,53 @@ async def test_a_swap_of_roles_that_keeps_the_staff_count_still_signs_out(
                 text("UPDATE users SET role = 'MODERATOR' WHERE id = :id"), {"id": USER_ID}
             )
         assert await anext(names) == "signed-out"
+
+
+WHO = """query($with: Boolean!, $flag: Boolean! = true) { flag(name: "api_v4_reviews") {
+  updatedBy updatedByUser @include(if: $flag) { id name email }
+  history(first: 10) { actor actorUser @include(if: $with) { id name email } } } }"""
+
+
+def statements() -> float:
+    return REGISTRY.get_sample_value("jewgo_sql_statements_per_request_sum") or 0.0
+
+
+async def who(
+    console: Console, user_id: int, *, people: bool = True, flag: bool = True
+) -> tuple[Any, int]:
+    """The flag's audit as `user_id` reads it, and the SQL statements the read took."""
+    before = statements()
+    reply = (await console.graphql(WHO, user_id, {"with": people, "flag": flag})).json()
+    assert "errors" not in reply, reply
+    return reply["data"]["flag"], int(statements() - before)
+
+
+async def test_the_audit_names_its_people_with_their_email_to_an_admin_only(
+    console: Console,
+) -> None:
+    admin, flag = console.gql.services.admin, "api_v4_reviews"
+    await admin.set_stage(flag, Stage.TESTING, actor=f"user:{MODERATOR_ID}")
+    await admin.set_stage(flag, Stage.PARTIAL, actor="cli:ops")
+    await admin.set_percentage(flag, 10, actor="rollout-controller")
+    await admin.set_stage(flag, Stage.FULL, actor="user:999999")
+    changed = await console.graphql(SET_STAGE, ADMIN_ID, {"stage": "COMPLETE"})
+    assert "errors" not in changed.json(), changed.json()
+    avi = {"id": str(ADMIN_ID), "name": "Avi Admin", "email": "admin@example.com"}
+    miriam = {"id": str(MODERATOR_ID), "name": "Miriam Moderator", "email": "moderator@example.com"}
+    seen, _ = await who(console, ADMIN_ID)
+    assert seen["updatedBy"] == f"user:{ADMIN_ID}" and seen["updatedByUser"] == avi
+    assert [(e["actor"], e["actorUser"]) for e in seen["history"][:5]] == [
+        (f"user:{ADMIN_ID}", avi),
+        ("user:999999", None),  # no such user (any more)
+        ("rollout-controller", None),
+        ("cli:ops", None),
+        (f"user:{MODERATOR_ID}", miriam),
+    ]
+    # A moderator sees the names; an email only as the user or an admin would (User.email).
+    seen, _ = await who(console, MODERATOR_ID)
+    assert seen["updatedByUser"] == {**avi, "email": None}
+    assert seen["history"][4]["actorUser"] == miriam
+    # Every person of the page in one statement, however many rows and people.
+    _, named = await who(console, ADMIN_ID, flag=False)
+    _, unnamed = await who(console, ADMIN_ID, people=False, flag=False)
+    assert named == unnamed + 1

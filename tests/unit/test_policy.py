@@ -103,3 +103,14 @@ def test_admins_cannot_lock_themselves_out() -> None:
 def test_new_restaurants_need_approval_unless_an_admin_adds_them() -> None:
     assert policy.initial_restaurant_status(ADMIN) == "ACTIVE"
     assert policy.initial_restaurant_status(MODERATOR) == "PENDING"
+
+
+@pytest.mark.parametrize(
+    ("viewer", "user_id", "sees"),
+    [(ADMIN, AUTHOR.id, True), (MODERATOR, AUTHOR.id, False), (MODERATOR, MODERATOR.id, True),
+     (AUTHOR, AUTHOR.id, True), (STRANGER, AUTHOR.id, False), (None, AUTHOR.id, False)],
+)  # fmt: skip
+def test_an_email_is_the_users_own_and_the_admins(
+    viewer: Viewer | None, user_id: int, sees: bool
+) -> None:
+    assert policy.can_see_email(viewer, user_id) is sees

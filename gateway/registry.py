@@ -6,6 +6,10 @@ and a background task adds the buffer to the database every REGISTRY_FLUSH_SECON
 upsert per document. A document imported from a manifest is known at once (the
 safelist needs it), with a count of 0 until it runs.
 
+It holds the API's traffic only: the operator console's own operations (its GraphQL view,
+/console/graphql) run `unrecorded()`, so that neither the registry nor a replay of it
+takes the console's queries for the callers'.
+
 Nothing a caller sends may grow it without bound: documents longer than
 REGISTRY_MAX_DOCUMENT_CHARACTERS are not recorded, the buffer holds at most
 PENDING_BYTES of documents between flushes, and the table takes new documents only
@@ -15,7 +19,9 @@ while it has fewer than REGISTRY_MAX_OPERATIONS (those known still count their r
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -35,6 +41,21 @@ log = structlog.get_logger("jewgo.registry")
 PENDING_BYTES = 4 * 1024 * 1024
 operations = cast(Table, OperationRow.__table__)
 TYPES = ("query", "mutation", "subscription")
+
+
+# Whether the operations run in this context count: a context variable, so that the
+# tasks of a batch (which copy the context they start in) follow their request.
+_RECORDING: ContextVar[bool] = ContextVar("jewgo_registry_recording", default=True)
+
+
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """The operations run inside are not recorded (the console's own)."""
+    token = _RECORDING.set(False)
+    try:
+        yield
+    finally:
+        _RECORDING.reset(token)
 
 
 def document_hash(document: str) -> str:
@@ -100,8 +121,8 @@ class OperationRegistry:
 
     def seen(self, document: str, name: str | None, kind: str, *, times: int = 1) -> str | None:
         """Count a run of `document` (buffered); its hash, or None when not recorded (too
-        long, or the buffer full until the next flush)."""
-        if len(document) > self._max_characters:
+        long, the buffer full until the next flush, or run `unrecorded()`)."""
+        if len(document) > self._max_characters or not _RECORDING.get():
             return None
         digest = document_hash(document)
         now = self._clock()

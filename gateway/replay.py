@@ -54,8 +54,8 @@ class OperationReplay:
     name: str | None
     role: str | None
     outcome: str  # matched | differing | failed | skipped (reached no flag's domain)
-    v3_ms: float = 0.0
-    v4_ms: float = 0.0
+    v3_ms: float | None = None  # None: not run (a skipped run has no time to show)
+    v4_ms: float | None = None
     differences: list[FieldDifference] = field(default_factory=list)
     noise: list[str] = field(default_factory=list)  # fields v3 itself gave twice apart
     error: str | None = None
@@ -183,6 +183,7 @@ class Replayer:
         )
         if domain.value not in reached:
             found.outcome = "skipped"
+            found.error = f"it does not reach {self._flag_of(domain)}'s domain"
             return found
         second, _, _, _ = await self._run(operation, viewer, snapshot, on_v3, variables)
         on_v4: dict[str, Variant] = {domain.value: Variant.V4}
@@ -236,6 +237,14 @@ def _shown(difference: Difference, v3: Any, v4: Any) -> FieldDifference:
     )
 
 
+def _timings(op: OperationReplay) -> str:
+    """What each version took; a version that did not run says so, never a made-up time."""
+    if op.v3_ms is None:
+        return "not run"
+    v4 = "not run" if op.v4_ms is None else f"{op.v4_ms:.1f} ms"
+    return f"v3 {op.v3_ms:.1f} ms, v4 {v4}"
+
+
 def summary(report: ReplayReport) -> Sequence[str]:
     """The report as lines of text, one per operation and one per difference."""
     lines = [
@@ -246,8 +255,7 @@ def summary(report: ReplayReport) -> Sequence[str]:
     for op in report.operations:
         name = op.name or op.hash[:12]
         lines.append(
-            f"  {op.outcome:<9} {name} (as {op.role or 'anonymous'}) "
-            f"v3 {op.v3_ms:.1f} ms, v4 {op.v4_ms:.1f} ms"
+            f"  {op.outcome:<9} {name} (as {op.role or 'anonymous'}) {_timings(op)}"
             + (f"; noise in {', '.join(op.noise)}" if op.noise else "")
             + (f"; {op.error}" if op.error else "")
         )

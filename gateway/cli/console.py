@@ -24,7 +24,7 @@ def link_url(host: str, port: int, secret: str) -> str:
     "--base-url",
     default=None,
     help="The console's address as the browser reaches it (behind a proxy); "
-    "default: http://HOST:CONSOLE_PORT.",
+    "default: CONSOLE_PUBLIC_URL, else http://HOST:CONSOLE_PORT.",
 )
 def console_link(email: str, base_url: str | None) -> None:
     """Print a link that signs in to the console once, within CONSOLE_LINK_MINUTES."""
@@ -39,9 +39,10 @@ def console_link(email: str, base_url: str | None) -> None:
         issued = with_engine(settings, issue, existing=True)
     except LinkRefused as exc:
         raise click.ClickException(str(exc)) from None
+    base_url = base_url if base_url is not None else settings.console_public_url
     if base_url is not None:
         url = f"{base_url.rstrip('/')}/console#link={issued.secret}"
-    else:
+    else:  # the server's own address: right when the server's settings are this shell's
         port = port_of(settings.port, settings.console_port)
         url = link_url(settings.host, port, issued.secret)
     click.echo(url)

@@ -16,6 +16,23 @@ from jewgo.gateway.cli.runtime import actor, with_flags
 from jewgo.gateway.flag_wiring import FlagParts
 
 
+class Stages(click.Choice[str]):
+    """The stages, shown in upper case as everywhere else, given in any case."""
+
+    def __init__(self) -> None:
+        super().__init__([s.value for s in Stage])
+
+    def normalize_choice(self, choice: object, ctx: click.Context | None) -> str:
+        return super().normalize_choice(choice, ctx).upper()
+
+
+REASON = "Why, for the audit log (at most 1000 characters)."
+EXPECTED = (
+    "The flag's version as you last saw it (`jewgo flags list`): refused with CONFLICT "
+    "if somebody changed it since."
+)
+
+
 def describe(state: FlagState) -> str:
     return (
         f"{state.name:<24} {state.stage.value:<9} {state.percentage:>6g}%  "
@@ -54,14 +71,14 @@ def flags_list() -> None:
 
 @flags.command("stage")
 @click.argument("name")
-@click.argument("stage", type=click.Choice([s.value for s in Stage], case_sensitive=False))
-@click.option("--reason", default=None)
+@click.argument("stage", type=Stages())
+@click.option("--reason", default=None, help=REASON)
 @click.option(
     "--force",
     is_flag=True,
     help="Needed to leave COMPLETE, and (with --reason) to skip a stage on the way up.",
 )
-@click.option("--expected-version", type=int, default=None)
+@click.option("--expected-version", type=int, default=None, help=EXPECTED)
 def flags_stage(
     name: str, stage: str, reason: str | None, force: bool, expected_version: int | None
 ) -> None:
@@ -74,7 +91,7 @@ def flags_stage(
     state = with_flags(
         lambda services: services.admin.set_stage(
             name,
-            Stage(stage.upper()),
+            Stage(stage),
             actor=actor(),
             reason=reason,
             force=force,
@@ -87,8 +104,8 @@ def flags_stage(
 @flags.command("percentage")
 @click.argument("name")
 @click.argument("percentage", type=float)
-@click.option("--reason", default=None)
-@click.option("--expected-version", type=int, default=None)
+@click.option("--reason", default=None, help=REASON)
+@click.option("--expected-version", type=int, default=None, help=EXPECTED)
 def flags_percentage(
     name: str, percentage: float, reason: str | None, expected_version: int | None
 ) -> None:
@@ -120,7 +137,7 @@ def flags_override(name: str, user_id: int, setting: str) -> None:
 
 @flags.command("rollback")
 @click.argument("name", required=False)
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, help="Why, for the audit log: a rollback is an incident.")
 def flags_rollback(name: str | None, reason: str) -> None:
     """Back to v3: NAME, or every flag, to DISABLED at 0 % (COMPLETE ones stay)."""
     try:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import click
 
 from jewgo.flags import rules
-from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig
+from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig, RolloutState
 from jewgo.flags.rules import TRANSITIONS, Move
 from jewgo.gateway.cli.runtime import actor, with_flags
 from jewgo.gateway.flag_wiring import FlagParts
@@ -26,7 +26,11 @@ MOVE_HELP = {
 
 
 def describe(rollout: Rollout) -> str:
-    upcoming = rollout.next_step_at.isoformat(timespec="seconds") if rollout.next_step_at else "-"
+    # Only a RUNNING rollout steps: a PAUSED one keeps its place, not a time to show (as
+    # the console, which shows "—" for every other state too).
+    upcoming = "—"
+    if rollout.state is RolloutState.RUNNING and rollout.next_step_at is not None:
+        upcoming = rollout.next_step_at.isoformat(timespec="seconds")
     return (
         f"{rollout.flag:<24} {rollout.state.value:<11} {rollout.current_percentage:>6g}%  "
         f"next step {upcoming}\n    {rollout.last_decision or ''}"
@@ -66,9 +70,15 @@ _DEFAULT = DEFAULT_CONFIG
     type=float,
     default=_DEFAULT.increment_percentage,
     show_default=True,
+    help="Percentage points added at each step.",
 )
 @click.option(
-    "--max", "max_percentage", type=float, default=_DEFAULT.max_percentage, show_default=True
+    "--max",
+    "max_percentage",
+    type=float,
+    default=_DEFAULT.max_percentage,
+    show_default=True,
+    help="Percentage the steps stop at (100: the flag goes FULL and the rollout COMPLETED).",
 )
 @click.option(
     "--interval",
@@ -94,19 +104,31 @@ _DEFAULT = DEFAULT_CONFIG
     show_default=True,
     help="v4 error rate (%) that rolls back.",
 )
-@click.option("--min-requests", type=int, default=_DEFAULT.min_requests, show_default=True)
+@click.option(
+    "--min-requests",
+    type=int,
+    default=_DEFAULT.min_requests,
+    show_default=True,
+    help="v4 calls a window needs before it can step or roll back.",
+)
 @click.option(
     "--auto-rollback/--no-auto-rollback",
     "enable_auto_rollback",
     default=_DEFAULT.enable_auto_rollback,
+    help="Roll back to DISABLED when the v4 error rate passes --rollback-above (on).",
 )
 @click.option(
     "--auto-increment/--no-auto-increment",
     "enable_auto_increment",
     default=_DEFAULT.enable_auto_increment,
+    help="Step up by --increment every --interval while healthy (on).",
 )
 @click.option(
-    "--max-latency-ratio", type=float, default=_DEFAULT.max_latency_ratio, show_default=True
+    "--max-latency-ratio",
+    type=float,
+    default=_DEFAULT.max_latency_ratio,
+    show_default=True,
+    help="No step while v4's p95 latency exceeds this multiple of v3's.",
 )
 @click.option(
     "--max-shadow-mismatch",
@@ -114,6 +136,7 @@ _DEFAULT = DEFAULT_CONFIG
     type=float,
     default=_DEFAULT.max_shadow_mismatch_percent,
     show_default=True,
+    help="No step while more shadow comparisons than this (%) differ.",
 )
 @click.option(
     "--max-caller-share",

@@ -27,6 +27,7 @@ from jewgo.gateway.auth import Tokens, bearer, viewer_of
 from jewgo.gateway.console.links import ConsoleLinks
 from jewgo.gateway.console.watch import Watch
 from jewgo.gateway.middleware import BodyLimit, RequestIds
+from jewgo.gateway.registry import unrecorded
 from jewgo.resolvers.domain import Viewer
 from jewgo.resolvers.errors import Unauthenticated
 
@@ -183,7 +184,8 @@ class StaffOnly:
     """The console's GraphQL: the gateway's view, for console sessions only. Anyone else
     (anonymous, or a signed-in USER) is refused before the view runs, with a GraphQL error
     body and its HTTP status: the console's origin serves no public data, introspection
-    included (the API's own port does)."""
+    included (the API's own port does). What the console runs is its own business, not
+    the API's traffic: it stays out of the operation registry (and so out of replays)."""
 
     def __init__(self, graphql: ASGIApp, door: Door) -> None:
         self.graphql = graphql
@@ -194,7 +196,8 @@ class StaffOnly:
         if isinstance(found, Refused):
             await found.graphql_response()(scope, receive, send)
             return
-        await self.graphql(scope, receive, send)
+        with unrecorded():
+            await self.graphql(scope, receive, send)
 
 
 def console_app(console: Console, graphql: ASGIApp, *, max_body_bytes: int) -> Starlette:

@@ -322,3 +322,20 @@ async def test_the_audit_names_its_people_with_their_email_to_an_admin_only(
     _, named = await who(console, ADMIN_ID, flag=False)
     _, unnamed = await who(console, ADMIN_ID, people=False, flag=False)
     assert named == unnamed + 1
+
+
+async def test_the_consoles_own_operations_stay_out_of_the_registry(console: Console) -> None:
+    """The registry (and a replay of it) holds the API's traffic, not what the console asks."""
+    own = "query ConsoleOwn { migration { totalFeatures } }"
+    assert (await console.graphql(own, ADMIN_ID)).json()["data"]["migration"]
+    batch = [{"query": "query ConsoleBatched { migration { totalFeatures } }"}] * 2
+    batched = await console.http.post(
+        "/console/graphql", json=batch, headers=console.bearer(ADMIN_ID)
+    )
+    assert [r["data"]["migration"]["totalFeatures"] for r in batched.json()] == [8, 8]
+    (await console.gql("query Public { migration { totalFeatures } }", as_user=ADMIN_ID)).ok()
+    registry = console.gql.services.registry
+    await registry.flush()
+    names = {op.name for op in await registry.most_run(100)}
+    assert "Public" in names
+    assert not names & {"ConsoleOwn", "ConsoleBatched"}

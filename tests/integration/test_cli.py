@@ -59,6 +59,9 @@ def test_a_rollout_by_the_command_line(jewgo: Callable[..., Result]) -> None:
         moved = jewgo("rollout", move, "api_v4_reviews")
         assert moved.exit_code == 0, moved.output
         assert f" {state} " in moved.stdout and f"{state.lower()} by cli:" in moved.stdout
+        # Only a RUNNING rollout has a next step (a PAUSED one keeps its place, not a time).
+        status = jewgo("rollout", "status").stdout
+        assert ("next step —" in status) is (state != "RUNNING"), status
     refused = jewgo("rollout", "resume", "api_v4_reviews")
     assert refused.stderr == "Error: BAD_USER_INPUT: the rollout of api_v4_reviews is STOPPED\n"
     assert "api_v4_reviews           STOPPED" in jewgo("rollout", "status").stdout

@@ -32,6 +32,7 @@ def jewgo(fresh_db: Database, tmp_path: Path) -> Run:
         "PORT": "8200",
         "CONSOLE_PORT": None,
         "CONSOLE": None,
+        "CONSOLE_PUBLIC_URL": None,
     }
 
     def run(*args: str, **extra: str) -> Result:
@@ -65,6 +66,25 @@ def test_a_link_for_a_moderator_names_the_console_port(jewgo: Run, fresh_db: Dat
     assert behind.stdout.startswith("https://ops.example/console#link=")
     own_port = jewgo("console-link", "--email", "admin@example.com", CONSOLE_PORT="9999")
     assert own_port.stdout.startswith("http://127.0.0.1:9999/console#link=")
+
+
+def test_the_consoles_public_url_is_one_setting_the_link_follows(jewgo: Run) -> None:
+    """CONSOLE_PUBLIC_URL, set where the server's settings are, gives the address without
+    the server's port variables; --base-url still wins for one link."""
+    public = {"CONSOLE_PUBLIC_URL": "https://ops.example/jewgo/"}
+    printed = jewgo("console-link", "--email", "admin@example.com", **public)
+    assert printed.exit_code == 0, printed.output
+    assert re.fullmatch(
+        r"https://ops\.example/jewgo/console#link=[A-Za-z0-9_-]{43}\n", printed.stdout
+    ), printed.stdout
+    given = jewgo(
+        "console-link", "--email", "admin@example.com", "--base-url", "http://10.0.0.5:9000",
+        **public,
+    )  # fmt: skip
+    assert given.stdout.startswith("http://10.0.0.5:9000/console#link=")
+    wrong = jewgo("console-link", "--email", "admin@example.com", CONSOLE_PUBLIC_URL="ops:9")
+    assert wrong.exit_code == 1
+    assert "CONSOLE_PUBLIC_URL" in wrong.stderr and "ops:9" not in wrong.stderr
 
 
 @pytest.mark.parametrize(

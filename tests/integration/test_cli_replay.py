@@ -11,7 +11,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from jewgo.gateway.cli import main
-from tests.integration.test_cli_operations import GOOD, logging_restored  # noqa: F401
+from jewgo.gateway.manifest import FORMAT
+from tests.integration.test_cli_operations import (  # noqa: F401 (an autouse fixture)
+    GOOD,
+    entry,
+    logging_restored,
+)
 from tests.support import Database
 
 
@@ -41,6 +46,24 @@ def test_imported_queries_replay_clean_and_mutations_never_run(
     assert text.output.startswith("replay of api_v4_restaurants: 1 runs, 1 matched")
     stages = jewgo("flags", "list").output
     assert "api_v4_cache" in stages and "TESTING" not in stages  # the mutation never ran
+
+
+def test_a_skipped_run_is_said_to_be_skipped_not_timed(
+    jewgo: Callable[..., Result], tmp_path: Path
+) -> None:
+    stats = entry("query Stats { statistics { totalUsers } }", "Stats", "query")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"format": FORMAT, "version": 1, "operations": [stats]}))
+    assert jewgo("operations", "import", str(manifest)).exit_code == 0
+    text = jewgo("replay", "--flag", "api_v4_restaurants")
+    assert text.exit_code == 1, text.output  # a replay of nothing proves nothing
+    line = text.output.splitlines()[1]
+    assert line.startswith("  skipped   Stats (as anonymous) v3 ") and " ms, " in line
+    assert line.endswith(", v4 not run; it does not reach api_v4_restaurants's domain")
+    report = json.loads(jewgo("replay", "--flag", "api_v4_restaurants", "--json").output)
+    (skipped,) = report["operations"]
+    assert skipped["outcome"] == "skipped" and skipped["v4_ms"] is None
+    assert isinstance(skipped["v3_ms"], float)
 
 
 def test_an_unknown_flag_is_a_usage_error(jewgo: Callable[..., Result]) -> None:

@@ -8,10 +8,12 @@ from dataclasses import fields
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from jewgo.flags.rollouts import DEFAULT_CONFIG
 from jewgo.flags.rules import TRANSITIONS
 from jewgo.gateway.cli import COMMANDS, main
+from jewgo.gateway.cli.flags import flags
 from jewgo.gateway.cli.rollout import rollout
 
 
@@ -24,6 +26,32 @@ def test_rollout_start_offers_every_config_field_with_its_default() -> None:
     assert options == {f.name: getattr(DEFAULT_CONFIG, f.name) for f in fields(DEFAULT_CONFIG)} | {
         "initial_percentage": None
     }
+
+
+GROUPS = {"flags": flags, "rollout": rollout}
+
+
+@pytest.mark.parametrize(
+    ("group", "name"), [(g, name) for g, group in GROUPS.items() for name in group.commands]
+)
+def test_every_option_of_the_flag_and_rollout_commands_says_what_it_does(
+    group: str, name: str
+) -> None:
+    options = [p for p in GROUPS[group].commands[name].params if isinstance(p, click.Option)]
+    assert [o.name for o in options if not (o.help or "").strip()] == []
+
+
+def test_stages_are_shown_in_upper_case_and_taken_in_any() -> None:
+    shown = CliRunner().invoke(main, ["flags", "stage", "--help"]).output
+    assert "{DISABLED|TESTING|PARTIAL|FULL|COMPLETE}" in shown
+    wrong = CliRunner().invoke(main, ["flags", "stage", "api_v4_users", "live"])
+    assert wrong.exit_code == 2
+    assert "'live' is not one of 'DISABLED', 'TESTING', 'PARTIAL', 'FULL', 'COMPLETE'" in (
+        wrong.output
+    )
+    stage = next(p for p in flags.commands["stage"].params if p.name == "stage")
+    for given in ("complete", "Complete", "COMPLETE"):
+        assert stage.type.convert(given, stage, None) == "COMPLETE"
 
 
 def test_there_is_a_rollout_command_for_each_move_and_no_other() -> None:

@@ -31,18 +31,28 @@ class MissingSecret(RuntimeError):
     """A shared database needs a shared JWT_SECRET: every instance must accept a token."""
 
 
-def resolve_secret(settings: Settings) -> str:
-    """JWT_SECRET; or, for the embedded database only, a generated secret kept beside it."""
+def existing_secret(settings: Settings) -> str | None:
+    """The secret tokens are signed with, if there is one yet: JWT_SECRET, or the embedded
+    database's generated one; None rather than generating one (to check a token)."""
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
+    path: Path = settings.data_dir / SECRET_FILE
+    if settings.embedded and path.exists():
+        return path.read_text().strip()
+    return None
+
+
+def resolve_secret(settings: Settings) -> str:
+    """JWT_SECRET; or, for the embedded database only, a generated secret kept beside it."""
+    found = existing_secret(settings)
+    if found is not None:
+        return found
     if not settings.embedded:
         raise MissingSecret(
             "JWT_SECRET is required with DATABASE_URL: instances sharing a database must "
             "share the secret their tokens are signed with"
         )
     path: Path = settings.data_dir / SECRET_FILE
-    if path.exists():
-        return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
     # Created readable by its owner only, before a byte is written.

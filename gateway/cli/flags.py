@@ -42,7 +42,12 @@ def describe(state: FlagState) -> str:
 
 @click.group()
 def flags() -> None:
-    """Feature flags: list them, change stages and percentages, overrides, roll back."""
+    """Feature flags: list them, change stages and percentages, overrides, roll back.
+
+    Changes are audited as `cli:<login>`, or, with JEWGO_TOKEN set to an ADMIN's bearer
+    token (`jewgo token --email you@example.com`), as that user (`user:<id>`): the token is
+    checked with JWT_SECRET and the users table, and a change is refused when it fails.
+    """
 
 
 @flags.command("list")

@@ -28,7 +28,11 @@ from jewgo.gateway.wiring import Services
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
 def replay(flag: str, count: int, as_json: bool) -> None:
-    """Replay recorded queries through v3 and v4 and compare them (read-only)."""
+    """Replay recorded queries through v3 and v4 and compare them (read-only).
+
+    The run is recorded as by `cli:<login>`, or, with JEWGO_TOKEN set to an ADMIN's bearer
+    token, as that user (`user:<id>`), the token checked with JWT_SECRET.
+    """
 
     async def run(services: Services) -> ReplayReport:
         replayer = Replayer(services.schema, services.contexts, services.registry, services.engine)

@@ -39,7 +39,12 @@ def describe(rollout: Rollout) -> str:
 
 @click.group()
 def rollout() -> None:
-    """Gradual rollouts run by the controller: start, status, pause, resume, stop."""
+    """Gradual rollouts run by the controller: start, status, pause, resume, stop.
+
+    Changes are audited as `cli:<login>`, or, with JEWGO_TOKEN set to an ADMIN's bearer
+    token (`jewgo token --email you@example.com`), as that user (`user:<id>`): the token is
+    checked with JWT_SECRET and the users table, and a change is refused when it fails.
+    """
 
 
 _DEFAULT = DEFAULT_CONFIG

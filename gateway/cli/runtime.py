@@ -8,6 +8,7 @@ import getpass
 import os
 import secrets
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
@@ -38,9 +39,45 @@ def settings() -> Settings:
     return found
 
 
+TOKEN = "JEWGO_TOKEN"
+# Who this command's changes are by, as JEWGO_TOKEN says; or why its token will not do,
+# said when a change is made (reading needs no one to blame). None: no token given.
+_BY_TOKEN: ContextVar[str | click.ClickException | None] = ContextVar("by_token", default=None)
+
+
 def actor() -> str:
-    """Who the audit log says made a change from this shell."""
-    return f"cli:{getpass.getuser()}"
+    """Who the audit log says made a change from this shell: JEWGO_TOKEN's user
+    (`user:<id>`) when it is given, else the login (`cli:<login>`)."""
+    found = _BY_TOKEN.get()
+    if isinstance(found, click.ClickException):
+        raise found
+    return found or f"cli:{getpass.getuser()}"
+
+
+async def _token_actor(found: Settings, token: str, engine: AsyncEngine) -> str:
+    """`user:<id>` of a valid token of an ADMIN (the role from the database, as for a
+    request): checked with the secret the gateway signs tokens with."""
+    from jewgo.flags.users import user_actor, user_role_query
+    from jewgo.gateway.auth import Tokens, existing_secret
+    from jewgo.resolvers.errors import Unauthenticated
+
+    secret = existing_secret(found)
+    if secret is None:
+        raise click.ClickException(
+            f"{TOKEN} cannot be checked: set JWT_SECRET to the secret the gateway signs tokens with"
+        )
+    try:
+        user_id = Tokens(secret, found.jwt_ttl_seconds).subject(token)
+    except Unauthenticated as exc:
+        raise click.ClickException(f"{exc.code}: {TOKEN}: {exc.message}") from None
+    role = await user_role_query(engine)(user_id)
+    if role is None:
+        raise click.ClickException(f"UNAUTHENTICATED: {TOKEN}: the token's user no longer exists")
+    if role != "ADMIN":
+        raise click.ClickException(
+            f"FORBIDDEN: {TOKEN}: the token's user is a {role}, not an ADMIN"
+        )
+    return user_actor(user_id)
 
 
 def with_engine(
@@ -95,6 +132,9 @@ def with_flags(work: Callable[[FlagParts], Awaitable[T]]) -> T:
 
 class _Parts(Protocol):
     @property
+    def engine(self) -> AsyncEngine: ...
+
+    @property
     def flags(self) -> Flags: ...
 
     async def close(self) -> None: ...
@@ -111,6 +151,12 @@ def _loaded(build: Callable[[Settings], P], work: Callable[[P], Awaitable[T]]) -
         parts = build(found)
         try:
             await parts.flags.load()
+            token = os.environ.get(TOKEN, "").strip()
+            if token:
+                try:
+                    _BY_TOKEN.set(await _token_actor(found, token, parts.engine))
+                except click.ClickException as refused:
+                    _BY_TOKEN.set(refused)
             return await work(parts)
         except FlagError as exc:
             raise click.ClickException(f"{exc.code}: {exc.message}") from exc

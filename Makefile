@@ -49,9 +49,11 @@ run: $(VENDORED) $(VENV)/.installed
 test: $(VENDORED) $(VENV)/.installed-test $(CLIENTS)/node_modules/.package-lock.json
 	@$(MAKE) --no-print-directory check
 
-# The suite, the linter, the formatter and the type checker on whatever $(VENV) holds.
+# The suite, the layering contracts, the linter, the formatter and the type checker on
+# whatever $(VENV) holds.
 check:
 	$(BIN)/python -m pytest -n $(WORKERS)
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -85,6 +87,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run
 
 lint: $(VENV)/.installed-test
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

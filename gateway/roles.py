@@ -17,8 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from jewgo.gateway.response_settings import CacheSettings
 from jewgo.gateway.responses import ResponseDoor
+from jewgo.gateway.settings import CacheSettings
 from jewgo.resolvers.domain import Role
 
 USER_TAG = "w:"  # the purge tag of a user row written (its role changed, or deleted)

@@ -1,7 +1,11 @@
 """Settings: one typed object from the environment (or handed in by tests).
 
-A setting that is refused is named with the rule it breaks, never with its value (it may
-be a secret): `load_settings` turns pydantic's errors into such lines.
+`Settings` gathers its fields by concern: the gateway's own, then `CacheSettings` (the v4
+data cache and the response cache), `AlertSettings` (alerts, decommission readiness) and
+`ConsoleSettings` (the operator console), each a section of this one module, which is
+also how docs/configuration.md groups them. A setting that is refused is named with the
+rule it breaks, never with its value (it may be a secret): `load_settings` turns
+pydantic's errors into such lines.
 """
 
 from __future__ import annotations
@@ -11,13 +15,12 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jewgo.gateway.alert_settings import AlertSettings
-from jewgo.gateway.console.settings import ConsoleSettings
-from jewgo.gateway.response_settings import CacheSettings
+from jewgo.flags.alert_rules import Rule, Timing, parse_rules, timings
 
 _ORIGIN = re.compile(
     r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
@@ -34,6 +37,223 @@ class SettingsError(ValueError):
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "jewgo"
+
+
+# The v4 data cache and the response cache.
+class CacheSettings(BaseSettings):
+    cache_ttl_restaurants_seconds: float = Field(default=1800, gt=0)
+    cache_ttl_reviews_seconds: float = Field(default=900, gt=0)
+    cache_ttl_users_seconds: float = Field(default=3600, gt=0)
+    cache_ttl_statistics_seconds: float = Field(default=300, gt=0)
+    cache_retry_seconds: float = Field(
+        default=5.0, gt=0, description="Pause before trying an unreachable Redis again."
+    )
+    cache_fallback_ttl_seconds: float = Field(
+        default=10.0, gt=0, description="Longest life of a memory entry while Redis is away."
+    )
+    cache_memory_entries: int = Field(default=10_000, ge=100)
+    cache_near_entries: int = Field(
+        default=10_000,
+        ge=0,
+        description="Values read from Redis kept in process, dropped on the fleet's "
+        "invalidations (0: none).",
+    )
+    cache_near_seconds: float = Field(
+        default=60.0, gt=0, description="Longest life of a near copy of a Redis value."
+    )
+    cache_near_check_seconds: float = Field(
+        default=1.0, gt=0, description="Staleness bound of the near tier if a message is lost."
+    )
+
+    response_cache: bool = Field(
+        default=False, description="Cache whole query answers served by v4 (docs/operations.md)."
+    )
+    response_cache_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="The near cache's budget per process."
+    )
+    response_cache_ttl_seconds: float = Field(
+        default=300, gt=0, description="Longest life of an answer (each domain's TTL bounds it)."
+    )
+    response_cache_check_seconds: float = Field(
+        default=1.0, gt=0, description="Staleness bound of the near cache if a purge is lost."
+    )
+    role_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Longest life of a caller's role read from the database (0: off).",
+    )
+    role_cache_entries: int = Field(default=10_000, ge=1)
+    response_cache_max_entry_bytes: int = Field(default=1024 * 1024, ge=1024)
+    response_cache_max_variables_bytes: int = Field(
+        default=4096, ge=2, description="Longer variables (canonical JSON) are not cached."
+    )
+
+    @property
+    def cache_ttls(self) -> dict[str, float]:
+        """Each domain's v4 cache TTL, by domain name."""
+        return {
+            "restaurants": self.cache_ttl_restaurants_seconds,
+            "reviews": self.cache_ttl_reviews_seconds,
+            "users": self.cache_ttl_users_seconds,
+            "statistics": self.cache_ttl_statistics_seconds,
+        }
+
+
+# The operators' settings: alerts and decommission readiness. Each rule's thresholds
+# come from the flag's rollout config (rollback threshold, latency ratio, shadow
+# mismatch limit, minRequests, the window); these add the rest. Each rule's pending and
+# keep-firing durations are its own (flags.alert_rules.TIMINGS); ALERT_PENDING_SECONDS
+# and ALERT_KEEP_FIRING_SECONDS replace the non-zero ones fleet-wide.
+class AlertSettings(BaseSettings):
+    alert_rules: str = Field(
+        default="all", description="`all`, or the rule names to evaluate, comma-separated."
+    )
+    alert_webhook_urls: str = Field(
+        default="", description="Receivers of Alertmanager-format webhooks, comma-separated."
+    )
+    alert_webhook_secret: SecretStr | None = Field(
+        default=None, description="Signs each webhook body (HMAC-SHA256, X-Jewgo-Signature)."
+    )
+    alert_webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    alert_webhook_max_attempts: int = Field(default=10, ge=1, le=100)
+    alert_webhook_backoff_seconds: float = Field(
+        default=1.0, gt=0, le=3600, description="First pause before a retry; then doubled."
+    )
+    alert_webhook_max_backoff_seconds: float = Field(default=300.0, gt=0, le=86400)
+    alert_warning_fraction: float = Field(
+        default=0.5, gt=0, le=1, description="Warning at this fraction of the rollback threshold."
+    )
+    alert_hysteresis_percent: float = Field(
+        default=20.0,
+        ge=0,
+        lt=100,
+        description="A firing alert resolves only this far (%) below its threshold.",
+    )
+    alert_pending_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=86400,
+        description="Replaces each rule's non-zero `for` (breached this long before it "
+        "fires; 30 s for figures, 15 s for readiness). Unset: each rule's own.",
+    )
+    alert_keep_firing_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        le=86400,
+        description="Replaces each rule's non-zero `keep_firing_for` (clear this long "
+        "before a firing alert resolves; 60 s). Unset: each rule's own.",
+    )
+    alert_window_seconds: int = Field(
+        default=300, ge=1, le=86400, description="The window of a flag with no rollout."
+    )
+    alert_shadow_candidate_errors: int = Field(
+        default=0, ge=0, description="Shadow candidate errors in the window allowed."
+    )
+    alert_min_shadow_comparisons: int = Field(default=20, ge=1)
+    alert_rollback_seconds: float = Field(
+        default=3600.0, gt=0, description="How long AutoRollback fires after a rollback."
+    )
+    alert_rollout_held_seconds: float = Field(
+        default=3600.0, gt=0, description="A due step not taken for this long: RolloutHeld."
+    )
+    alert_leaderless_seconds: float = Field(
+        default=60.0, gt=0, description="A gap between controller ticks this long alerts."
+    )
+
+    decommission_stable_days: int = Field(
+        default=30, ge=1, le=3650, description="COMPLETE and no v3 call this long: v3 may go."
+    )
+    daily_calls_flush_seconds: float = Field(
+        default=10.0, gt=0, le=3600, description="How often each process adds its daily counts."
+    )
+
+    @field_validator("alert_rules")
+    @classmethod
+    def _known_rules(cls, value: str) -> str:
+        parse_rules(value)
+        return value
+
+    @field_validator("alert_webhook_urls")
+    @classmethod
+    def _urls(cls, value: str) -> str:
+        for url in (part.strip() for part in value.split(",")):
+            if not url:
+                continue
+            try:
+                parts = urlsplit(url)
+                parts.port  # noqa: B018 (raises on a malformed port)
+            except ValueError:
+                parts = None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(
+                    "must list http:// or https:// URLs with a host, separated by commas"
+                )
+        return value
+
+    @field_validator("alert_webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("needs at least 16 characters")
+        return value
+
+    @property
+    def webhook_urls(self) -> list[str]:
+        return [url.strip() for url in self.alert_webhook_urls.split(",") if url.strip()]
+
+    @property
+    def enabled_rules(self) -> frozenset[Rule]:
+        return parse_rules(self.alert_rules)
+
+    @property
+    def alert_timings(self) -> dict[Rule, Timing]:
+        return timings(self.alert_pending_seconds, self.alert_keep_firing_seconds)
+
+
+# The operator console.
+class ConsoleSettings(BaseSettings):
+    console: bool = Field(default=True, description="Serve the operator console (/console).")
+    console_port: int | None = Field(
+        default=None, ge=0, le=65535, description="The console's own port; unset: PORT + 1."
+    )
+    console_public_url: str | None = Field(
+        default=None,
+        description="The console's address as browsers reach it (behind a proxy, say), "
+        "e.g. https://ops.example.com: `jewgo console-link` prints its links under it; "
+        "unset: http://HOST:CONSOLE_PORT (PORT + 1).",
+    )
+    console_link_minutes: int = Field(
+        default=10, ge=1, le=60, description="How long a `jewgo console-link` link works."
+    )
+    console_session_seconds: int = Field(
+        default=8 * 3600, ge=60, le=7 * 24 * 3600, description="Lifetime of a console sign-in."
+    )
+    console_watch_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=10,
+        description="How often a process with open consoles checks the fleet for changes.",
+    )
+
+    @field_validator("console_public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises on a malformed port)
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError("must be an http:// or https:// URL with a host, and no ? or #")
+        return value.rstrip("/")
 
 
 class Settings(CacheSettings, AlertSettings, ConsoleSettings):

@@ -7,10 +7,14 @@
   nesting (`__schema`, `__type`) is not counted, so GraphiQL keeps working.
 - aliases: every aliased field as the operations expand it: a fragment's aliases count
   once for each time it is spread.
+- repeats: the fields of one response name and the fragment spreads at one place of the
+  response, and the pairs of them that validation's field merging would compare
+  (`schema.overlaps`): past its bounds validation's work would grow with their square.
 
 Every measure is linear in the document: each fragment is measured once, in dependency
-order, and a spread adds its fragment's measure (`schema.fragments`). A request's cost
-spans its batch, so the gateway weighs it before execution (`gateway.demand`).
+order, and a spread adds its fragment's measure (`schema.fragments`); the repeats walk
+stops at a bounded number of selections. A request's cost spans its batch, so the
+gateway weighs it before execution (`gateway.demand`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from strawberry.extensions import SchemaExtension
 
 from jewgo.schema.documents import Documents
 from jewgo.schema.fragments import in_dependency_order
+from jewgo.schema.overlaps import Overlaps, excess, overlaps
 
 CODE = "QUERY_TOO_COMPLEX"
 
@@ -83,7 +88,7 @@ def measure(document: DocumentNode) -> Shape:
     return Shape(depth, aliases, walk.visited)
 
 
-_measured: WeakKeyDictionary[DocumentNode, Shape] = WeakKeyDictionary()
+_measured: WeakKeyDictionary[DocumentNode, tuple[Shape, Overlaps]] = WeakKeyDictionary()
 
 
 class QueryLimits(SchemaExtension):
@@ -115,9 +120,10 @@ class QueryLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         document = self.execution_context.graphql_document
         if document is not None:
-            found = _measured.get(document)
-            if found is None:
-                found = _measured[document] = measure(document)
+            known = _measured.get(document)
+            if known is None:
+                known = _measured[document] = (measure(document), overlaps(document))
+            found, repeats = known
             if found.depth > self.max_depth:
                 raise GraphQLError(
                     f"The query is {found.depth} fields deep; at most {self.max_depth} are allowed",
@@ -129,4 +135,7 @@ class QueryLimits(SchemaExtension):
                     "allowed",
                     extensions={"code": CODE},
                 )
+            problem = excess(repeats)
+            if problem is not None:
+                raise GraphQLError(problem, extensions={"code": CODE})
         yield

@@ -16,6 +16,7 @@ from jewgo.gateway.console.watch import Watch
 from jewgo.gateway.cors import Cors
 from jewgo.gateway.graphiql import LocalGraphiQL
 from jewgo.gateway.logs import configure
+from jewgo.gateway.loop_lag import watching
 from jewgo.gateway.metrics import metrics_endpoint
 from jewgo.gateway.middleware import BodyLimit, RequestIds
 from jewgo.gateway.runs import OperationRunner
@@ -95,7 +96,8 @@ def create_app(
             flags_revision=services.flags.snapshot.revision,
         )
         try:
-            yield
+            async with watching():  # event-loop lag, for as long as the app serves
+                yield
         finally:
             if operator_console is not None:
                 await operator_console[1].close()

@@ -11,6 +11,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -95,6 +96,17 @@ RESPONSE_CACHE = Counter(
 )
 CACHE_FALLBACKS = Counter(
     "jewgo_cache_fallbacks_total", "Cache operations served by memory because Redis failed"
+)
+
+LOOP_LAG = Histogram(
+    "jewgo_event_loop_lag_seconds",
+    "How much later than asked the event loop woke its lag watch (gateway.loop_lag)",
+    buckets=_SECONDS,
+)
+LOOP_LAG_WORST = Gauge(
+    "jewgo_event_loop_lag_max_seconds",
+    "The worst event-loop lag since the lag watch started (with several workers: the worst)",
+    multiprocess_mode="max",
 )
 
 ALERT_NOTIFICATIONS = Counter(

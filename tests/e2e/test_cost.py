@@ -1,11 +1,13 @@
 """What a hostile request may cost the gateway: fragments measured in linear time, query
-texts that do not stay in memory, and the static cost of a request over HTTP, refused
+texts that do not stay in memory, repeated selections refused before validation while
+/health answers, and the static cost of a request over HTTP, refused
 past MAX_QUERY_COST before any SQL runs, reported when asked (X-Query-Cost), only
 measured in measure mode, a batch weighed whole, and spent from the caller's per-minute
 cost budget."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 import tracemalloc
@@ -18,7 +20,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from jewgo.gateway.settings import Settings
-from tests.support import USER_ID, Database, GraphQL, gateway_client
+from tests.support import USER_ID, Database, GraphQL, eventually, gateway_client
 
 ASK = {"X-Query-Cost": "1"}
 LIMIT = Settings().max_query_cost
@@ -242,3 +244,49 @@ async def test_the_cost_budget_is_fleet_wide_with_redis(
         second = await two(PAGE)
     assert first == [200, 200] and second.status == 429
     assert second.codes == ["RATE_LIMITED"]
+
+
+async def test_ten_operations_of_300_repeated_fields_are_refused_at_once_while_health_answers(
+    gql: GraphQL,
+) -> None:
+    """Issue 22: a batch of 10 operations of 300 copies of one field (96 KB; within the
+    token, cost and batch limits) took 7 s of CPU in validation, and /health went
+    unanswered for 6.8 s meanwhile."""
+    operation = "{ " + "statistics { totalRestaurants } " * 300 + "}"
+    batch = [{"query": f"# {n}\n{operation}"} for n in range(10)]
+    late: list[float] = []  # how long after it was due each /health was answered
+    done = asyncio.Event()
+
+    async def probe() -> None:
+        while not done.is_set():
+            due = time.monotonic() + 0.01
+            await asyncio.sleep(0.01)
+            assert (await gql.http.get("/health")).status_code == 200
+            late.append(time.monotonic() - due)
+
+    async def probing() -> bool:
+        return bool(late)
+
+    # What lived before out of collections, as a served gateway's start-up (GC_FREEZE): a
+    # full collection of this test process's heap alone holds the loop for 0.2 s.
+    gc.collect()
+    gc.freeze()
+    prober = asyncio.create_task(probe())
+    try:
+        await eventually(probing)
+        started = time.process_time()
+        reply = await gql.http.post("/graphql", json=batch)
+        cpu = time.process_time() - started
+    finally:
+        done.set()
+        await prober
+        gc.unfreeze()
+    codes = [[e["extensions"]["code"] for e in item["errors"]] for item in reply.json()]
+    assert codes == [["QUERY_TOO_COMPLEX"]] * 10
+    assert "selects 'statistics' 300 times at one place" in reply.json()[0]["errors"][0]["message"]
+    assert cpu < 1.0, cpu
+    # No request holds the loop over 100 ms (SPEC 14); the rest is a loaded machine's noise.
+    assert max(late) < 0.25, max(late)
+    metrics = (await gql.http.get("/metrics")).text
+    assert "jewgo_event_loop_lag_seconds_bucket" in metrics
+    assert "jewgo_event_loop_lag_max_seconds" in metrics

@@ -1,6 +1,6 @@
 """What the most expensive hostile requests cost a live gateway on PostgreSQL.
 
-    .venv/bin/python -m bench.hostile [--jewgo PATH] [--label after] [--repeat 1]
+    .venv/bin/python -m bench.hostile [--jewgo PATH] [--label after] [--repeat 1] [--only T]
 
 Creates a database of its own (seed scale 1, through the `jewgo` under test: `--jewgo`
 may name another tree's, such as an older commit's), starts `jewgo serve` on it, sends each
@@ -11,8 +11,13 @@ code, wall time, the CPU time of the gateway's processes (the sum of
 `/proc/<pid>/stat` counts 10 ms ticks) and of the
 database's backends for this database (the same, for the pids of `pg_stat_activity`),
 and the SQL statements the gateway ran (its own `jewgo_sql_statements_per_request_sum`,
-counted by SQLAlchemy's `before_cursor_execute` on every statement sent). The database is
-dropped afterwards; the table goes to bench/RESULTS.md under `hostile-<label>`.
+counted by SQLAlchemy's `before_cursor_execute` on every statement sent), and the worst
+event-loop lag while it ran (the upper bound of the highest bucket of the gateway's
+`jewgo_event_loop_lag_seconds` that it reached; the run's exact worst from
+`jewgo_event_loop_lag_max_seconds`). Then the SERIES (issue 22): n, 2n, 4n and 8n copies
+of one selection, the CPU of each and its ratio to the one before. `--only TEXT` (again
+for more) sends only the requests whose title holds TEXT. The database is dropped
+afterwards; the tables go to bench/RESULTS.md under `hostile-<label>`.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +42,7 @@ from pathlib import Path
 import httpx
 import jwt
 
-from bench.hostile_requests import PAGE, REQUESTS, Facts, Hostile
+from bench.hostile_requests import PAGE, REQUESTS, SERIES, Facts, Hostile, copies, post
 from bench.machine import describe
 from bench.results import write_section
 from tests.support import JWT_SECRET, Server, free_port, serving
@@ -79,10 +84,37 @@ def backend_pids(database: str) -> list[int]:
     return [int(line) for line in found.split()]
 
 
-def statements(url: str) -> float:
-    text = httpx.get(f"{url}/metrics", timeout=30).text
-    found = re.search(r"^jewgo_sql_statements_per_request_sum ([\d.e+]+)", text, re.M)
-    return float(found[1]) if found else 0.0
+LAG_BUCKET = re.compile(r'^jewgo_event_loop_lag_seconds_bucket\{le="([^"]+)"\} ([\d.e+]+)', re.M)
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """What the gateway's /metrics said at one moment."""
+
+    statements: float
+    lags: dict[float, float]  # wake-ups so far with at most this lag (s), by bucket bound
+    worst_lag: float  # seconds, since the gateway started
+
+    @classmethod
+    def of(cls, url: str) -> Scrape:
+        text = httpx.get(f"{url}/metrics", timeout=30).text
+        found = re.search(r"^jewgo_sql_statements_per_request_sum ([\d.e+]+)", text, re.M)
+        worst = re.search(r"^jewgo_event_loop_lag_max_seconds ([\d.e+-]+)", text, re.M)
+        return cls(
+            float(found[1]) if found else 0.0,
+            {float(le): float(n) for le, n in LAG_BUCKET.findall(text)},
+            float(worst[1]) if worst else math.nan,
+        )
+
+
+def worst_lag_ms(before: Scrape, after: Scrape) -> float:
+    """The bound of the lowest lag bucket holding every wake-up between two scrapes (ms):
+    the worst lag meanwhile was at most this (and more than the bucket below)."""
+    new = {le: n - before.lags.get(le, 0.0) for le, n in after.lags.items()}
+    every = new.get(math.inf, 0.0)
+    if not every:
+        return math.nan  # no watch, or no wake-up (an older gateway)
+    return 1000 * min(le for le, n in new.items() if n >= every)
 
 
 @contextmanager
@@ -106,6 +138,7 @@ class Sample:
     gateway_ms: float
     postgres_ms: float
     statements: float
+    lag_ms: float
 
 
 def code_of(response: httpx.Response) -> str:
@@ -120,7 +153,7 @@ def code_of(response: httpx.Response) -> str:
 
 def measure(server: Server, name: str, request: Hostile, http: httpx.Client) -> Sample:
     gateway, backends = session_pids(server.process.pid), backend_pids(name)
-    before = (cpu_ns(gateway), cpu_ns(backends), statements(server.url))
+    before = (cpu_ns(gateway), cpu_ns(backends), Scrape.of(server.url))
     started = time.perf_counter()
     try:
         response = http.request(request.method, request.url, content=request.body or None,
@@ -129,12 +162,16 @@ def measure(server: Server, name: str, request: Hostile, http: httpx.Client) -> 
     except httpx.TimeoutException:  # the caller restarts the server: it may be busy for long
         status, code = 0, f"no answer within {TIMEOUT:.0f} s"
     wall = time.perf_counter() - started
-    time.sleep(0.2)  # the request's accounting ends after its answer is sent
+    # The request's accounting ends after its answer is sent; the lag watch wakes every
+    # 0.1 s, so a loop held by the request is recorded by now.
+    time.sleep(0.2)
     backends = sorted(set(backends) | set(backend_pids(name)))
+    after = Scrape.of(server.url) if status else None
     return Sample(
         status, code, wall * 1000, (cpu_ns(session_pids(server.process.pid)) - before[0]) / 1e6,
         (cpu_ns(backends) - before[1]) / 1e6,
-        statements(server.url) - before[2] if status else float("nan"),
+        after.statements - before[2].statements if after else math.nan,
+        worst_lag_ms(before[2], after) if after else math.nan,
     )  # fmt: skip
 
 
@@ -156,10 +193,34 @@ def facts(http: httpx.Client) -> Facts:
     return Facts(admin=sign("1"), sign=sign, lists=lists)
 
 
-def run(jewgo: str, repeat: int) -> list[tuple[str, int, Sample]]:
+Row = tuple[str, int, Sample]
+Build = Callable[[Facts], Hostile]
+
+
+def series_title(selection: str, times: int) -> str:
+    return f"{times} copies of `{selection}`"
+
+
+def sending(document: str) -> Build:
+    return lambda facts: post(document)
+
+
+def plan(only: list[str]) -> list[tuple[str, Build]]:
+    """The requests, then the copies of each SERIES; with `only`, those whose title holds
+    one of its texts."""
+    planned = list(REQUESTS.items())
+    for selection, sizes in SERIES.items():
+        for times in sizes:
+            planned.append((series_title(selection, times), sending(copies(selection, times))))
+    return [(t, build) for t, build in planned if not only or any(o in t for o in only)]
+
+
+def run(jewgo: str, repeat: int, only: list[str]) -> tuple[list[Row], float]:
+    """The rows, and the worst event-loop lag of the run (seconds)."""
     rows = []
+    worst = math.nan  # none known (an older gateway has no lag watch)
     with tempfile.TemporaryDirectory() as tmp, database(jewgo, Path(tmp)) as (name, env):
-        titles = iter(REQUESTS.items())
+        titles = iter(plan(only))
         while True:  # a server per run of requests: one that gave no answer is replaced
             port = free_port()
             command = [jewgo, "serve", "--port", str(port), "--no-migrate"]
@@ -176,8 +237,10 @@ def run(jewgo: str, repeat: int) -> list[tuple[str, int, Sample]]:
                     rows.append((title, request.size, median(samples)))
                     if not samples[0].status:
                         break
+                    seen = Scrape.of(server.url).worst_lag
+                    worst = seen if math.isnan(worst) or seen > worst else worst
                 else:
-                    return rows
+                    return rows, worst
 
 
 def median(samples: list[Sample]) -> Sample:
@@ -187,22 +250,51 @@ def median(samples: list[Sample]) -> Sample:
     return Sample(
         samples[-1].status, samples[-1].code, mid([s.wall_ms for s in samples]),
         mid([s.gateway_ms for s in samples]), mid([s.postgres_ms for s in samples]),
-        mid([s.statements for s in samples]),
+        mid([s.statements for s in samples]), max(s.lag_ms for s in samples),
     )  # fmt: skip
 
 
-def table(rows: list[tuple[str, int, Sample]]) -> str:
+def lag(ms: float) -> str:
+    return "-" if math.isnan(ms) else "> 10,000" if math.isinf(ms) else f"≤ {ms:,.0f}"
+
+
+def table(rows: list[Row]) -> str:
     lines = [
         "| request | bytes | HTTP | code | wall ms | gateway CPU ms | gateway CPU µs/byte "
-        "| PostgreSQL CPU ms | SQL statements |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| PostgreSQL CPU ms | SQL statements | worst loop lag ms |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for title, size, s in rows:
         lines.append(
             f"| {title} | {size:,} | {s.status} | {s.code} | {s.wall_ms:,.1f} | "
             f"{s.gateway_ms:,.1f} | {1000 * s.gateway_ms / size:,.2f} | {s.postgres_ms:,.1f} | "
-            f"{'-' if math.isnan(s.statements) else f'{s.statements:,.0f}'} |"
+            f"{'-' if math.isnan(s.statements) else f'{s.statements:,.0f}'} | {lag(s.lag_ms)} |"
         )
+    return "\n".join(lines)
+
+
+def doubling(rows: list[Row]) -> str:
+    """Each SERIES: the gateway's CPU for n, 2n, 4n and 8n copies, and each one's ratio to
+    the one before (2 for linear growth, 4 for quadratic)."""
+    found = {title: (size, sample) for title, size, sample in rows}
+    lines = [
+        "| copies of | n | bytes | HTTP | code | gateway CPU ms | x the one before "
+        "| worst loop lag ms |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for selection, sizes in SERIES.items():
+        before = math.nan
+        for times in sizes:
+            if series_title(selection, times) not in found:
+                continue
+            size, s = found[series_title(selection, times)]
+            ratio = s.gateway_ms / before if before else math.nan
+            lines.append(
+                f"| `{selection}` | {times} | {size:,} | {s.status} | {s.code} | "
+                f"{s.gateway_ms:,.1f} | {'-' if math.isnan(ratio) else f'{ratio:.2f}'} | "
+                f"{lag(s.lag_ms)} |"
+            )
+            before = s.gateway_ms
     return "\n".join(lines)
 
 
@@ -214,8 +306,11 @@ def main() -> None:
     parser.add_argument("--label", default="after")
     parser.add_argument("--commit", default="")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--only", action="append", default=[], help="only requests whose title holds this"
+    )
     options = parser.parse_args()
-    rows = run(options.jewgo, options.repeat)
+    rows, worst = run(options.jewgo, options.repeat, options.only)
     commit = f" at {options.commit}" if options.commit else ""
     runs = (
         "each request sent once, cold: a document of the same structure is answered from "
@@ -230,7 +325,15 @@ def main() -> None:
         f"One `jewgo serve` on PostgreSQL (seed scale 1), rate limits and shadow off; "
         f"{runs}. CPU is time on a "
         f"CPU of the gateway's processes and of this database's backends; statements are "
-        f"the gateway's own count of SQL sent.\n\n" + table(rows),
+        f"the gateway's own count of SQL sent; the loop lag, the upper bound of the "
+        f"highest bucket of `jewgo_event_loop_lag_seconds` reached while it ran (the worst "
+        f"of its runs). The worst "
+        f"event-loop lag of the run: {'-' if math.isnan(worst) else f'{1000 * worst:,.0f}'} "
+        "ms.\n\n"
+        + table(rows)
+        + "\n\nDoubling the copies of one selection (issue 22): the gateway's CPU per "
+        "request, and its ratio to the one before (2 is linear growth, 4 quadratic).\n\n"
+        + doubling(rows),
     )
 
 

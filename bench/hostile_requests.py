@@ -1,6 +1,7 @@
-"""The hostile requests of `bench.hostile`: issue 10's, and the most expensive per byte
-found while fuzzing. Each is a name and a function of the live server's facts (an admin
-token, the kind and list of a real cursor) giving the HTTP request to send."""
+"""The hostile requests of `bench.hostile`: issue 10's, issue 22's, and the most expensive
+per byte found while fuzzing. Each is a name and a function of the live server's facts (an
+admin token, the kind and list of a real cursor) giving the HTTP request to send; SERIES
+double the copies of one selection, to show how the cost grows with the document."""
 
 from __future__ import annotations
 
@@ -116,6 +117,28 @@ def me(facts: Facts, sub: object) -> Hostile:
     return post("{ me { id } }", Authorization=facts.sign(sub))
 
 
+def copies(selection: str, times: int) -> str:
+    return "{ " + " ".join([selection] * times) + " }"
+
+
+def batch(*documents: str) -> Hostile:
+    runs = [{"query": f"{document}\n# run {next(RUNS)}"} for document in documents]
+    return Hostile(
+        "POST", "/graphql", json.dumps(runs).encode(), {"content-type": "application/json"}
+    )
+
+
+# Issue 22: copies of one selection, n, 2n, 4n and 8n of them (8n within MAX_TOKENS), which
+# validation's field merging once compared pairwise; the last up to the bound of copies
+# (schema.overlaps.MAX_REPEATS), all answered.
+SERIES: dict[str, tuple[int, ...]] = {
+    "statistics { totalRestaurants }": (60, 120, 240, 480),
+    "restaurants { edges { node { name } } }": (24, 48, 96, 192),
+    "reviews { edges { node { title } } }": (4, 8, 16, 32),
+}
+NESTED_COPIES = copies("statistics { " + "restaurantsByCategory { count } " * 16 + "}", 16)
+
+
 # Random hex: PostgreSQL compresses "A" * 2701 under the btree row limit, not this.
 NAME = random.Random(10).randbytes(1_351).hex()[:2_701]
 DEEP = "[" * 2_000 + "]" * 2_000
@@ -176,6 +199,10 @@ REQUESTS: dict[str, Callable[[Facts], Hostile]] = {
     "100 restaurants matching a pattern of wildcards, 10 reviews counted": lambda f: post(
         WIDE_SEARCH
     ),
+    "a batch of 10 operations of 300 copies of one field (issue 22)": lambda f: batch(
+        *[copies("statistics { totalRestaurants }", 300)] * 10
+    ),
+    "16 copies of 16 copies: 256 at one place (issue 22)": lambda f: post(NESTED_COPIES),
     "a batch of 10 pages of 100 restaurants with 10 review counts each": lambda f: Hostile(
         "POST",
         "/graphql",

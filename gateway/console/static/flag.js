@@ -47,20 +47,38 @@ function markers(history) {
   }));
 }
 
-function charts(series, history) {
+// The steps from the first with a request, or with an event marked if that is earlier: the
+// range fits data younger than the range (a new server's), instead of holding it against
+// the right edge. With no request at all, the whole range.
+function sinceFirst(series, marks) {
+  const starts = series.map((p) => new Date(p.at).getTime());
+  const busy = series.findIndex((p) => p.versions.some((v) => v.requests > 0));
+  if (busy < 0) return series;
+  const event = Math.min(...marks.map((m) => m.at).filter((at) => at >= starts[0])); // none: Infinity
+  const first = Math.min(busy, starts.findLastIndex((start) => start <= event));
+  return series.slice(first);
+}
+
+function charts(all, history, stepSeconds) {
+  const marks = markers(history);
+  const series = sinceFirst(all, marks);
   const times = series.map((p) => new Date(p.at).getTime());
-  const of = (version, key) => series.map((p) => {
+  // A rate over the part of its step gone by: the last step is still running.
+  const seconds = (i) => Math.min(stepSeconds, Math.max(1, (Date.now() - times[i]) / 1000));
+  const of = (version, key) => series.map((p, i) => {
     const found = p.versions.find((v) => v.version === version);
     if (!found) return key === "requests" ? 0 : null;
     if (key === "errorRatePercent" && !found.requests) return null;
+    if (key === "requests") return found.requests / seconds(i);
     return found[key];
   });
-  const marks = markers(history);
-  const chart = (title, unit, key, id) => lineChart({ title, unit, times, markers: marks, id,
+  const chart = (title, unit, key, id, axis = {}) => lineChart({ title, unit, times, step: stepSeconds * 1000,
+    markers: marks, id, ...axis,
     series: [{ name: "v3", values: of("V3", key) }, { name: "v4", values: of("V4", key) }] });
   return [
-    chart("Requests per step", "requests", "requests", "chart-requests"),
-    chart("Error rate", "%", "errorRatePercent", "chart-errors"),
+    chart("Requests", "requests/s", "requests", "chart-requests"),
+    // A percentage: at least 0–1 % (no error is a flat line at the bottom), at most 0–100 %.
+    chart("Error rate", "%", "errorRatePercent", "chart-errors", { floor: 1, ceiling: 100 }),
     chart("p95 latency", "ms", "p95Ms", "chart-latency"),
   ];
 }
@@ -133,7 +151,7 @@ export function render(data, name, range, canAct, onRange) {
     h("h2", { id: "h-traffic" }, "v3 against v4"),
     h("p", {}, h("label", { for: "range" }, "Range "), select),
     table(`The monitoring window (${m.windowSeconds} s)`, ["Version", "Requests", "Errors", "Error rate", "p95"], now, "No requests in the window."),
-    h("div", { class: "charts" }, charts(m.series, f.history)));
+    h("div", { class: "charts" }, charts(m.series, f.history, range.step)));
 
   const history = h("section", { "aria-labelledby": "h-history" },
     h("h2", { id: "h-history" }, "Audit history"),

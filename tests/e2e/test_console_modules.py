@@ -221,3 +221,54 @@ async def test_every_axis_label_is_at_least_11_px_at_1280_by_800(page: Page) -> 
     await page.set_viewport_size({"width": 900, "height": 800})  # two charts a row
     assert [label for label in await page.evaluate(LABELS) if label["px"] < 11] == []
     assert await page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
+
+def overview(master: dict[str, Any]) -> Any:
+    names = ["api_v4_enabled", "api_v4_restaurants", "api_v4_reviews"]
+    return {"migration": {
+        "enabledFeatures": 1, "totalFeatures": 8, "migrationPercentage": 5.0,
+        "stages": {"disabled": 1, "testing": 0, "partial": 1, "full": 1, "complete": 0},
+        "flags": [master] + [flag(name) for name in names[1:]],
+        "rollouts": [], "alerts": [],
+        "health": [{"name": "database", "status": "ok", "detail": None}],
+        "rolloutHealth": {"isHealthy": True, "errorRatePercent": 0, "usersAffected": 0,
+                          "alertsCount": 0},
+    }}  # fmt: skip
+
+
+ON = "ON: v4 may serve (each domain by its own flag)"
+OFF = "OFF: every domain on v3"
+SWITCH = [
+    ({"stage": "DISABLED"}, "—", OFF),
+    ({"stage": "TESTING"}, "—", "TESTING: v4 may serve ADMIN and MODERATOR callers only "
+     "(each domain by its own flag)"),
+    ({"stage": "PARTIAL", "rolloutPercentage": 20.0, "effectivePercentage": 20.0}, "20 %",
+     "PARTIAL: v4 may serve 20 % of callers (each domain by its own flag)"),
+    ({"stage": "FULL", "rolloutPercentage": 0.0, "effectivePercentage": 100.0}, "—", ON),
+    ({"stage": "COMPLETE", "effectivePercentage": 100.0}, "—", ON),
+    ({"stage": "FULL", "effectivePercentage": 0.0,
+      "envOverride": "forced to V3 by API_V4_ENABLED"}, "—", OFF),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fields", "percentage", "means"), SWITCH,
+    ids=["disabled", "testing", "partial", "full", "complete", "forced-off"],
+)  # fmt: skip
+async def test_the_master_flag_says_what_its_switch_means(
+    page: Page, fields: dict[str, Any], percentage: str, means: str
+) -> None:
+    master = flag("api_v4_enabled", **{"rolloutPercentage": 0.0, "effectivePercentage": 0.0,
+                                       **fields})  # fmt: skip
+    await page.evaluate(RENDER_OVERVIEW, overview(master))
+    row = page.locator("tr", has=page.locator("a.flag-link", has_text="api_v4_enabled"))
+    cells = row.locator("td")
+    await expect(cells.nth(2)).to_have_text(percentage)
+    await expect(cells.nth(3)).to_have_text(means)
+    other = page.locator("tr", has=page.locator("a.flag-link", has_text="api_v4_reviews"))
+    await expect(other.locator("td").nth(3)).to_have_text("20 %")  # a domain's share as before
+    points, _ = series(4, MINUTE, busy=4)
+    await page.evaluate(RENDER_FLAG, [flag_page(points, **master), 60])
+    await expect(page.locator("#flag-meaning")).to_have_text(means)
+    await expect(page.locator("#flag-percentage")).to_have_text(percentage)
+    await expect(page.locator("dt", has_text="v4 share")).to_have_count(0)

@@ -5,7 +5,8 @@ import { graphql } from "./api.js";
 import { changeFlag, override, rollback, startRollout } from "./actions.js";
 import { lineChart } from "./chart.js";
 import { badge, h, percent, table, when } from "./dom.js";
-import { FLAG_FIELDS, ROLLOUT_FIELDS, alertsTable, rolloutButtons } from "./overview.js";
+import { FLAG_FIELDS, MASTER, ROLLOUT_FIELDS, alertsTable, percentageOf, rolloutButtons,
+  switchMeaning } from "./overview.js";
 
 export const RANGES = [
   { minutes: 15, step: 15, label: "15 minutes" },
@@ -121,8 +122,9 @@ export function render(data, name, range, canAct, onRange) {
     h("p", {}, f.description),
     h("dl", { class: "figures" },
       h("div", {}, h("dt", {}, "Stage"), h("dd", { id: "flag-stage" }, badge(f.stage))),
-      h("div", {}, h("dt", {}, "Percentage"), h("dd", { id: "flag-percentage" }, percent(f.rolloutPercentage))),
-      h("div", {}, h("dt", {}, "v4 share"), h("dd", {}, percent(f.effectivePercentage))),
+      h("div", {}, h("dt", {}, "Percentage"), h("dd", { id: "flag-percentage" }, percentageOf(f))),
+      f.name === MASTER ? h("div", {}, h("dt", {}, "Means"), h("dd", { id: "flag-meaning" }, switchMeaning(f)))
+        : h("div", {}, h("dt", {}, "v4 share"), h("dd", {}, percent(f.effectivePercentage))),
       h("div", {}, h("dt", {}, "Version"), h("dd", { id: "flag-version" }, f.version)),
       h("div", {}, h("dt", {}, "Changed"), h("dd", {}, `${when(f.updatedAt)} by ${f.updatedBy ?? "—"}`)),
       f.envOverride ? h("div", {}, h("dt", {}, "Environment"), h("dd", {}, f.envOverride)) : null),

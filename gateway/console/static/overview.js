@@ -10,6 +10,24 @@ export const ROLLOUT_FIELDS = `id flag state currentPercentage nextStepAt lastDe
   updatedAt startedAt config { incrementPercentage maxPercentage incrementIntervalSeconds
   monitoringPeriodSeconds autoRollbackThresholdPercent minRequests }`;
 const ALERT_FIELDS = "id rule flag severity state startsAt at value threshold summary";
+export const MASTER = "api_v4_enabled";
+const EACH = "(each domain by its own flag)";
+
+// The master flag is a switch over the domain flags: say what its state means, not a share
+// of callers it serves nothing to by itself. A force by API_V4_ENABLED (flags/env.py's
+// words in envOverride) wins over the stage, as in decide().
+export function switchMeaning(flag) {
+  const forced = /forced to (V3|V4)/.exec(flag.envOverride ?? "")?.[1];
+  const stage = forced ? { V3: "DISABLED", V4: "FULL" }[forced] : flag.stage;
+  if (stage === "DISABLED") return "OFF: every domain on v3";
+  if (stage === "TESTING") return `TESTING: v4 may serve ADMIN and MODERATOR callers only ${EACH}`;
+  if (stage === "PARTIAL") return `PARTIAL: v4 may serve ${percent(flag.effectivePercentage)} of callers ${EACH}`;
+  return `ON: v4 may serve ${EACH}`;
+}
+
+// The percentage a flag uses: the master's only at PARTIAL.
+export const percentageOf = (flag) =>
+  (flag.name !== MASTER || flag.stage === "PARTIAL" ? percent(flag.rolloutPercentage) : "—");
 
 const OVERVIEW = `query ConsoleOverview {
   migration {
@@ -77,8 +95,9 @@ export function render(data, canAct) {
         const cells = [
           h("a", { href: `#/flag/${f.name}`, class: "flag-link" }, f.name),
           h("span", { class: "stage", dataset: { flag: f.name } }, badge(f.stage), f.envOverride ? h("small", {}, ` env: ${f.envOverride}`) : null),
-          percent(f.rolloutPercentage),
-          h("span", { class: "share" }, percent(f.effectivePercentage)),
+          percentageOf(f),
+          f.name === MASTER ? h("span", { class: "switch" }, switchMeaning(f))
+            : h("span", { class: "share" }, percent(f.effectivePercentage)),
           rollout && ACTIVE.has(rollout.state) ? `${rollout.state} ${percent(rollout.currentPercentage)}` : "—",
           f.version,
         ];

@@ -539,7 +539,7 @@ async def test_a_rollout_is_paused_resumed_and_stopped_and_a_user_overridden_on_
         await expect(overrides).to_have_text([f"{USER_ID}v4"])
         history = page.locator("section[aria-labelledby=h-history] tbody tr").first
         await expect(history).to_contain_text("SET_OVERRIDE")
-        await expect(history).to_contain_text("user:1")
+        await expect(history).to_contain_text("Avi Admin (admin@example.com)")  # user:1
 
 
 async def test_a_sigterm_with_open_streams_stops_at_once_and_cleanly(

@@ -272,3 +272,18 @@ async def test_the_master_flag_says_what_its_switch_means(
     await expect(page.locator("#flag-meaning")).to_have_text(means)
     await expect(page.locator("#flag-percentage")).to_have_text(percentage)
     await expect(page.locator("dt", has_text="v4 share")).to_have_count(0)
+
+
+async def test_the_audit_history_and_the_last_change_name_the_person(page: Page) -> None:
+    avi = {"id": "1", "name": "Avi Admin", "email": "admin@example.com"}
+    miriam = {"id": "2", "name": "Miriam Moderator", "email": None}  # as a moderator sees her
+    history = [event("user:1", avi), event("user:2", miriam), event("cli:ops", None),
+               event("rollout-controller", None, "ROLLOUT_STEP")]  # fmt: skip
+    points, _ = series(4, MINUTE, busy=4)
+    data = flag_page(points, history, updatedBy="user:1", updatedByUser=avi)
+    await page.evaluate(RENDER_FLAG, [data, 60])
+    await expect(page.locator("#flag-changed")).to_contain_text(" by Avi Admin (admin@example.com)")
+    who = page.locator("section[aria-labelledby=h-history] tbody tr td:nth-child(2)")
+    await expect(who).to_have_text(
+        ["Avi Admin (admin@example.com)", "Miriam Moderator", "cli:ops", "rollout-controller"]
+    )

@@ -18,9 +18,10 @@ const FIGURES = "version requests errors errorRatePercent p95Ms";
 const FLAG = `query ConsoleFlag($name: String!, $minutes: Int!, $step: Int!) {
   flag(name: $name) {
     ${FLAG_FIELDS}
+    updatedByUser { name email }
     userOverrides { userId enabled }
     shadowIgnores { target reason }
-    history(first: 100) { id at actor action fromStage toStage fromPercentage toPercentage reason }
+    history(first: 100) { id at actor actorUser { name email } action fromStage toStage fromPercentage toPercentage reason }
     alerts(first: 10) { id rule flag severity state startsAt at value threshold summary }
     metrics {
       windowSeconds
@@ -40,11 +41,15 @@ const MARKED = { ROLLBACK: "rollback", ROLLOUT_ROLLBACK: "rollback", ROLLOUT_STE
   ROLLOUT_STOPPED: "decision", ROLLOUT_RUNNING: "decision", ROLLOUT_PAUSED_BY_HAND: "decision",
   SET_STAGE: "change", SET_PERCENTAGE: "change" };
 
+// Who made a change: the person (their email to an ADMIN), else the actor as logged
+// (`cli:<login>`, `rollout-controller`).
+const person = (actor, user) => (user ? (user.email ? `${user.name} (${user.email})` : user.name) : actor ?? "—");
+
 function markers(history) {
   return history.filter((e) => e.action in MARKED || e.action.startsWith("ROLLOUT_")).map((e) => ({
     at: new Date(e.at).getTime(),
     kind: MARKED[e.action] ?? "decision",
-    label: `${e.action} ${e.toStage ?? ""} ${e.toPercentage ?? ""} (${e.actor})${e.reason ? `: ${e.reason}` : ""}`,
+    label: `${e.action} ${e.toStage ?? ""} ${e.toPercentage ?? ""} (${person(e.actor, e.actorUser)})${e.reason ? `: ${e.reason}` : ""}`,
   }));
 }
 
@@ -126,7 +131,7 @@ export function render(data, name, range, canAct, onRange) {
       f.name === MASTER ? h("div", {}, h("dt", {}, "Means"), h("dd", { id: "flag-meaning" }, switchMeaning(f)))
         : h("div", {}, h("dt", {}, "v4 share"), h("dd", {}, percent(f.effectivePercentage))),
       h("div", {}, h("dt", {}, "Version"), h("dd", { id: "flag-version" }, f.version)),
-      h("div", {}, h("dt", {}, "Changed"), h("dd", {}, `${when(f.updatedAt)} by ${f.updatedBy ?? "—"}`)),
+      h("div", {}, h("dt", {}, "Changed"), h("dd", { id: "flag-changed" }, `${when(f.updatedAt)} by ${person(f.updatedBy, f.updatedByUser)}`)),
       f.envOverride ? h("div", {}, h("dt", {}, "Environment"), h("dd", {}, f.envOverride)) : null),
     canAct ? h("p", { class: "buttons" },
       h("button", { type: "button", onclick: () => changeFlag(f) }, "Change stage or percentage"),
@@ -158,7 +163,7 @@ export function render(data, name, range, canAct, onRange) {
   const history = h("section", { "aria-labelledby": "h-history" },
     h("h2", { id: "h-history" }, "Audit history"),
     table("Every change of this flag, newest first", ["When", "Who", "What", "From", "To", "Reason"],
-      f.history.map((e) => [when(e.at), e.actor, e.action,
+      f.history.map((e) => [when(e.at), person(e.actor, e.actorUser), e.action,
         [e.fromStage, e.fromPercentage === null ? null : percent(e.fromPercentage)].filter(Boolean).join(" ") || "—",
         [e.toStage, e.toPercentage === null ? null : percent(e.toPercentage)].filter(Boolean).join(" ") || "—",
         e.reason ?? "—"]), "No change yet."));

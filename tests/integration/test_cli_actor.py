@@ -75,13 +75,13 @@ def test_without_a_token_a_change_is_the_logins(jewgo: Jewgo) -> None:
 
 REFUSED = [
     ("not.a.token", "UNAUTHENTICATED: JEWGO_TOKEN: The token is not valid"),
-    (Tokens("another-secret-" + "y" * 40, 60).issue(ADMIN_ID),
+    (Tokens("another-secret-" + "y" * 40, 86_400).issue(ADMIN_ID),
      "UNAUTHENTICATED: JEWGO_TOKEN: The token is not valid"),
     (Tokens(JWT_SECRET, 60).issue(ADMIN_ID, now=0),
      "UNAUTHENTICATED: JEWGO_TOKEN: The token has expired"),
-    (Tokens(JWT_SECRET, 60).issue(999_999),
+    (Tokens(JWT_SECRET, 86_400).issue(999_999),
      "UNAUTHENTICATED: JEWGO_TOKEN: the token's user no longer exists"),
-    (Tokens(JWT_SECRET, 60).issue(MODERATOR_ID),
+    (Tokens(JWT_SECRET, 86_400).issue(MODERATOR_ID),
      "FORBIDDEN: JEWGO_TOKEN: the token's user is a MODERATOR, not an ADMIN"),
 ]  # fmt: skip
 

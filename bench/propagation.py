@@ -26,7 +26,7 @@ import httpx
 from bench.fleet import REDIS, gateway, seeded_database, server_env
 from bench.machine import describe
 from bench.results import write_section
-from jewgo.gateway.auth import Tokens
+from jewgo.gateway.request.auth import Tokens
 from tests.support import ADMIN_ID, JWT_SECRET
 
 TARGET_SECONDS = 1.0

@@ -34,7 +34,7 @@ from bench.fleet import REDIS, gateway, seeded_database, server_env
 from bench.machine import describe
 from bench.ratio import worktree
 from bench.results import write_section
-from jewgo.gateway.auth import Tokens
+from jewgo.gateway.request.auth import Tokens
 from tests.support import ADMIN_ID, JWT_SECRET, USER_ID, Server, free_port, serving
 
 RAW, MINIMAL = "raw Starlette, same bytes", "minimal Strawberry"

@@ -49,7 +49,7 @@ class HealthSource:
         proxy_warning: Callable[[], str | None] | None = None,
     ) -> None:
         """`proxy_warning`: why the traffic looks forwarded by an undeclared proxy, if it
-        does (gateway.forwarding): the controller's holds for want of callers say it."""
+        does (gateway.request.forwarding): the controller's holds for want of callers say it."""
         self._metrics = metrics
         self._noise = noise or DEFAULT_RULE
         self._proxy_warning = proxy_warning

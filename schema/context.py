@@ -28,7 +28,7 @@ from jewgo.resolvers.router import Use, VersionRouter
 
 
 class OperationRecord(Protocol):
-    """One entry of the operation registry (gateway.registry.RegisteredOperation)."""
+    """One entry of the operation registry (gateway.operations.registry.RegisteredOperation)."""
 
     @property
     def hash(self) -> str: ...

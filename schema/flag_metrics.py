@@ -168,7 +168,7 @@ async def flag_metrics(info: Info, flag: str) -> FlagMetrics:
 
 
 def _example(text: str) -> ShadowExample:
-    """An example the shadow remembered (gateway/shadow.py writes them)."""
+    """An example the shadow remembered (gateway/verification/shadow.py writes them)."""
     data = json.loads(text)
     return ShadowExample(
         at=str(data["at"]), operation_name=data.get("operationName"), path=str(data["path"]),

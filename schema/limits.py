@@ -14,7 +14,7 @@
 Every measure is linear in the document: each fragment is measured once, in dependency
 order, and a spread adds its fragment's measure (`schema.fragments`); the repeats walk
 stops at a bounded number of selections. A request's cost spans its batch, so the
-gateway weighs it before execution (`gateway.demand`).
+gateway weighs it before execution (`gateway.request.demand`).
 """
 
 from __future__ import annotations

@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from jewgo.gateway.app import create_app
 from jewgo.gateway.settings import Settings
-from jewgo.gateway.wiring import Services
+from jewgo.gateway.wiring.app import create_app
+from jewgo.gateway.wiring.services import Services
 
 JWT_SECRET = "test-secret-" + "x" * 40
 ADMIN_ID = 1

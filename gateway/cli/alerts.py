@@ -13,7 +13,7 @@ from jewgo.flags.alert_lifecycle import AlertState
 from jewgo.flags.alert_outbox import Notification, Outbox
 from jewgo.flags.alert_store import Alert
 from jewgo.gateway.cli.runtime import with_services
-from jewgo.gateway.wiring import Services
+from jewgo.gateway.wiring.services import Services
 
 
 def shown(url: str) -> str:

@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db import migrate, seed
 from jewgo.db.models import UserRow
-from jewgo.gateway.auth import MissingSecret, Tokens, resolve_secret
 from jewgo.gateway.cli.failures import write
 from jewgo.gateway.cli.runtime import settings as read_settings
 from jewgo.gateway.cli.runtime import with_engine
+from jewgo.gateway.request.auth import MissingSecret, Tokens, resolve_secret
 
 
 @click.group()

@@ -13,7 +13,7 @@ from jewgo.flags.errors import FlagError
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage
 from jewgo.gateway.cli.runtime import actor, with_flags
-from jewgo.gateway.flag_wiring import FlagParts
+from jewgo.gateway.wiring.flag_parts import FlagParts
 
 
 class Stages(click.Choice[str]):

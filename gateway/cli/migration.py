@@ -17,7 +17,7 @@ from jewgo.flags import summary
 from jewgo.flags.rollout_health import rollout_figures
 from jewgo.flags.stages import FLAG_NAMES, Stage
 from jewgo.gateway.cli.runtime import with_services
-from jewgo.gateway.wiring import Services
+from jewgo.gateway.wiring.services import Services
 
 
 def _moment(value: Any) -> str | None:

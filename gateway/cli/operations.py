@@ -10,11 +10,11 @@ from pathlib import Path
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from jewgo.gateway import manifest
 from jewgo.gateway.cli.failures import write
 from jewgo.gateway.cli.runtime import settings as read_settings
 from jewgo.gateway.cli.runtime import with_engine
-from jewgo.gateway.registry import OperationRegistry, RegisteredOperation
+from jewgo.gateway.operations import manifest
+from jewgo.gateway.operations.registry import OperationRegistry, RegisteredOperation
 
 PAGE = 500
 

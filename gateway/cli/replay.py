@@ -1,5 +1,5 @@
 """`jewgo replay --flag NAME`: the registry's recorded queries through v3 and v4 before
-anyone is exposed (gateway/replay.py); exit status 1 when any differs or fails, so a CI
+anyone is exposed (gateway/verification/replay.py); exit status 1 when any differs or fails, so a CI
 pipeline can gate a rollout on it."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import click
 from jewgo.flags import replays
 from jewgo.flags.stages import DOMAIN_FLAGS
 from jewgo.gateway.cli.runtime import actor, with_services
-from jewgo.gateway.replay import Replayer, ReplayReport, summary
-from jewgo.gateway.wiring import Services
+from jewgo.gateway.verification.replay import Replayer, ReplayReport, summary
+from jewgo.gateway.wiring.services import Services
 
 
 @click.command()

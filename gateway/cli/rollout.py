@@ -16,7 +16,7 @@ from jewgo.flags import rules
 from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig, RolloutState
 from jewgo.flags.rules import TRANSITIONS, Move
 from jewgo.gateway.cli.runtime import actor, with_flags
-from jewgo.gateway.flag_wiring import FlagParts
+from jewgo.gateway.wiring.flag_parts import FlagParts
 
 MOVE_HELP = {
     Move.PAUSE: "Hold NAME's rollout where it is.",

@@ -18,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from jewgo.db.engine import create_engine
 from jewgo.flags.errors import FlagError
 from jewgo.flags.sync import Flags
-from jewgo.gateway import flag_wiring
 from jewgo.gateway.cli.failures import database_errors, existing_database
-from jewgo.gateway.flag_wiring import FlagParts
-from jewgo.gateway.logs import configure
 from jewgo.gateway.settings import Settings, SettingsError, load_settings
+from jewgo.gateway.telemetry.logs import configure
+from jewgo.gateway.wiring import flag_parts
+from jewgo.gateway.wiring.flag_parts import FlagParts
 
 if TYPE_CHECKING:  # the whole app: imported by the commands that need it, when they run
-    from jewgo.gateway.wiring import Services
+    from jewgo.gateway.wiring.services import Services
 
 T = TypeVar("T")
 
@@ -58,7 +58,7 @@ async def _token_actor(found: Settings, token: str, engine: AsyncEngine) -> str:
     """`user:<id>` of a valid token of an ADMIN (the role from the database, as for a
     request): checked with the secret the gateway signs tokens with."""
     from jewgo.flags.users import user_actor, user_role_query
-    from jewgo.gateway.auth import Tokens, existing_secret
+    from jewgo.gateway.request.auth import Tokens, existing_secret
     from jewgo.resolvers.errors import Unauthenticated
 
     secret = existing_secret(found)
@@ -119,7 +119,7 @@ def for_commands(found: Settings) -> Settings:
 def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
     """`work` with the gateway's services, flags loaded; its changes are announced to the
     fleet over Redis by the admin. A refused change exits with its code and message."""
-    from jewgo.gateway.wiring import bootstrap
+    from jewgo.gateway.wiring.services import bootstrap
 
     return _loaded(lambda found: bootstrap(for_commands(found), os.environ), work)
 
@@ -127,7 +127,7 @@ def with_services(work: Callable[[Services], Awaitable[T]]) -> T:
 def with_flags(work: Callable[[FlagParts], Awaitable[T]]) -> T:
     """As `with_services`, with only what changing flags and rollouts takes (the flag
     store, its snapshot loaded, and the admin), for the commands that need no more."""
-    return _loaded(lambda found: flag_wiring.build(found, os.environ), work)
+    return _loaded(lambda found: flag_parts.build(found, os.environ), work)
 
 
 class _Parts(Protocol):

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db import migrate, seed
 from jewgo.flags import env as flag_env
-from jewgo.gateway.auth import MissingSecret, resolve_secret
 from jewgo.gateway.cli.runtime import settings as read_settings
 from jewgo.gateway.cli.runtime import with_engine
+from jewgo.gateway.request.auth import MissingSecret, resolve_secret
 from jewgo.gateway.settings import Settings
 
 log = structlog.get_logger("jewgo.cli")
@@ -62,7 +62,7 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> No
         metrics_dir = tempfile.mkdtemp(prefix="jewgo-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
         atexit.register(shutil.rmtree, metrics_dir, ignore_errors=True)
-    # The protocol of every worker reads its limits from here (see gateway.protocol).
+    # The protocol of every worker reads its limits from here (see gateway.http.protocol).
     os.environ["HTTP_MAX_HEADER_BYTES"] = str(settings.http_max_header_bytes)
     os.environ["HTTP_HEADER_TIMEOUT_SECONDS"] = str(settings.http_header_timeout_seconds)
     os.environ["HTTP_BODY_TIMEOUT_SECONDS"] = str(settings.http_body_timeout_seconds)
@@ -71,11 +71,11 @@ def serve(host: str | None, port: int | None, workers: int, migrate: bool) -> No
     if port is not None:  # the console binds the next port unless CONSOLE_PORT says
         os.environ["PORT"] = str(port)
     descriptors(settings.max_connections)
-    from jewgo.gateway.protocol import GuardedProtocol
+    from jewgo.gateway.http.protocol import GuardedProtocol
 
     trusted = settings.forwarded_allow_ips.strip()
     uvicorn.run(
-        "jewgo.gateway.app:app_from_environment",
+        "jewgo.gateway.wiring.app:app_from_environment",
         factory=True,
         host=host or settings.host,
         port=port if port is not None else settings.port,

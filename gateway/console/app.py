@@ -22,12 +22,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jewgo.gateway import bodies
-from jewgo.gateway.auth import Tokens, bearer, viewer_of
 from jewgo.gateway.console.links import ConsoleLinks
 from jewgo.gateway.console.watch import Watch
-from jewgo.gateway.middleware import BodyLimit, RequestIds
-from jewgo.gateway.registry import unrecorded
+from jewgo.gateway.http.middleware import BodyLimit, RequestIds
+from jewgo.gateway.operations.registry import unrecorded
+from jewgo.gateway.request import bodies
+from jewgo.gateway.request.auth import Tokens, bearer, viewer_of
 from jewgo.resolvers.domain import Viewer
 from jewgo.resolvers.errors import Unauthenticated
 

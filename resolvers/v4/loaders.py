@@ -1,7 +1,7 @@
 """Per-request DataLoaders: a page of parents loads its children in one statement.
 
 Created per request (a module-level loader would cache across users and requests). The
-batching loader itself comes from above the resolvers (`gateway.context` passes
+batching loader itself comes from above the resolvers (`gateway.request.context` passes
 Strawberry's `DataLoader`), so nothing here depends on the GraphQL library: `Loader` is
 what the services use of one, `LoaderFactory` how one is made from a batch function.
 """

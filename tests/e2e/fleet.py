@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from jewgo.db.engine import create_engine
-from jewgo.gateway.auth import Tokens
+from jewgo.gateway.request.auth import Tokens
 from tests.support import ADMIN_ID, JWT_SECRET, Database, Server, base_env, free_port, serving
 
 JEWGO = str(Path(sys.executable).parent / "jewgo")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from jewgo.gateway.auth import Tokens
+from jewgo.gateway.request.auth import Tokens
 from tests.e2e.test_graphql_over_http import node_clients
 from tests.support import ADMIN_ID, JWT_SECRET, Server
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.async_api import expect
 
-from jewgo.gateway.auth import Tokens
+from jewgo.gateway.request.auth import Tokens
 from tests.browser import OfflinePage
 from tests.support import JWT_SECRET, USER_ID, Server, free_port
 

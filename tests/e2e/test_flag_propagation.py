@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from jewgo.gateway.auth import Tokens
+from jewgo.gateway.request.auth import Tokens
 from tests.conftest import Templates, clone
 from tests.support import (
     ADMIN_ID,

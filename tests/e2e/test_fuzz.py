@@ -27,7 +27,7 @@ import schemathesis
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from jewgo.gateway.auth import Tokens
+from jewgo.gateway.request.auth import Tokens
 from tests import fuzz_inputs as fi
 from tests import fuzzing as fz
 from tests.conftest import Templates, clone

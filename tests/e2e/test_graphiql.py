@@ -16,7 +16,7 @@ import pytest
 import strawberry
 from playwright.async_api import expect
 
-from jewgo.gateway.graphiql import CACHE_CONTROL, PREFIX, VENDOR, read_manifest
+from jewgo.gateway.http.graphiql import CACHE_CONTROL, PREFIX, VENDOR, read_manifest
 from tests.browser import OfflinePage
 from tests.conftest import Templates, clone
 from tests.support import Database, GraphQL, Server, base_env, free_port, gateway_client, serving

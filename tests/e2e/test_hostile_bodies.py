@@ -105,7 +105,7 @@ async def test_a_client_that_disconnects_mid_body_is_an_info_line_not_an_error(
     gql: GraphQL, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recorder = Recorder()
-    monkeypatch.setattr("jewgo.gateway.view.log", recorder)
+    monkeypatch.setattr("jewgo.gateway.http.view.log", recorder)
     messages: Iterator[Message] = iter(
         [
             {"type": "http.request", "body": b'{"query": "{ __ty', "more_body": True},

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from jewgo.gateway.auth import Tokens
+from jewgo.gateway.request.auth import Tokens
 from tests.conftest import V4_EVERYWHERE, Templates, clone
 from tests.support import (
     ADMIN_ID,

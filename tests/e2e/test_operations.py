@@ -81,7 +81,7 @@ async def test_each_operation_of_a_batch_has_its_own_log_line(
         def info(self, event: str, **fields: Any) -> None:
             lines.append({"event": event, **fields})
 
-    monkeypatch.setattr("jewgo.gateway.accounting.log", Recorder())
+    monkeypatch.setattr("jewgo.gateway.execution.accounting.log", Recorder())
     batch = [
         {"query": "query A { statistics { totalUsers } }"},
         {"query": "query B { me { id } }"},

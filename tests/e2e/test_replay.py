@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from jewgo.gateway.replay import Replayer, summary
-from jewgo.gateway.samples import PER_OPERATION, samples_table
-from jewgo.gateway.wiring import Services
+from jewgo.gateway.operations.samples import PER_OPERATION, samples_table
+from jewgo.gateway.verification.replay import Replayer, summary
+from jewgo.gateway.wiring.services import Services
 from jewgo.resolvers.v4.restaurant_service import RestaurantService
 from tests.support import ADMIN_ID, USER_ID, Database, GraphQL, gateway_client
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from jewgo.flags.decide import decide
-from jewgo.gateway.context import ContextFactory
+from jewgo.gateway.request.context import ContextFactory
 from jewgo.resolvers.router import VersionRouter
 from tests.support import ADMIN_ID, GraphQL
 

@@ -15,8 +15,8 @@ from prometheus_client import REGISTRY
 
 from jewgo.flags.controller import HealthSource
 from jewgo.flags.metrics import CACHED
-from jewgo.gateway.logs import configure
-from jewgo.gateway.responses import ResponseDoor
+from jewgo.gateway.response_cache.door import ResponseDoor
+from jewgo.gateway.telemetry.logs import configure
 from tests.conftest import V4_EVERYWHERE, Templates, clone
 from tests.support import (
     ADMIN_ID,

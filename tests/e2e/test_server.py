@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -39,6 +40,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     extras, so an import the package does not declare fails here as it would for a user."""
     wheels = tmp_path_factory.mktemp("wheels")
     venv = tmp_path_factory.mktemp("venv")
+    # setuptools builds in the source tree's build/ (git-ignored) and keeps what it finds
+    # there: a module moved or deleted since the last build would still ship.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     quiet = ["--disable-pip-version-check", "--quiet"]
     subprocess.run(
         [sys.executable, "-m", "pip", *quiet, "wheel", "--no-deps", "--no-build-isolation",

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from jewgo.gateway.shadow import Shadow
+from jewgo.gateway.verification.shadow import Shadow
 from tests.e2e.skews import one_star_more, skew_v4_restaurants
 from tests.support import ADMIN_ID, USER_ID, Database, GraphQL, gateway_client
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jewgo.gateway.shadow import Shadow
+from jewgo.gateway.verification.shadow import Shadow
 from jewgo.resolvers.v3.manager import LegacyDataManager
 from tests.e2e.skews import one_star_more, skew_v4_restaurants
 from tests.support import ADMIN_ID, Database, gateway_client

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from jewgo.flags.alert_store import Alert, AlertStore
 from jewgo.flags.alerting import AlertEngine
 from jewgo.flags.rollouts import Health, Rollout
-from jewgo.gateway.health import Component
+from jewgo.gateway.http.health import Component
 
 QUIET = Health(window_seconds=60)
 SPIKE = Health(window_seconds=60, v4_calls=400, v4_errors=100)  # 25 %, no caller slots

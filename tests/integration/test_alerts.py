@@ -21,8 +21,8 @@ from jewgo.flags.alert_payload import SIGNATURE_HEADER, verify
 from jewgo.flags.alert_rules import TIMINGS, Rule
 from jewgo.flags.alert_store import AlertStore
 from jewgo.flags.rollouts import Health
-from jewgo.gateway.health import Component
-from jewgo.gateway.notifier import Notifier
+from jewgo.gateway.alerts.notifier import Notifier
+from jewgo.gateway.http.health import Component
 from tests.integration.alert_world import QUIET, SPIKE, TICK, World, engine_for, ticking
 from tests.receiver import Receiver, hanging, receiving
 from tests.support import Database, eventually

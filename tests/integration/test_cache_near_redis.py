@@ -13,8 +13,8 @@ import pytest
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
-from jewgo.gateway.cache import TieredCache
-from jewgo.gateway.cache_stores import RedisStore
+from jewgo.gateway.data_cache.stores import RedisStore
+from jewgo.gateway.data_cache.tiers import TieredCache
 from tests.support import RedisProcess, eventually
 
 

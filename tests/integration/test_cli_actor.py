@@ -12,8 +12,8 @@ import pytest
 import structlog
 from click.testing import CliRunner, Result
 
-from jewgo.gateway.auth import Tokens
 from jewgo.gateway.cli import main
+from jewgo.gateway.request.auth import Tokens
 from tests.support import ADMIN_ID, JWT_SECRET, MODERATOR_ID, Database
 
 Jewgo = Callable[..., Result]

@@ -14,7 +14,7 @@ import structlog
 from click.testing import CliRunner, Result
 
 from jewgo.gateway.cli import main
-from jewgo.gateway.manifest import FORMAT
+from jewgo.gateway.operations.manifest import FORMAT
 from tests.support import Database
 
 BODIES = [

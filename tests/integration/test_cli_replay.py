@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from jewgo.gateway.cli import main
-from jewgo.gateway.manifest import FORMAT
+from jewgo.gateway.operations.manifest import FORMAT
 from tests.integration.test_cli_operations import (  # noqa: F401 (an autouse fixture)
     GOOD,
     entry,

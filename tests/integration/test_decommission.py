@@ -90,8 +90,8 @@ async def test_a_v3_call_or_a_firing_alert_in_the_period_keeps_v3(engine: AsyncE
 async def test_a_known_operation_not_yet_served_cleanly_by_v4_keeps_v3(
     engine: AsyncEngine,
 ) -> None:
-    from jewgo.gateway.coverage import Coverage
-    from jewgo.gateway.registry import OperationRegistry
+    from jewgo.gateway.operations.coverage import Coverage
+    from jewgo.gateway.operations.registry import OperationRegistry
 
     registry = OperationRegistry(engine)
     query = "query Page { restaurants { totalCount } }"

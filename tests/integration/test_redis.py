@@ -10,8 +10,8 @@ import pytest
 from redis.asyncio import Redis
 
 from jewgo.flags.metrics import Observation, WindowMetrics
-from jewgo.gateway.cache import TieredCache
-from jewgo.gateway.cache_stores import RedisStore
+from jewgo.gateway.data_cache.stores import RedisStore
+from jewgo.gateway.data_cache.tiers import TieredCache
 from tests.support import RedisProcess, eventually, free_port
 
 

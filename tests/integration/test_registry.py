@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
-from jewgo.gateway.registry import OperationRegistry, document_hash
+from jewgo.gateway.operations.registry import OperationRegistry, document_hash
 from tests.support import Database
 
 

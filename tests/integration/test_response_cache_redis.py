@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from jewgo.gateway.cache import Breaker
-from jewgo.gateway.response_cache import ResponseCache
-from jewgo.gateway.response_store import Entry
+from jewgo.gateway.data_cache.tiers import Breaker
+from jewgo.gateway.response_cache.cache import ResponseCache
+from jewgo.gateway.response_cache.store import Entry
 from tests.support import eventually
 
 

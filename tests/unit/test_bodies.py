@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cross_web import HTTPException
 
-from jewgo.gateway.bodies import check_operation_name, decode
+from jewgo.gateway.request.bodies import check_operation_name, decode
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from jewgo.gateway.cache import TieredCache
-from jewgo.gateway.cache_stores import MemoryStore
+from jewgo.gateway.data_cache.stores import MemoryStore
+from jewgo.gateway.data_cache.tiers import TieredCache
 from jewgo.resolvers.domain import RestaurantFilter, RestaurantOrder
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl

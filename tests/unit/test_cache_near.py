@@ -4,7 +4,14 @@ of it, and is cleared when it may have missed an invalidation."""
 
 from __future__ import annotations
 
-from jewgo.gateway.cache_near import EVERYTHING, MAX_PURGES, NearTier, NearWatch, message, parse
+from jewgo.gateway.data_cache.near import (
+    EVERYTHING,
+    MAX_PURGES,
+    NearTier,
+    NearWatch,
+    message,
+    parse,
+)
 
 
 class Clock:

@@ -101,7 +101,7 @@ BELOW_SCHEMA = modules_of(jewgo.resolvers) + modules_of(jewgo.db)
 def test_the_graph_is_read_at_all() -> None:
     """The rules below would pass vacuously if the graph were empty."""
     assert uses(imports("jewgo.resolvers.v4.sql"), "sqlalchemy")
-    assert uses(imports("jewgo.gateway.context"), "strawberry")
+    assert uses(imports("jewgo.gateway.request.context"), "strawberry")
     assert "jewgo.resolvers.domain" in imports("jewgo.resolvers.ports")
 
 

@@ -7,8 +7,8 @@ import json
 
 from strawberry.http import GraphQLRequestData
 
-from jewgo.gateway.early import Bodies
-from jewgo.gateway.responses import Shape
+from jewgo.gateway.response_cache.door import Shape
+from jewgo.gateway.response_cache.fast_path import Bodies
 from jewgo.schema.visibility import Reach
 
 

@@ -17,11 +17,11 @@ from strawberry.http import GraphQLRequestData
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.snapshot import Snapshot
-from jewgo.gateway.early import FastPath, header_map, read_body, replaying
-from jewgo.gateway.identity import Identity
-from jewgo.gateway.response_cache import Ticket
-from jewgo.gateway.response_store import Entry
-from jewgo.gateway.responses import Shape
+from jewgo.gateway.request.identity import Identity
+from jewgo.gateway.response_cache.cache import Ticket
+from jewgo.gateway.response_cache.door import Shape
+from jewgo.gateway.response_cache.fast_path import FastPath, header_map, read_body, replaying
+from jewgo.gateway.response_cache.store import Entry
 from jewgo.resolvers.domain import Role, Viewer
 from jewgo.resolvers.errors import DomainError, RateLimited
 from jewgo.schema.visibility import Reach

@@ -8,7 +8,7 @@ import pytest
 
 from jewgo.flags.faults import Fault, Faults, FaultsError, InjectedFault
 from jewgo.flags.faults import parse as parse_faults
-from jewgo.gateway.comparison import first_difference
+from jewgo.gateway.verification.comparison import first_difference
 
 
 def test_faults_are_read_per_domain_and_version() -> None:

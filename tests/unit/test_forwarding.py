@@ -1,9 +1,9 @@
 """An undeclared proxy is noticed: anonymous traffic from a few addresses carrying many
-client ids (gateway.forwarding), on an injected clock."""
+client ids (gateway.request.forwarding), on an injected clock."""
 
 from __future__ import annotations
 
-from jewgo.gateway.forwarding import ProxyWatch
+from jewgo.gateway.request.forwarding import ProxyWatch
 
 
 class Clock:

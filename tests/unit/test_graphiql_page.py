@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assets.vendor import FILES
-from jewgo.gateway.graphiql import (
+from jewgo.gateway.http.graphiql import (
     PREFIX,
     TEMPLATE,
     Asset,

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from jewgo.gateway.auth import MissingSecret, Tokens, bearer, resolve_secret
+from jewgo.gateway.request.auth import MissingSecret, Tokens, bearer, resolve_secret
 from jewgo.gateway.settings import Settings
 from jewgo.resolvers.errors import Unauthenticated
 

@@ -13,8 +13,8 @@ import pytest
 import structlog
 
 from jewgo.flags.metrics import WindowMetrics
-from jewgo.gateway.accounting import Accounting, Answered, _log
-from jewgo.gateway.logs import MAX_GATHERED, _Lines, configure, info_line
+from jewgo.gateway.execution.accounting import Accounting, Answered, _log
+from jewgo.gateway.telemetry.logs import MAX_GATHERED, _Lines, configure, info_line
 
 FIELDS: dict[str, object] = {
     "request_id": "r-1",

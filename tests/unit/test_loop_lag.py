@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from prometheus_client import REGISTRY
 
-from jewgo.gateway.loop_lag import LagWatch, watching
+from jewgo.gateway.telemetry.loop_lag import LagWatch, watching
 
 
 class Done(Exception):

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from jewgo.gateway.manifest import FORMAT, ManifestError, read, write
-from jewgo.gateway.registry import RegisteredOperation
+from jewgo.gateway.operations.manifest import FORMAT, ManifestError, read, write
+from jewgo.gateway.operations.registry import RegisteredOperation
 
 BODY = "query Page { restaurants { totalCount } }"
 ID = hashlib.sha256(BODY.encode()).hexdigest()

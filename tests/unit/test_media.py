@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from jewgo.gateway.media import GRAPHQL_RESPONSE, JSON, is_request_error, negotiate
+from jewgo.gateway.http.media import GRAPHQL_RESPONSE, JSON, is_request_error, negotiate
 
 
 @pytest.mark.parametrize(

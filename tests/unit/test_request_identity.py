@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from jewgo.flags.stages import Variant
-from jewgo.gateway.auth import Tokens
-from jewgo.gateway.identity import Identifier
-from jewgo.gateway.ratelimit import RateLimiter
+from jewgo.gateway.request.auth import Tokens
+from jewgo.gateway.request.identity import Identifier
+from jewgo.gateway.request.ratelimit import RateLimiter
 from jewgo.resolvers.domain import Role, Viewer
 from jewgo.resolvers.errors import Forbidden, RateLimited, Unauthenticated
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 
-from jewgo.gateway.middleware import new_request_id
+from jewgo.gateway.http.middleware import new_request_id
 
 
 def test_ids_are_distinct_hex() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import tracemalloc
 
-from jewgo.gateway.cache import Breaker
-from jewgo.gateway.response_cache import ResponseCache
-from jewgo.gateway.response_store import ENTRY_OVERHEAD_BYTES, Entry, NearCache
-from jewgo.gateway.responses import splice
+from jewgo.gateway.data_cache.tiers import Breaker
+from jewgo.gateway.response_cache.cache import ResponseCache
+from jewgo.gateway.response_cache.door import splice
+from jewgo.gateway.response_cache.store import ENTRY_OVERHEAD_BYTES, Entry, NearCache
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.tags import changed_tags
 

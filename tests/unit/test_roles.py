@@ -4,9 +4,9 @@ that a purge overtook; and the purges that reach it through the response cache."
 
 from __future__ import annotations
 
-from jewgo.gateway.cache import Breaker
-from jewgo.gateway.response_cache import ResponseCache
-from jewgo.gateway.roles import RoleCache
+from jewgo.gateway.data_cache.tiers import Breaker
+from jewgo.gateway.request.roles import RoleCache
+from jewgo.gateway.response_cache.cache import ResponseCache
 from jewgo.resolvers.domain import Role
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.tags import changed_tags

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from jewgo.flags.stages import Variant
-from jewgo.gateway.identity import forced_version
+from jewgo.gateway.request.identity import forced_version
 from jewgo.resolvers.domain import Domain, Role, Version, Viewer
 from jewgo.resolvers.errors import Forbidden, InvalidInput, NotFound
 from jewgo.resolvers.router import VersionRouter

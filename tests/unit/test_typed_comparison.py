@@ -1,5 +1,5 @@
 """The shadow's comparison follows the schema: what the contract defines must agree, what
-it leaves open may differ. One test per declaration of gateway/typed_comparison.py."""
+it leaves open may differ. One test per declaration of gateway/verification/typed_comparison.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 from graphql import GraphQLList, GraphQLNonNull, get_nullable_type, parse
 
-from jewgo.gateway.typed_comparison import UNCOMPARED, UNORDERED, Difference, TypedComparison
+from jewgo.gateway.verification.typed_comparison import (
+    UNCOMPARED,
+    UNORDERED,
+    Difference,
+    TypedComparison,
+)
 from jewgo.schema import schema
 
 SCHEMA = schema._schema
@@ -151,7 +156,7 @@ def test_non_null_wrappers_are_seen_through() -> None:
 
 
 def test_ignores_drop_a_field_or_everything_under_a_path() -> None:
-    from jewgo.gateway.typed_comparison import without_ignored
+    from jewgo.gateway.verification.typed_comparison import without_ignored
 
     website = Difference(("restaurants", "edges", 0, "node", "website"), "Restaurant.website")
     rating = Difference(("restaurants", "edges", 1, "node", "rating"), "Restaurant.averageRating")
@@ -175,7 +180,7 @@ def test_ignores_drop_a_field_or_everything_under_a_path() -> None:
     ],
 )  # fmt: skip
 def test_examples_never_show_private_values(value: Any, field: str | None, expected: Any) -> None:
-    from jewgo.gateway.typed_comparison import PRIVATE, shown
+    from jewgo.gateway.verification.typed_comparison import PRIVATE, shown
 
     assert "User.email" in PRIVATE and field_type("User.email") is not None
     assert shown(value, field) == expected

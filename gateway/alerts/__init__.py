@@ -1,0 +1,3 @@
+"""What operators are told: the alert operators built from settings and the
+webhook notifier.
+"""

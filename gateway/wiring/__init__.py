@@ -1,0 +1,3 @@
+"""The composition root: the Starlette app factory and its lifespan, the services one
+process owns, and the flag parts the CLI's flag commands build alone.
+"""

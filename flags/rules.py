@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from jewgo.flags.errors import InvalidChange, PreconditionFailed, UnknownFlag, VersionConflict
-from jewgo.flags.rollouts import ACTIVE, Rollout, RolloutConfig, RolloutState
+from jewgo.flags.rollouts.model import ACTIVE, Rollout, RolloutConfig, RolloutState
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage
 

@@ -1,7 +1,7 @@
 """The flag store: flags, user overrides and the append-only audit log in the database.
 
 It persists, refusing only what storage itself can tell (no such flag, a version changed
-meanwhile); what may change is flags.rules. The admin (flags.admin) runs each change as
+meanwhile); what may change is flags.rules. The admin (flags.admin.changes) runs each change as
 one transaction of these parts: lock the fleet's revision row first (`change`: one lock
 order for every change, so a rollback of every flag cannot deadlock with a change of
 one), read the flag (`locked`), update it only if its version is still the one read

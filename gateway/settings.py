@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jewgo.flags.alert_rules import Rule, Timing, parse_rules, timings
+from jewgo.flags.alerts.rules import Rule, Timing, parse_rules, timings
 
 _ORIGIN = re.compile(
     r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
@@ -102,7 +102,7 @@ class CacheSettings(BaseSettings):
 # The operators' settings: alerts and decommission readiness. Each rule's thresholds
 # come from the flag's rollout config (rollback threshold, latency ratio, shadow
 # mismatch limit, minRequests, the window); these add the rest. Each rule's pending and
-# keep-firing durations are its own (flags.alert_rules.TIMINGS); ALERT_PENDING_SECONDS
+# keep-firing durations are its own (flags.alerts.rules.TIMINGS); ALERT_PENDING_SECONDS
 # and ALERT_KEEP_FIRING_SECONDS replace the non-zero ones fleet-wide.
 class AlertSettings(BaseSettings):
     alert_rules: str = Field(

@@ -8,8 +8,8 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from jewgo.flags.alert_lifecycle import AlertState
-from jewgo.flags.alert_store import Alert as StoredAlert
+from jewgo.flags.alerts.lifecycle import AlertState
+from jewgo.flags.alerts.store import Alert as StoredAlert
 from jewgo.resolvers.errors import InvalidInput
 from jewgo.schema.context import Info
 

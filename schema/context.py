@@ -11,17 +11,17 @@ import strawberry
 from graphql import DocumentNode
 from strawberry.dataloader import DataLoader
 
-from jewgo.flags.admin import FlagAdmin
-from jewgo.flags.alert_store import AlertStore
+from jewgo.flags.admin.changes import FlagAdmin
+from jewgo.flags.admin.sync import Flags
+from jewgo.flags.admin.users import KnownUsers, Person
+from jewgo.flags.alerts.decommission import Decommission
+from jewgo.flags.alerts.store import AlertStore
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
-from jewgo.flags.decommission import Decommission
-from jewgo.flags.metrics import WindowMetrics
-from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
-from jewgo.flags.reach import Reach
 from jewgo.flags.snapshot import Snapshot
-from jewgo.flags.sync import Flags
-from jewgo.flags.users import KnownUsers, Person
+from jewgo.flags.telemetry.noise import DEFAULT_RULE, NoiseRule
+from jewgo.flags.telemetry.reach import Reach
+from jewgo.flags.telemetry.window import WindowMetrics
 from jewgo.resolvers.domain import Domain, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.router import Use, VersionRouter
@@ -111,7 +111,7 @@ class Context:
     # The users the audit names (`user:<id>`), by id, all of one request in one query.
     people: DataLoader[int, Person | None]
     max_page_size: int = 100
-    # When a field's shadow mismatches stand out of its noise (flags/noise.py).
+    # When a field's shadow mismatches stand out of its noise (flags/telemetry/noise.py).
     noise: NoiseRule = DEFAULT_RULE
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from jewgo.flags.decommission import Readiness
+from jewgo.flags.alerts.decommission import Readiness
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import strawberry
 
-from jewgo.flags.rollouts import RolloutState
+from jewgo.flags.rollouts.model import RolloutState
 from jewgo.flags.stages import Stage, Variant
 from jewgo.resolvers.domain import (
     KosherCategory,

@@ -8,8 +8,14 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from jewgo.flags.metrics import Cell, domains_of, flag_series, versions_of
-from jewgo.flags.noise import NOISE_RUNS, FieldFigures, NoiseRule, figures, mismatches_beyond_noise
+from jewgo.flags.telemetry.noise import (
+    NOISE_RUNS,
+    FieldFigures,
+    NoiseRule,
+    figures,
+    mismatches_beyond_noise,
+)
+from jewgo.flags.telemetry.window import Cell, domains_of, flag_series, versions_of
 from jewgo.resolvers.errors import InvalidInput
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Variant

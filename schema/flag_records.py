@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
+from jewgo.flags.admin.users import user_of
 from jewgo.flags.store import FlagEvent as StoredEvent
-from jewgo.flags.users import user_of
 from jewgo.resolvers import policy
 from jewgo.schema.context import Info
 from jewgo.schema.enums import Stage

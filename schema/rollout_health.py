@@ -6,10 +6,10 @@ from __future__ import annotations
 import strawberry
 
 from jewgo.flags import summary
-from jewgo.flags.metrics import versions_of
-from jewgo.flags.rollout_health import rollout_figures
-from jewgo.flags.rollouts import ACTIVE, Rollout
+from jewgo.flags.alerts.rollout_health import rollout_figures
+from jewgo.flags.rollouts.model import ACTIVE, Rollout
 from jewgo.flags.stages import DOMAIN_FLAGS
+from jewgo.flags.telemetry.window import versions_of
 from jewgo.schema.context import Info
 
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import strawberry
 
-from jewgo.flags import rollouts as model
-from jewgo.flags.rollouts import RolloutState
+from jewgo.flags.rollouts import model
+from jewgo.flags.rollouts.model import RolloutState
 from jewgo.flags.rules import Move
 from jewgo.resolvers import policy
 from jewgo.schema.context import Info

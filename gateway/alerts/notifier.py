@@ -19,8 +19,8 @@ import httpx
 import structlog
 
 from jewgo.flags import tasks
-from jewgo.flags.alert_outbox import Notification, Outbox
-from jewgo.flags.alert_payload import SIGNATURE_HEADER, signature
+from jewgo.flags.alerts.outbox import Notification, Outbox
+from jewgo.flags.alerts.payload import SIGNATURE_HEADER, signature
 from jewgo.flags.clock import Clock, utc_now
 from jewgo.gateway.telemetry.metrics import ALERT_NOTIFICATIONS
 

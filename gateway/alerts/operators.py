@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from jewgo.flags.alert_outbox import Outbox
-from jewgo.flags.alert_rules import Thresholds
-from jewgo.flags.alert_store import AlertStore
-from jewgo.flags.alerting import AlertEngine, Component
-from jewgo.flags.controller import RolloutController
-from jewgo.flags.daily_calls import DailyCalls
-from jewgo.flags.decommission import Decommission
-from jewgo.flags.reach import Reach
-from jewgo.flags.rollouts import Health, Rollout
+from jewgo.flags.alerts.decommission import Decommission
+from jewgo.flags.alerts.engine import AlertEngine, Component
+from jewgo.flags.alerts.outbox import Outbox
+from jewgo.flags.alerts.rules import Thresholds
+from jewgo.flags.alerts.store import AlertStore
+from jewgo.flags.rollouts.controller import RolloutController
+from jewgo.flags.rollouts.model import Health, Rollout
+from jewgo.flags.telemetry.daily_calls import DailyCalls
+from jewgo.flags.telemetry.reach import Reach
 from jewgo.gateway.alerts.notifier import Notifier
 from jewgo.gateway.operations.coverage import Coverage
 from jewgo.gateway.settings import Settings

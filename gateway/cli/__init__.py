@@ -16,7 +16,7 @@ subcommands): `jewgo --help` imports click and nothing of the gateway, and `jewg
 list` only the flag store. `--help` lists each command with the summary kept here, which a
 test holds equal to the command's own docstring.
 
-The flag and rollout commands change flags through the admin (flags.admin), built by the
+The flag and rollout commands change flags through the admin (flags.admin.changes), built by the
 command-line runtime (runtime.py) from the same settings as the server.
 """
 

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 
-from jewgo.flags.alert_lifecycle import AlertState
-from jewgo.flags.alert_outbox import Notification, Outbox
-from jewgo.flags.alert_store import Alert
+from jewgo.flags.alerts.lifecycle import AlertState
+from jewgo.flags.alerts.outbox import Notification, Outbox
+from jewgo.flags.alerts.store import Alert
 from jewgo.gateway.cli.runtime import with_services
 from jewgo.gateway.wiring.services import Services
 

@@ -1,6 +1,6 @@
 """`jewgo flags`: list the flags, change stages, percentages and overrides, roll back.
 
-Every change goes through the admin (flags.admin), under the same rules as GraphQL's
+Every change goes through the admin (flags.admin.changes), under the same rules as GraphQL's
 mutations, and the admin announces it to the fleet.
 """
 

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from jewgo.flags import summary
-from jewgo.flags.rollout_health import rollout_figures
+from jewgo.flags.alerts.rollout_health import rollout_figures
 from jewgo.flags.stages import FLAG_NAMES, Stage
 from jewgo.gateway.cli.runtime import with_services
 from jewgo.gateway.wiring.services import Services

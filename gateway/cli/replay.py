@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import click
 
-from jewgo.flags import replays
+from jewgo.flags.admin import replays
 from jewgo.flags.stages import DOMAIN_FLAGS
 from jewgo.gateway.cli.runtime import actor, with_services
 from jewgo.gateway.verification.replay import Replayer, ReplayReport, summary

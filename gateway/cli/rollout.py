@@ -13,7 +13,7 @@ from collections.abc import Callable
 import click
 
 from jewgo.flags import rules
-from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig, RolloutState
+from jewgo.flags.rollouts.model import DEFAULT_CONFIG, Rollout, RolloutConfig, RolloutState
 from jewgo.flags.rules import TRANSITIONS, Move
 from jewgo.gateway.cli.runtime import actor, with_flags
 from jewgo.gateway.wiring.flag_parts import FlagParts

@@ -16,8 +16,8 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
+from jewgo.flags.admin.sync import Flags
 from jewgo.flags.errors import FlagError
-from jewgo.flags.sync import Flags
 from jewgo.gateway.cli.failures import database_errors, existing_database
 from jewgo.gateway.settings import Settings, SettingsError, load_settings
 from jewgo.gateway.telemetry.logs import configure
@@ -57,7 +57,7 @@ def actor() -> str:
 async def _token_actor(found: Settings, token: str, engine: AsyncEngine) -> str:
     """`user:<id>` of a valid token of an ADMIN (the role from the database, as for a
     request): checked with the secret the gateway signs tokens with."""
-    from jewgo.flags.users import user_actor, user_role_query
+    from jewgo.flags.admin.users import user_actor, user_role_query
     from jewgo.gateway.request.auth import Tokens, existing_secret
     from jewgo.resolvers.errors import Unauthenticated
 

@@ -12,10 +12,10 @@ from typing import Any
 import structlog
 from starlette.responses import Response
 
-from jewgo.flags.daily_calls import DailyCalls
-from jewgo.flags.metrics import CACHED, Observation, WindowMetrics
-from jewgo.flags.reach import Reach
 from jewgo.flags.stages import DOMAIN_FLAGS
+from jewgo.flags.telemetry.daily_calls import DailyCalls
+from jewgo.flags.telemetry.reach import Reach
+from jewgo.flags.telemetry.window import CACHED, Observation, WindowMetrics
 from jewgo.gateway.execution.runs import Executed
 from jewgo.gateway.telemetry.logs import info_line, info_members, json_string
 from jewgo.gateway.telemetry.metrics import (

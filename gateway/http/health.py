@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from jewgo.flags.controller import RolloutController
-from jewgo.flags.sync import Flags
+from jewgo.flags.admin.sync import Flags
+from jewgo.flags.rollouts.controller import RolloutController
 from jewgo.gateway.data_cache.tiers import TieredCache
 from jewgo.gateway.request.forwarding import ProxyWatch
 

@@ -26,7 +26,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from jewgo.db.engine import STATEMENTS
-from jewgo.flags.sync import Flags
+from jewgo.flags.admin.sync import Flags
 from jewgo.gateway.execution.accounting import Accounting
 from jewgo.gateway.execution.runs import Executed, OperationRunner, ProtocolAnswer
 from jewgo.gateway.http import media

@@ -15,9 +15,9 @@ from typing import Any
 from starlette.types import Scope
 
 from jewgo.db.session import RequestDatabase
+from jewgo.flags.admin.sync import Flags
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.snapshot import Snapshot
-from jewgo.flags.sync import Flags
 from jewgo.gateway.request.context import ContextFactory
 from jewgo.gateway.request.identity import Identifier, Identity
 from jewgo.schema.context import Context

@@ -14,17 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from jewgo.db.session import RequestDatabase
-from jewgo.flags.admin import FlagAdmin
-from jewgo.flags.alert_store import AlertStore
+from jewgo.flags.admin.changes import FlagAdmin
+from jewgo.flags.admin.sync import Flags
+from jewgo.flags.admin.users import KnownUsers, People, Person
+from jewgo.flags.alerts.decommission import Decommission
+from jewgo.flags.alerts.store import AlertStore
 from jewgo.flags.decisions import RequestDecisions
-from jewgo.flags.decommission import Decommission
 from jewgo.flags.faults import Faults
-from jewgo.flags.metrics import WindowMetrics
-from jewgo.flags.noise import DEFAULT_RULE, NoiseRule
-from jewgo.flags.reach import Reach
 from jewgo.flags.stages import Variant
-from jewgo.flags.sync import Flags
-from jewgo.flags.users import KnownUsers, People, Person
+from jewgo.flags.telemetry.noise import DEFAULT_RULE, NoiseRule
+from jewgo.flags.telemetry.reach import Reach
+from jewgo.flags.telemetry.window import WindowMetrics
 from jewgo.resolvers.domain import Domain, Version, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.ports import ChangeSink

@@ -20,9 +20,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 
-from jewgo.flags.alert_store import Alert
+from jewgo.flags.admin.sync import Flags
+from jewgo.flags.alerts.store import Alert
 from jewgo.flags.stages import FLAG_NAMES, Stage
-from jewgo.flags.sync import Flags
 
 M = TypeVar("M", Counter, Histogram)
 

@@ -25,9 +25,9 @@ import strawberry
 import structlog
 
 from jewgo.db.session import RequestDatabase
-from jewgo.flags import weighting
-from jewgo.flags.metrics import SHARED_ERRORS, Cell, WindowMetrics
 from jewgo.flags.stages import Variant
+from jewgo.flags.telemetry import weighting
+from jewgo.flags.telemetry.window import SHARED_ERRORS, Cell, WindowMetrics
 from jewgo.gateway.request.context import ContextFactory
 from jewgo.resolvers.domain import Domain
 from jewgo.schema.context import Context

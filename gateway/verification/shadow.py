@@ -9,7 +9,7 @@ flag is at TESTING or PARTIAL run again, off the request path, with that domain 
   cache entry can make a false mismatch. When the results differ, v3 runs once more:
   if it now agrees with v4 the data changed in between (a write), not v4.
 - A SHADOW_NOISE_RATE share of the comparisons also runs v3 a second time: what differs
-  between two runs of v3 is each field's noise (flags/noise.py), which a v4 mismatch of
+  between two runs of v3 is each field's noise (flags/telemetry/noise.py), which a v4 mismatch of
   that field must exceed to count.
 - Each comparison counts as a match, a mismatch (with the first differing path and the
   schema field it belongs to, e.g. `Restaurant.averageRating`) or a candidate error. The
@@ -32,9 +32,9 @@ import structlog
 from graphql import parse
 
 from jewgo.db.session import RequestDatabase
-from jewgo.flags.metrics import Cell, WindowMetrics
-from jewgo.flags.noise import NOISE, NOISE_RUNS, UNNAMED
 from jewgo.flags.stages import DOMAIN_FLAGS, Stage, Variant
+from jewgo.flags.telemetry.noise import NOISE, NOISE_RUNS, UNNAMED
+from jewgo.flags.telemetry.window import Cell, WindowMetrics
 from jewgo.gateway.operations.coverage import Coverage
 from jewgo.gateway.operations.registry import document_hash
 from jewgo.gateway.request.context import ContextFactory

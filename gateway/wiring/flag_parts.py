@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
 from jewgo.flags import env as flag_env
-from jewgo.flags.admin import FlagAdmin
-from jewgo.flags.rollout_store import RolloutStore
+from jewgo.flags.admin.changes import FlagAdmin
+from jewgo.flags.admin.sync import Flags
+from jewgo.flags.admin.users import user_role_query
+from jewgo.flags.rollouts.store import RolloutStore
 from jewgo.flags.store import FlagStore
-from jewgo.flags.sync import Flags
-from jewgo.flags.users import user_role_query
 from jewgo.gateway.data_cache.redis_client import create_redis
 from jewgo.gateway.settings import Settings
 

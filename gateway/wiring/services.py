@@ -15,14 +15,14 @@ from strawberry.schema.config import StrawberryConfig
 
 from jewgo.db.engine import dedicated_engine
 from jewgo.flags import faults as drills
-from jewgo.flags.admin import FlagAdmin
-from jewgo.flags.controller import HealthSource, RolloutController
-from jewgo.flags.lease import Lease, LocalLease, PostgresLease
-from jewgo.flags.metrics import WindowMetrics
-from jewgo.flags.noise import NoiseRule
-from jewgo.flags.rollout_store import RolloutStore
-from jewgo.flags.sync import Flags
-from jewgo.flags.users import known_users_query, people_query
+from jewgo.flags.admin.changes import FlagAdmin
+from jewgo.flags.admin.sync import Flags
+from jewgo.flags.admin.users import known_users_query, people_query
+from jewgo.flags.rollouts.controller import HealthSource, RolloutController
+from jewgo.flags.rollouts.lease import Lease, LocalLease, PostgresLease
+from jewgo.flags.rollouts.store import RolloutStore
+from jewgo.flags.telemetry.noise import NoiseRule
+from jewgo.flags.telemetry.window import WindowMetrics
 from jewgo.gateway.alerts.operators import Operators, build_operators
 from jewgo.gateway.data_cache.tiers import Breaker, TieredCache
 from jewgo.gateway.execution.accounting import Accounting

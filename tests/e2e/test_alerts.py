@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from jewgo.flags.alert_payload import SIGNATURE_HEADER, verify
+from jewgo.flags.alerts.payload import SIGNATURE_HEADER, verify
 from tests.conftest import Templates, clone
 from tests.e2e.fleet import Traffic, admin, env_for, start, wait_for
 from tests.receiver import Receiver, receiving

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from jewgo.flags.controller import HealthSource
-from jewgo.flags.metrics import CACHED
+from jewgo.flags.rollouts.controller import HealthSource
+from jewgo.flags.telemetry.window import CACHED
 from jewgo.gateway.response_cache.door import ResponseDoor
 from jewgo.gateway.telemetry.logs import configure
 from tests.conftest import V4_EVERYWHERE, Templates, clone

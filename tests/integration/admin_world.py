@@ -12,12 +12,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
-from jewgo.flags.admin import FlagAdmin
-from jewgo.flags.rollout_store import RolloutStore
-from jewgo.flags.rollouts import RolloutConfig
+from jewgo.flags.admin.changes import FlagAdmin
+from jewgo.flags.admin.users import user_role_query
+from jewgo.flags.rollouts.model import RolloutConfig
+from jewgo.flags.rollouts.store import RolloutStore
 from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.store import FlagStore
-from jewgo.flags.users import user_role_query
 from tests.support import Database
 
 FLAG = "api_v4_reviews"

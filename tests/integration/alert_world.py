@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from jewgo.flags.alert_store import Alert, AlertStore
-from jewgo.flags.alerting import AlertEngine
-from jewgo.flags.rollouts import Health, Rollout
+from jewgo.flags.alerts.engine import AlertEngine
+from jewgo.flags.alerts.store import Alert, AlertStore
+from jewgo.flags.rollouts.model import Health, Rollout
 from jewgo.gateway.http.health import Component
 
 QUIET = Health(window_seconds=60)

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from jewgo.db.engine import create_engine
-from jewgo.flags.alert_rules import TIMINGS, Rule
-from jewgo.flags.alert_store import AlertStore
+from jewgo.flags.alerts.rules import TIMINGS, Rule
+from jewgo.flags.alerts.store import AlertStore
 from jewgo.gateway.cli import main
 from jewgo.gateway.settings import SettingsError, load_settings
 from tests.integration.alert_world import QUIET, SPIKE, TICK, World, engine_for, ticking

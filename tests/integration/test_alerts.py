@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import text
 
 from jewgo.db.engine import create_engine
-from jewgo.flags.alert_lifecycle import AlertState
-from jewgo.flags.alert_outbox import Outbox
-from jewgo.flags.alert_payload import SIGNATURE_HEADER, verify
-from jewgo.flags.alert_rules import TIMINGS, Rule
-from jewgo.flags.alert_store import AlertStore
-from jewgo.flags.rollouts import Health
+from jewgo.flags.alerts.lifecycle import AlertState
+from jewgo.flags.alerts.outbox import Outbox
+from jewgo.flags.alerts.payload import SIGNATURE_HEADER, verify
+from jewgo.flags.alerts.rules import TIMINGS, Rule
+from jewgo.flags.alerts.store import AlertStore
+from jewgo.flags.rollouts.model import Health
 from jewgo.gateway.alerts.notifier import Notifier
 from jewgo.gateway.http.health import Component
 from tests.integration.alert_world import QUIET, SPIKE, TICK, World, engine_for, ticking

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
-from jewgo.flags.alert_rules import TIMINGS, Rule
-from jewgo.flags.alert_store import AlertStore
-from jewgo.flags.daily_calls import DailyCalls
-from jewgo.flags.decommission import Decommission, Readiness
+from jewgo.flags.alerts.decommission import Decommission, Readiness
+from jewgo.flags.alerts.rules import TIMINGS, Rule
+from jewgo.flags.alerts.store import AlertStore
 from jewgo.flags.store import FlagStore
+from jewgo.flags.telemetry.daily_calls import DailyCalls
 from tests.integration.alert_world import SPIKE, World, engine_for, ticking
 from tests.support import ADMIN_ID, Database, gateway_client
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jewgo.flags.admin import FlagAdmin
+from jewgo.flags.admin.changes import FlagAdmin
 from jewgo.flags.errors import FlagError, InvalidChange, UnknownFlag, VersionConflict
 from jewgo.flags.stages import FLAG_NAMES, Stage
 from tests.integration.admin_world import CONFIG, FLAG, World, world_on

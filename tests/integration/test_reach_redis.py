@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
-from jewgo.flags.reach import HOUR, Reach
+from jewgo.flags.telemetry.reach import HOUR, Reach
 
 START = 1_800_000_000.0
 

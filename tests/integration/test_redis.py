@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from redis.asyncio import Redis
 
-from jewgo.flags.metrics import Observation, WindowMetrics
+from jewgo.flags.telemetry.window import Observation, WindowMetrics
 from jewgo.gateway.data_cache.stores import RedisStore
 from jewgo.gateway.data_cache.tiers import TieredCache
 from tests.support import RedisProcess, eventually, free_port

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from jewgo.flags.admin import FlagAdmin
+from jewgo.flags.admin.changes import FlagAdmin
+from jewgo.flags.admin.sync import Flags
+from jewgo.flags.admin.users import user_role_query
 from jewgo.flags.errors import FlagError, InvalidChange, VersionConflict
-from jewgo.flags.rollouts import RolloutState
+from jewgo.flags.rollouts.model import RolloutState
 from jewgo.flags.stages import Stage
 from jewgo.flags.store import FlagStore
-from jewgo.flags.sync import Flags
-from jewgo.flags.users import user_role_query
 from tests.integration.admin_world import CONFIG, FLAG, World, world_on
 from tests.support import Database
 

@@ -13,15 +13,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
-from jewgo.flags.admin import FlagAdmin
-from jewgo.flags.controller import RolloutController
+from jewgo.flags.admin.changes import FlagAdmin
+from jewgo.flags.admin.users import user_role_query
 from jewgo.flags.errors import InvalidChange, VersionConflict
-from jewgo.flags.lease import LocalLease, PostgresLease
-from jewgo.flags.rollout_store import RolloutStore
-from jewgo.flags.rollouts import Health, RolloutConfig, RolloutState
+from jewgo.flags.rollouts.controller import RolloutController
+from jewgo.flags.rollouts.lease import LocalLease, PostgresLease
+from jewgo.flags.rollouts.model import Health, RolloutConfig, RolloutState
+from jewgo.flags.rollouts.store import RolloutStore
 from jewgo.flags.stages import Stage
 from jewgo.flags.store import FlagStore
-from jewgo.flags.users import user_role_query
 from tests.conftest import Templates, clone
 from tests.support import Database
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from jewgo.db.engine import create_engine
-from jewgo.flags.rollouts import RolloutState
+from jewgo.flags.rollouts.model import RolloutState
 from jewgo.flags.stages import Stage
 from tests.integration.test_rollout_controller import CONFIG, FLAG, HEALTHY, World
 from tests.support import Database

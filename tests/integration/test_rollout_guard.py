@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from jewgo.db.engine import create_engine
-from jewgo.flags.admin import FlagAdmin
-from jewgo.flags.controller import HealthSource, RolloutController
-from jewgo.flags.lease import LocalLease
-from jewgo.flags.metrics import Observation, WindowMetrics
-from jewgo.flags.rollout_store import RolloutStore
-from jewgo.flags.rollouts import RolloutConfig, RolloutState
+from jewgo.flags.admin.changes import FlagAdmin
+from jewgo.flags.admin.users import user_role_query
+from jewgo.flags.rollouts.controller import HealthSource, RolloutController
+from jewgo.flags.rollouts.lease import LocalLease
+from jewgo.flags.rollouts.model import RolloutConfig, RolloutState
+from jewgo.flags.rollouts.store import RolloutStore
 from jewgo.flags.store import FlagStore
-from jewgo.flags.users import user_role_query
+from jewgo.flags.telemetry.window import Observation, WindowMetrics
 from tests.support import Database
 
 FLAG, DOMAIN = "api_v4_restaurants", "restaurants"

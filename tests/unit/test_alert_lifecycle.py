@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jewgo.flags.alert_lifecycle import AlertState, Key, Lifecycle, fingerprint, labels
-from jewgo.flags.alert_payload import ZERO_TIME, body, dedup_key, signature, verify
-from jewgo.flags.alert_rules import TIMINGS, Rule, Signal, Thresholds, Timing
+from jewgo.flags.alerts.lifecycle import AlertState, Key, Lifecycle, fingerprint, labels
+from jewgo.flags.alerts.payload import ZERO_TIME, body, dedup_key, signature, verify
+from jewgo.flags.alerts.rules import TIMINGS, Rule, Signal, Thresholds, Timing
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 FLAG = "api_v4_restaurants"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jewgo.flags.alert_rules import (
+from jewgo.flags.alerts.rules import (
     TIMINGS,
     FleetFigures,
     Rule,
@@ -21,7 +21,7 @@ from jewgo.flags.alert_rules import (
     severity,
     timings,
 )
-from jewgo.flags.rollouts import Health, Rollout, RolloutConfig, RolloutState
+from jewgo.flags.rollouts.model import Health, Rollout, RolloutConfig, RolloutState
 from jewgo.gateway.settings import load_settings
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jewgo.flags.users import user_actor, user_of
+from jewgo.flags.admin.users import user_actor, user_of
 
 
 @pytest.mark.parametrize(

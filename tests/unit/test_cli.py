@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from jewgo.flags.rollouts import DEFAULT_CONFIG
+from jewgo.flags.rollouts.model import DEFAULT_CONFIG
 from jewgo.flags.rules import TRANSITIONS
 from jewgo.gateway.cli import COMMANDS, main
 from jewgo.gateway.cli.flags import flags

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jewgo.flags.daily_calls import Usage
-from jewgo.flags.decommission import verdict
+from jewgo.flags.alerts.decommission import verdict
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import Stage
+from jewgo.flags.telemetry.daily_calls import Usage
 
 NOW = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

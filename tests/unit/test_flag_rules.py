@@ -15,7 +15,7 @@ from jewgo.flags.errors import (
     UnknownFlag,
     VersionConflict,
 )
-from jewgo.flags.rollouts import DEFAULT_CONFIG, Rollout, RolloutConfig, RolloutState
+from jewgo.flags.rollouts.model import DEFAULT_CONFIG, Rollout, RolloutConfig, RolloutState
 from jewgo.flags.rules import TRANSITIONS, Move
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from jewgo.flags.metrics import WindowMetrics
+from jewgo.flags.telemetry.window import WindowMetrics
 from jewgo.gateway.execution.accounting import Accounting, Answered, _log
 from jewgo.gateway.telemetry.logs import MAX_GATHERED, _Lines, configure, info_line
 

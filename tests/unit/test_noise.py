@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from jewgo.flags.metrics import Cell
-from jewgo.flags.noise import DEFAULT_RULE, NoiseRule, figures, mismatches_beyond_noise
+from jewgo.flags.telemetry.noise import DEFAULT_RULE, NoiseRule, figures, mismatches_beyond_noise
+from jewgo.flags.telemetry.window import Cell
 
 
 def shadow(comparisons: int, noise_runs: int, **counts: int) -> Cell:
@@ -82,8 +82,8 @@ def test_a_few_noise_runs_do_not_make_a_field_noise() -> None:
 
 
 async def test_the_rollout_guard_reads_the_mismatches_beyond_noise() -> None:
-    from jewgo.flags.controller import HealthSource
-    from jewgo.flags.metrics import WindowMetrics
+    from jewgo.flags.rollouts.controller import HealthSource
+    from jewgo.flags.telemetry.window import WindowMetrics
 
     metrics = WindowMetrics(clock=lambda: 1_000_000.0)
     cell = shadow(1000, 100, raw_noisy=500, noise_noisy=50, raw_real=3, mismatches=503)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from jewgo.flags.reach import HOUR, Reach
 from jewgo.flags.stages import FLAG_NAMES, Stage
 from jewgo.flags.summary import selected_users
+from jewgo.flags.telemetry.reach import HOUR, Reach
 from tests.flag_snapshots import snapshot
 
 START = 1_800_000_000.0  # on an hour boundary

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from jewgo.flags.alert_rules import Rule, Thresholds, rollout_signals
-from jewgo.flags.rollouts import Action, RolloutConfig, RolloutState, after, evaluate
+from jewgo.flags.alerts.rules import Rule, Thresholds, rollout_signals
+from jewgo.flags.rollouts.model import Action, RolloutConfig, RolloutState, after, evaluate
 from jewgo.flags.rules import Move, moved
 from tests.unit.test_rollout_rules import FLAG, HEALTHY, NOW, ROLLOUT
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from jewgo.flags.rollouts import (
+from jewgo.flags.rollouts.model import (
     Action,
     Health,
     Rollout,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jewgo.flags.weighting import SLOTS, slot, weigh
+from jewgo.flags.telemetry.weighting import SLOTS, slot, weigh
 
 SHARE = 0.02
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jewgo.flags.metrics import (
+from jewgo.flags.telemetry.window import (
     BOUNDS_MS,
     CACHED,
     Cell,

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from jewgo.flags.alert_lifecycle import AlertState, labels
+from jewgo.flags.alerts.lifecycle import AlertState, labels
 
 SIGNATURE_HEADER = "X-Jewgo-Signature"
 ZERO_TIME = "0001-01-01T00:00:00Z"

@@ -24,7 +24,7 @@ between the leaders' heartbeats).
 Each rule also has a `Timing` (TIMINGS), as Prometheus' `for` and `keep_firing_for`, in
 seconds on the engine's clock: how long it must be breached at every evaluation before it
 fires (`pending_seconds`), and how long a firing one must be cleared at every evaluation
-before it resolves (`keep_firing_seconds`); flags.alert_lifecycle applies them. A figure
+before it resolves (`keep_firing_seconds`); flags.alerts.lifecycle applies them. A figure
 sampled from a window (rates, p95s, readiness) waits; a state the controller stored, or
 an event seen once, does not. ALERT_PENDING_SECONDS and ALERT_KEEP_FIRING_SECONDS replace
 every non-zero duration of the table (`timings`): a zero there is a decision, not a default.
@@ -38,7 +38,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from jewgo.flags.rollouts import DEFAULT_CONFIG, Health, Rollout, RolloutConfig, RolloutState
+from jewgo.flags.rollouts.model import DEFAULT_CONFIG, Health, Rollout, RolloutConfig, RolloutState
 
 
 class Rule(StrEnum):

@@ -1,7 +1,7 @@
 """The rollout controller: one per fleet, holding a lease, judging every RUNNING rollout
 every few seconds over its monitoring window.
 
-The lease (flags.lease) is an advisory lock in PostgreSQL: exactly one instance leads
+The lease (flags.rollouts.lease) is an advisory lock in PostgreSQL: exactly one instance leads
 while the database is up, and when the leader dies another takes over at its next tick.
 On the embedded database the one process leads. Steps are guarded by version checks in
 the database all the same. Time comes from an injected clock, so tests run a whole
@@ -18,8 +18,12 @@ import structlog
 from jewgo.flags import tasks
 from jewgo.flags.clock import Clock, utc_now
 from jewgo.flags.errors import FlagError
-from jewgo.flags.lease import Lease
-from jewgo.flags.metrics import (
+from jewgo.flags.rollouts.lease import Lease
+from jewgo.flags.rollouts.model import Action, Health, Rollout, evaluate
+from jewgo.flags.rollouts.store import RolloutStore
+from jewgo.flags.telemetry.noise import DEFAULT_RULE, NoiseRule, mismatches_beyond_noise
+from jewgo.flags.telemetry.weighting import slots_of
+from jewgo.flags.telemetry.window import (
     CACHED,
     SHARED_ERRORS,
     Cell,
@@ -28,10 +32,6 @@ from jewgo.flags.metrics import (
     flag_series,
     versions_of,
 )
-from jewgo.flags.noise import DEFAULT_RULE, NoiseRule, mismatches_beyond_noise
-from jewgo.flags.rollout_store import RolloutStore
-from jewgo.flags.rollouts import Action, Health, Rollout, evaluate
-from jewgo.flags.weighting import slots_of
 
 log = structlog.get_logger("jewgo.rollouts")
 

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.timestamps import utc
-from jewgo.flags.alert_store import outbox_table
+from jewgo.flags.alerts.store import outbox_table
 
 
 @dataclass(frozen=True, slots=True)

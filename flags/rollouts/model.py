@@ -21,11 +21,11 @@ from enum import StrEnum
 from typing import Any
 
 # The config lives in its own module; its names stay importable from here.
-from jewgo.flags.rollout_config import DEFAULT_CONFIG as DEFAULT_CONFIG
-from jewgo.flags.rollout_config import RolloutConfig as RolloutConfig
+from jewgo.flags.rollouts.config import DEFAULT_CONFIG as DEFAULT_CONFIG
+from jewgo.flags.rollouts.config import RolloutConfig as RolloutConfig
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import Stage
-from jewgo.flags.weighting import Weighted, weigh
+from jewgo.flags.telemetry.weighting import Weighted, weigh
 
 
 class RolloutState(StrEnum):
@@ -69,7 +69,7 @@ class Health:
     v3_p95_ms: float | None = None
     shadow_comparisons: int = 0
     shadow_mismatches: int = 0
-    # v4's calls and errors per caller slot (flags.weighting), for the weighted rate.
+    # v4's calls and errors per caller slot (flags.telemetry.weighting), for the weighted rate.
     v4_slots: tuple[tuple[int, int, int], ...] = ()
     # v4 errors that v3 gave too for the same operation: not v4's regression, not counted.
     v4_shared_errors: int = 0

@@ -1,6 +1,6 @@
 """Propagation: this process's flags, one snapshot in memory, kept fresh across the fleet.
 
-A change made here (flags.admin calls `changed()`) reloads the snapshot at once and is
+A change made here (flags.admin.changes calls `changed()`) reloads the snapshot at once and is
 published on Redis; every instance that hears it reloads. A poll of the revision counter
 every few seconds heals a lost message (and is the only path without Redis). Redis and
 the database are never on the request path: a request reads `snapshot`, an attribute.

@@ -1,7 +1,7 @@
 """Rollouts in the database, and the changes a rollout makes to its flag.
 
 The store persists; what may change is decided elsewhere (flags.rules for people,
-flags.rollouts for the controller). A step of the controller (advance, complete, roll
+flags.rollouts.model for the controller). A step of the controller (advance, complete, roll
 back) changes the rollout and the flag in one transaction, each under its version check:
 if a human paused the rollout or touched the flag meanwhile, the step changes nothing.
 """
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from jewgo.db.models import RolloutRow
 from jewgo.db.timestamps import utc
 from jewgo.flags.errors import VersionConflict
-from jewgo.flags.rollouts import (
+from jewgo.flags.rollouts.model import (
     ACTIVE,
     Action,
     Health,

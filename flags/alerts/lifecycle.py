@@ -1,5 +1,5 @@
 """An alert's life (pure, no I/O), per (rule, flag), as Prometheus' `for` and
-`keep_firing_for` on the engine's clock, with each rule's `Timing` (flags.alert_rules):
+`keep_firing_for` on the engine's clock, with each rule's `Timing` (flags.alerts.rules):
 
   inactive --breached--> pending --breached for pending_seconds--> FIRING (notified)
   pending  --not breached at one evaluation--> inactive (nothing was ever notified)
@@ -9,11 +9,11 @@
 "For" a duration means at every evaluation in it: one that is not breached starts the
 pending over, one that is not cleared the keep-firing. So an episode, however much its
 figure flaps, fires once and resolves once. Cleared is below the rule's hysteresis band
-(flags.alert_rules): a value inside the band neither fires a pending alert nor counts
+(flags.alerts.rules): a value inside the band neither fires a pending alert nor counts
 towards resolving a firing one. A pending alert is not FIRING: it is neither stored nor
 shown (the schema's AlertState has no place for it) nor delivered.
 
-The alerts that fire are the database's (flags.alert_store): any leader picks them up
+The alerts that fire are the database's (flags.alerts.store): any leader picks them up
 where the last one left them. What is pending, and since when a firing alert has been
 clear, live in the leader's memory: a new leader starts both clocks again.
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from jewgo.flags.alert_rules import TIMINGS, Rule, Signal, Timing, severity
+from jewgo.flags.alerts.rules import TIMINGS, Rule, Signal, Timing, severity
 
 Key = tuple[str, str]  # (rule, flag); flag "" for the fleet
 

@@ -1,6 +1,6 @@
 """The alert engine: at every controller tick, the leader gathers the figures, runs the
-rules (flags.alert_rules) and the lifecycle (flags.alert_lifecycle), and stores what
-fired or resolved (flags.alert_store, with its notifications in the outbox). Every
+rules (flags.alerts.rules) and the lifecycle (flags.alerts.lifecycle), and stores what
+fired or resolved (flags.alerts.store, with its notifications in the outbox). Every
 instance, leading or not, refreshes the firing alerts it shows (the Prometheus gauge).
 
 Each rule's pending and keep-firing durations (`timings`) run on the engine's `clock`:
@@ -15,8 +15,8 @@ from typing import Protocol
 
 import structlog
 
-from jewgo.flags.alert_lifecycle import Lifecycle
-from jewgo.flags.alert_rules import (
+from jewgo.flags.alerts.lifecycle import Lifecycle
+from jewgo.flags.alerts.rules import (
     TIMINGS,
     FleetFigures,
     Rule,
@@ -26,9 +26,9 @@ from jewgo.flags.alert_rules import (
     flag_signals,
     fleet_signals,
 )
-from jewgo.flags.alert_store import Alert, AlertStore
+from jewgo.flags.alerts.store import Alert, AlertStore
 from jewgo.flags.clock import Clock, utc_now
-from jewgo.flags.rollouts import Health, Rollout
+from jewgo.flags.rollouts.model import Health, Rollout
 from jewgo.flags.stages import DOMAIN_FLAGS
 
 log = structlog.get_logger("jewgo.alerts")

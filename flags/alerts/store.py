@@ -2,7 +2,7 @@
 outbox rows of its notifications written in the same transaction (so a leader that dies
 after firing leaves them for the next), and the controller's heartbeat.
 
-The store persists; what fires and resolves is flags.alert_lifecycle's.
+The store persists; what fires and resolves is flags.alerts.lifecycle's.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.models import AlertNotificationRow, AlertRow, ControllerHeartbeatRow
 from jewgo.db.timestamps import utc
-from jewgo.flags.alert_lifecycle import AlertState, Key, Transition, fingerprint
-from jewgo.flags.alert_payload import body, dedup_key
-from jewgo.flags.alert_rules import severity
+from jewgo.flags.alerts.lifecycle import AlertState, Key, Transition, fingerprint
+from jewgo.flags.alerts.payload import body, dedup_key
+from jewgo.flags.alerts.rules import severity
 
 alerts_table = cast(Table, AlertRow.__table__)
 outbox_table = cast(Table, AlertNotificationRow.__table__)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jewgo.flags.metrics import Cell
+from jewgo.flags.telemetry.window import Cell
 
 RAW, NOISE, NOISE_RUNS = "field:", "noise:", "noise_comparisons"
 UNNAMED = "mismatch_unnamed"  # mismatches with no field the shadow could name

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 import structlog
 from redis.asyncio import Redis
 
-from jewgo.flags import tasks, weighting
+from jewgo.flags import tasks
 from jewgo.flags.stages import DOMAIN_FLAGS
+from jewgo.flags.telemetry import weighting
 
 log = structlog.get_logger("jewgo.metrics")
 

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.timestamps import utc
-from jewgo.flags.alert_store import AlertStore
+from jewgo.flags.alerts.store import AlertStore
 from jewgo.flags.clock import Clock, utc_now
-from jewgo.flags.daily_calls import DailyCalls, Usage
 from jewgo.flags.snapshot import FlagState, Snapshot
 from jewgo.flags.stages import DOMAIN_FLAGS, Stage
 from jewgo.flags.store import events_table
+from jewgo.flags.telemetry.daily_calls import DailyCalls, Usage
 
 
 @dataclass(frozen=True, slots=True)

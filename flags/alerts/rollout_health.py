@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jewgo.flags.alert_rules import error_rate
-from jewgo.flags.alert_store import AlertStore
-from jewgo.flags.controller import HealthSource
-from jewgo.flags.metrics import WindowMetrics
-from jewgo.flags.reach import Reach
-from jewgo.flags.rollouts import Rollout, RolloutState
+from jewgo.flags.alerts.rules import error_rate
+from jewgo.flags.alerts.store import AlertStore
+from jewgo.flags.rollouts.controller import HealthSource
+from jewgo.flags.rollouts.model import Rollout, RolloutState
+from jewgo.flags.telemetry.reach import Reach
+from jewgo.flags.telemetry.window import WindowMetrics
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 GraphQL's admin mutations and the CLI both come here, so a change follows the same rules
 (flags.rules) whichever door it came through. Each change is one transaction: lock, check,
 persist through the stores. A change of flags bumps the fleet's revision and, once
-committed, the admin announces it itself with the propagation's `changed()` (flags.sync):
+committed, the admin announces it itself with the propagation's `changed()` (flags.admin.sync):
 in force in this process at once, published to the others. A rejected change writes and
 announces nothing. Pausing, resuming or stopping a rollout changes no flag: its revision
 stays, and there is nothing to announce.
@@ -17,16 +17,17 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from jewgo.flags import replays, rules
+from jewgo.flags import rules
+from jewgo.flags.admin import replays
+from jewgo.flags.admin.users import UserRole
 from jewgo.flags.clock import Clock, utc_now
 from jewgo.flags.errors import UnknownFlag
-from jewgo.flags.rollout_store import RolloutStore
-from jewgo.flags.rollouts import Rollout, RolloutConfig
+from jewgo.flags.rollouts.model import Rollout, RolloutConfig
+from jewgo.flags.rollouts.store import RolloutStore
 from jewgo.flags.rules import Move
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage
 from jewgo.flags.store import FlagEvent, FlagStore
-from jewgo.flags.users import UserRole
 
 
 class FlagAdmin:

@@ -26,7 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 
 from jewgo.db.engine import create_engine
-from jewgo.schema.enums import KosherCategory, RestaurantStatus, ReviewStatus
+from jewgo.schema.directory.enums import KosherCategory, RestaurantStatus, ReviewStatus
 
 STORE: dict[str, Any] = {"restaurants": [], "reviews": defaultdict(list), "authors": {}}
 

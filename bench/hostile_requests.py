@@ -130,7 +130,7 @@ def batch(*documents: str) -> Hostile:
 
 # Issue 22: copies of one selection, n, 2n, 4n and 8n of them (8n within MAX_TOKENS), which
 # validation's field merging once compared pairwise; the last up to the bound of copies
-# (schema.overlaps.MAX_REPEATS), all answered.
+# (schema.extensions.overlaps.MAX_REPEATS), all answered.
 SERIES: dict[str, tuple[int, ...]] = {
     "statistics { totalRestaurants }": (60, 120, 240, 480),
     "restaurants { edges { node { name } } }": (24, 48, 96, 192),

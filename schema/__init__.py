@@ -1,5 +1,14 @@
 """The GraphQL schema: Strawberry types, Query and Mutation, and the schema extensions.
 
+    directory/    the directory's Query and Mutation, its types, inputs, enums,
+                  connections, and the look-ahead of a page's reviews and authors
+    operators/    the migration's part, for operators: flags, rollouts and their health,
+                  alerts, decommission, the operation registry, shadow ignores
+    extensions/   what runs around every operation: limits, cost, documents, the guard,
+                  text safety, error codes and masking, the response's extensions
+    context.py    the per-request context every resolver receives
+    visibility.py which fields depend on who asks (who may share a cached response)
+
 `schema` is the default schema (for the contract check and `jewgo schema export`); the
 gateway builds its own with `build_schema(...)` and its settings.
 """
@@ -15,17 +24,17 @@ from strawberry.extensions import SchemaExtension
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from jewgo.schema.documents import DocumentCaching, Documents
-from jewgo.schema.errors import ErrorCodes
-from jewgo.schema.guard import OperationChoice, RequestGuard
-from jewgo.schema.migration import MigrationMutation, MigrationQuery
-from jewgo.schema.mutation import DirectoryMutation
-from jewgo.schema.operations import OperationsQuery
-from jewgo.schema.query import DirectoryQuery
-from jewgo.schema.response import ResponseExtensions
-from jewgo.schema.rollouts import RolloutMutation
-from jewgo.schema.shadow_ignores import ShadowIgnoreMutation
-from jewgo.schema.text import TextSafety
+from jewgo.schema.directory.mutation import DirectoryMutation
+from jewgo.schema.directory.query import DirectoryQuery
+from jewgo.schema.extensions.documents import DocumentCaching, Documents
+from jewgo.schema.extensions.errors import ErrorCodes
+from jewgo.schema.extensions.guard import OperationChoice, RequestGuard
+from jewgo.schema.extensions.response import ResponseExtensions
+from jewgo.schema.extensions.text import TextSafety
+from jewgo.schema.operators.migration import MigrationMutation, MigrationQuery
+from jewgo.schema.operators.operations import OperationsQuery
+from jewgo.schema.operators.rollouts import RolloutMutation
+from jewgo.schema.operators.shadow_ignores import ShadowIgnoreMutation
 
 ExtensionFactory = type[SchemaExtension] | Callable[[], SchemaExtension]
 

@@ -31,7 +31,7 @@ from jewgo.gateway.telemetry.metrics import (
 from jewgo.gateway.verification.confirmation import ErrorConfirmation
 from jewgo.gateway.verification.shadow import Shadow
 from jewgo.schema.context import Context
-from jewgo.schema.errors import INTERNAL, USER_CODES
+from jewgo.schema.extensions.errors import INTERNAL, USER_CODES
 
 log = structlog.get_logger("jewgo.request")
 _CALLS, _SECONDS, _REQUESTS = (

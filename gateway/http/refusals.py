@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from jewgo.gateway.execution.runs import ProtocolAnswer
 from jewgo.gateway.http import media
 from jewgo.gateway.request.bodies import TooManyOperations
-from jewgo.schema.errors import INTERNAL
+from jewgo.schema.extensions.errors import INTERNAL
 
 
 class AsciiJSONResponse(JSONResponse):

@@ -41,7 +41,7 @@ from jewgo.gateway.request.identity import Identifier, Identity
 from jewgo.gateway.response_cache import cdn, fast_path
 from jewgo.gateway.response_cache.door import UNSET, CachedAnswer, ResponseDoor, through
 from jewgo.schema.context import Context
-from jewgo.schema.errors import MASKED_MESSAGE, coded_all
+from jewgo.schema.extensions.errors import MASKED_MESSAGE, coded_all
 
 log = structlog.get_logger("jewgo.request")
 

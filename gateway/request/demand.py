@@ -1,6 +1,6 @@
 """The request's demand, weighed at the door before anything runs, as Apollo's router does.
 
-Every operation of the request is estimated (`schema.cost`), a batch's summed. In enforce
+Every operation of the request is estimated (`schema.extensions.cost`), a batch's summed. In enforce
 mode (QUERY_COST_MODE) a request over MAX_QUERY_COST is refused (QUERY_TOO_COMPLEX), and
 one within it spends its cost, at least 1 an operation, from its client's budget
 (RATE_LIMIT_COST_PER_MINUTE; past it HTTP 429, Retry-After, RATE_LIMITED). In measure
@@ -27,8 +27,8 @@ from strawberry.http import GraphQLRequestData
 from jewgo.gateway.request.ratelimit import RateLimiter
 from jewgo.resolvers.errors import DomainError, RateLimited
 from jewgo.schema.context import RequestCost
-from jewgo.schema.cost import CEILING, CostModel
-from jewgo.schema.documents import Documents
+from jewgo.schema.extensions.cost import CEILING, CostModel
+from jewgo.schema.extensions.documents import Documents
 
 COST_HEADER = "x-query-cost"
 Mode = Literal["enforce", "measure"]

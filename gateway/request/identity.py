@@ -31,7 +31,7 @@ from jewgo.resolvers.errors import (
     RateLimited,
     Unauthenticated,
 )
-from jewgo.schema.errors import MASKED_MESSAGE
+from jewgo.schema.extensions.errors import MASKED_MESSAGE
 
 log = structlog.get_logger("jewgo.identity")
 FORCE_HEADER = "x-resolver-version"

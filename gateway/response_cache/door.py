@@ -32,7 +32,7 @@ from jewgo.gateway.response_cache import cdn
 from jewgo.gateway.response_cache.cache import ResponseCache, Ticket
 from jewgo.gateway.response_cache.store import Entry
 from jewgo.resolvers.domain import Viewer
-from jewgo.schema.documents import Documents
+from jewgo.schema.extensions.documents import Documents
 from jewgo.schema.visibility import Reach, reach
 
 CACHE_HEADER = "x-response-cache"

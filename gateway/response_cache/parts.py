@@ -15,7 +15,7 @@ from jewgo.gateway.response_cache.door import ResponseDoor
 from jewgo.gateway.settings import Settings
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.cache import CacheInvalidator
-from jewgo.schema.documents import Documents
+from jewgo.schema.extensions.documents import Documents
 
 
 def response_door(

@@ -31,7 +31,7 @@ from jewgo.flags.telemetry.window import SHARED_ERRORS, Cell, WindowMetrics
 from jewgo.gateway.request.context import ContextFactory
 from jewgo.resolvers.domain import Domain
 from jewgo.schema.context import Context
-from jewgo.schema.errors import INTERNAL
+from jewgo.schema.extensions.errors import INTERNAL
 
 log = structlog.get_logger("jewgo.confirmation")
 VERDICT_SECONDS = 60.0

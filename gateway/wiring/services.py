@@ -44,10 +44,10 @@ from jewgo.gateway.wiring import flag_parts
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.cache import Ttl
 from jewgo.schema import build_schema
-from jewgo.schema.cost import CostModel
-from jewgo.schema.cost_report import CostReport
-from jewgo.schema.documents import Documents
-from jewgo.schema.limits import QueryLimits
+from jewgo.schema.extensions.cost import CostModel
+from jewgo.schema.extensions.cost_report import CostReport
+from jewgo.schema.extensions.documents import Documents
+from jewgo.schema.extensions.limits import QueryLimits
 
 log = structlog.get_logger("jewgo.wiring")
 

@@ -47,7 +47,7 @@ def nested(depth: int) -> str:
 def depth_of(query: str) -> int:
     from graphql import parse
 
-    from jewgo.schema.limits import measure
+    from jewgo.schema.extensions.limits import measure
 
     return measure(parse(query))[0]
 

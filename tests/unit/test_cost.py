@@ -14,7 +14,7 @@ from graphql import GraphQLObjectType, parse
 
 from jewgo.gateway.settings import Settings
 from jewgo.schema import schema
-from jewgo.schema.cost import CEILING, OWN_STATEMENT, CostModel
+from jewgo.schema.extensions.cost import CEILING, OWN_STATEMENT, CostModel
 
 MODEL = CostModel(schema._schema, max_page_size=100)
 

@@ -18,8 +18,8 @@ from jewgo.gateway.settings import Settings
 from jewgo.resolvers.errors import DomainError, RateLimited, Unauthenticated
 from jewgo.schema import schema
 from jewgo.schema.context import RequestCost
-from jewgo.schema.cost import CostModel
-from jewgo.schema.documents import Documents
+from jewgo.schema.extensions.cost import CostModel
+from jewgo.schema.extensions.documents import Documents
 
 CHEAP = "{ statistics { totalUsers } }"  # 1
 FREE = "{ __typename }"  # 0

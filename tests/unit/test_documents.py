@@ -13,7 +13,7 @@ import pytest
 from graphql import GraphQLSchema
 
 from jewgo.schema import schema
-from jewgo.schema.documents import Documents, token_count
+from jewgo.schema.extensions.documents import Documents, token_count
 
 GRAPHQL: GraphQLSchema = schema._schema
 

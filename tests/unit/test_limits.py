@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from graphql import parse
 
-from jewgo.schema.fragments import in_dependency_order
-from jewgo.schema.limits import measure
+from jewgo.schema.extensions.fragments import in_dependency_order
+from jewgo.schema.extensions.limits import measure
 
 
 def chain(links: int, leaf: str = "id") -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from jewgo.schema.ahead import Ahead, Selections, settle
+from jewgo.schema.directory.ahead import Ahead, Selections, settle
 
 
 def read(query: str, **variables: Any) -> tuple[Selections, list[FieldNode]]:

@@ -24,9 +24,9 @@ from graphql.validation.rules import overlapping_fields_can_be_merged as merging
 
 from jewgo.schema import build_schema
 from jewgo.schema import schema as default_schema
-from jewgo.schema.documents import Documents, Rules
-from jewgo.schema.limits import QueryLimits
-from jewgo.schema.overlaps import (
+from jewgo.schema.extensions.documents import Documents, Rules
+from jewgo.schema.extensions.limits import QueryLimits
+from jewgo.schema.extensions.overlaps import (
     MAX_COMPARISONS,
     MAX_REPEATS,
     MAX_SELECTIONS,

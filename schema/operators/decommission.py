@@ -8,7 +8,7 @@ import strawberry
 
 from jewgo.flags.alerts.decommission import Readiness
 from jewgo.schema.context import Info
-from jewgo.schema.enums import Stage
+from jewgo.schema.directory.enums import Stage
 
 
 @strawberry.type(description="Whether v3 may be retired for one domain, and why not.")

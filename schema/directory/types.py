@@ -12,10 +12,10 @@ import strawberry
 from jewgo.resolvers import domain
 from jewgo.resolvers.errors import NotFound
 from jewgo.resolvers.pagination import page_args
-from jewgo.schema.ahead import Ahead, Selections, settle
-from jewgo.schema.connections import Connection
 from jewgo.schema.context import Info
-from jewgo.schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
+from jewgo.schema.directory.ahead import Ahead, Selections, settle
+from jewgo.schema.directory.connections import Connection
+from jewgo.schema.directory.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
 
 
 @strawberry.type(description="What anyone may see of a user.")
@@ -133,7 +133,7 @@ class Restaurant:
     @staticmethod
     async def look_ahead(info: Info, restaurants: Sequence[Restaurant]) -> None:
         """Resolve the `reviews` (and their `author`) the query asks of every restaurant
-        of a page, for the whole page at once; see `schema.ahead`."""
+        of a page, for the whole page at once; see `schema.directory.ahead`."""
         selections, current = Selections.of(info)
         wanted = selections.path(current, "edges", "node", "reviews")
         arguments = {selections.page_arguments(f, 10) for f in wanted}

@@ -1,14 +1,14 @@
 """What `MigrationStatus` tells operators beyond the flags: alerts, the seed's rollout
-health and decommission readiness (a base of schema.migration.MigrationStatus)."""
+health and decommission readiness (a base of schema.operators.migration.MigrationStatus)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from jewgo.schema.alerts import Alert, AlertState, alerts_of
 from jewgo.schema.context import Info
-from jewgo.schema.decommission import DomainDecommission, decommission_of
-from jewgo.schema.rollout_health import MigrationHealth, migration_health
+from jewgo.schema.operators.alerts import Alert, AlertState, alerts_of
+from jewgo.schema.operators.decommission import DomainDecommission, decommission_of
+from jewgo.schema.operators.rollout_health import MigrationHealth, migration_health
 
 
 @strawberry.type

@@ -6,14 +6,14 @@ import strawberry
 
 from jewgo.resolvers.validation import parse_id
 from jewgo.schema.context import Info
-from jewgo.schema.enums import ReviewStatus, Role
-from jewgo.schema.inputs import (
+from jewgo.schema.directory.enums import ReviewStatus, Role
+from jewgo.schema.directory.inputs import (
     CreateRestaurantInput,
     CreateReviewInput,
     UpdateRestaurantInput,
     UpdateReviewInput,
 )
-from jewgo.schema.types import Restaurant, Review, User
+from jewgo.schema.directory.types import Restaurant, Review, User
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
-from jewgo.schema.errors import USER_CODES
+from jewgo.schema.extensions.errors import USER_CODES
 
 
 class RequestGuard(SchemaExtension):

@@ -15,11 +15,11 @@ from jewgo.resolvers import policy
 from jewgo.resolvers.domain import Role
 from jewgo.resolvers.errors import InvalidInput, NotFound
 from jewgo.resolvers.validation import parse_id
-from jewgo.schema.alerts import flag_alerts
 from jewgo.schema.context import Info
-from jewgo.schema.enums import Stage, Variant
-from jewgo.schema.flag_metrics import FlagMetrics, flag_metrics
-from jewgo.schema.flag_records import (
+from jewgo.schema.directory.enums import Stage, Variant
+from jewgo.schema.operators.alerts import flag_alerts
+from jewgo.schema.operators.flag_metrics import FlagMetrics, flag_metrics
+from jewgo.schema.operators.flag_records import (
     ACTOR_USER,
     ActorUser,
     FlagEvent,
@@ -27,9 +27,9 @@ from jewgo.schema.flag_records import (
     ShadowIgnore,
     actor_user,
 )
-from jewgo.schema.operations import FlagCoverage, coverage
-from jewgo.schema.operators import OperatorsStatus
-from jewgo.schema.rollouts import Rollout
+from jewgo.schema.operators.operations import FlagCoverage, coverage
+from jewgo.schema.operators.rollouts import Rollout
+from jewgo.schema.operators.status import OperatorsStatus
 
 MAX_HISTORY = 100
 

@@ -48,8 +48,8 @@ from graphql import (
     is_list_type,
 )
 
-from jewgo.schema.fragments import in_dependency_order
-from jewgo.schema.text import MAX_INTEGER_DIGITS
+from jewgo.schema.extensions.fragments import in_dependency_order
+from jewgo.schema.extensions.text import MAX_INTEGER_DIGITS
 
 OWN_STATEMENT = frozenset(
     {

@@ -46,7 +46,7 @@ from graphql import (
     SelectionSetNode,
 )
 
-from jewgo.schema.fragments import in_dependency_order
+from jewgo.schema.extensions.fragments import in_dependency_order
 
 # Fields of one response name, or spreads, at one place: a fragment chain of 22 links
 # each selecting `id` (tests/e2e/test_cost.py), or Apollo's `__typename` in each of a

@@ -13,7 +13,7 @@ from jewgo.flags.rollouts.model import RolloutState
 from jewgo.flags.rules import Move
 from jewgo.resolvers import policy
 from jewgo.schema.context import Info
-from jewgo.schema.rollout_health import RolloutHealth, rollout_health
+from jewgo.schema.operators.rollout_health import RolloutHealth, rollout_health
 
 
 @strawberry.type

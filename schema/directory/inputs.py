@@ -8,7 +8,7 @@ import strawberry
 
 from jewgo.resolvers import domain
 from jewgo.resolvers.validation import parse_id
-from jewgo.schema.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
+from jewgo.schema.directory.enums import KosherCategory, RestaurantStatus, ReviewStatus, Role
 
 
 def _given(obj: object) -> dict[str, Any]:

@@ -6,11 +6,11 @@ import strawberry
 
 from jewgo.resolvers.pagination import page_args
 from jewgo.resolvers.validation import parse_id
-from jewgo.schema.connections import Connection
 from jewgo.schema.context import Info
-from jewgo.schema.enums import RestaurantOrder
-from jewgo.schema.inputs import RestaurantFilter, ReviewFilter, UserFilter
-from jewgo.schema.types import Restaurant, Review, Statistics, User
+from jewgo.schema.directory.connections import Connection
+from jewgo.schema.directory.enums import RestaurantOrder
+from jewgo.schema.directory.inputs import RestaurantFilter, ReviewFilter, UserFilter
+from jewgo.schema.directory.types import Restaurant, Review, Statistics, User
 
 
 @strawberry.type

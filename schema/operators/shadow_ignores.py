@@ -10,7 +10,7 @@ from graphql import GraphQLInterfaceType, GraphQLObjectType
 from jewgo.resolvers import policy
 from jewgo.resolvers.errors import InvalidInput
 from jewgo.schema.context import Info
-from jewgo.schema.migration import FeatureFlag
+from jewgo.schema.operators.migration import FeatureFlag
 
 
 def _actor(info: Info) -> str:

@@ -10,7 +10,7 @@ from jewgo.flags.admin.users import user_of
 from jewgo.flags.store import FlagEvent as StoredEvent
 from jewgo.resolvers import policy
 from jewgo.schema.context import Info
-from jewgo.schema.enums import Stage
+from jewgo.schema.directory.enums import Stage
 
 ACTOR_USER = (
     "The user an actor `user:<id>` is (staff only); null for any other actor (`cli:<login>` "

@@ -11,7 +11,7 @@ from typing import Any
 from strawberry.extensions import SchemaExtension
 
 from jewgo.schema.context import RequestCost
-from jewgo.schema.cost import CostModel
+from jewgo.schema.extensions.cost import CostModel
 
 
 class CostReport(SchemaExtension):

@@ -18,7 +18,7 @@ from jewgo.flags.telemetry.noise import (
 from jewgo.flags.telemetry.window import Cell, domains_of, flag_series, versions_of
 from jewgo.resolvers.errors import InvalidInput
 from jewgo.schema.context import Info
-from jewgo.schema.enums import Variant
+from jewgo.schema.directory.enums import Variant
 
 
 @strawberry.type

@@ -2,17 +2,17 @@
 (QUERY_TOO_COMPLEX), before any resolver runs, and before validation.
 
 - tokens: counted on the query text before it is parsed (a huge document is never
-  parsed); remembered per short text, as parsing is (`schema.documents`).
+  parsed); remembered per short text, as parsing is (`schema.extensions.documents`).
 - depth: the deepest nesting of fields, following fragments; introspection's own
   nesting (`__schema`, `__type`) is not counted, so GraphiQL keeps working.
 - aliases: every aliased field as the operations expand it: a fragment's aliases count
   once for each time it is spread.
 - repeats: the fields of one response name and the fragment spreads at one place of the
   response, and the pairs of them that validation's field merging would compare
-  (`schema.overlaps`): past its bounds validation's work would grow with their square.
+  (`schema.extensions.overlaps`): past its bounds validation's work would grow with their square.
 
 Every measure is linear in the document: each fragment is measured once, in dependency
-order, and a spread adds its fragment's measure (`schema.fragments`); the repeats walk
+order, and a spread adds its fragment's measure (`schema.extensions.fragments`); the repeats walk
 stops at a bounded number of selections. A request's cost spans its batch, so the
 gateway weighs it before execution (`gateway.request.demand`).
 """
@@ -34,9 +34,9 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from jewgo.schema.documents import Documents
-from jewgo.schema.fragments import in_dependency_order
-from jewgo.schema.overlaps import Overlaps, excess, overlaps
+from jewgo.schema.extensions.documents import Documents
+from jewgo.schema.extensions.fragments import in_dependency_order
+from jewgo.schema.extensions.overlaps import Overlaps, excess, overlaps
 
 CODE = "QUERY_TOO_COMPLEX"
 

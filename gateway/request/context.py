@@ -31,12 +31,12 @@ from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.router import VersionRouter
 from jewgo.resolvers.v3.manager import LegacyDataManager
 from jewgo.resolvers.v4.backend import V4Backend
-from jewgo.resolvers.v4.cache import CacheStore, Ttl
-from jewgo.resolvers.v4.cached_reads import CachedReads
+from jewgo.resolvers.v4.cache.entries import CacheStore, Ttl
+from jewgo.resolvers.v4.cache.reads import CachedReads
+from jewgo.resolvers.v4.cache.tags import TaggedReads
 from jewgo.resolvers.v4.loaders import Loaders
 from jewgo.resolvers.v4.reads import Reads
-from jewgo.resolvers.v4.sql import SqlReads, SqlUnitOfWork
-from jewgo.resolvers.v4.tags import TaggedReads
+from jewgo.resolvers.v4.sql.adapters import SqlReads, SqlUnitOfWork
 from jewgo.resolvers.v4.validation import BasicChecks, StrictChecks
 from jewgo.schema.context import ComponentStatus, Context, OperationListing
 

@@ -28,7 +28,7 @@ from jewgo.gateway.data_cache.tiers import Breaker
 from jewgo.gateway.response_cache.store import Entry, NearCache, RedisResponses
 from jewgo.gateway.telemetry.metrics import RESPONSE_CACHE, Children
 from jewgo.resolvers.ports import Change, ChangeSink
-from jewgo.resolvers.v4.tags import changed_tags
+from jewgo.resolvers.v4.cache.tags import changed_tags
 
 log = structlog.get_logger("jewgo.response_cache")
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from jewgo.gateway.response_cache.cache import Purging, ResponseCache
 from jewgo.gateway.response_cache.door import ResponseDoor
 from jewgo.gateway.settings import Settings
 from jewgo.resolvers.ports import ChangeSink
-from jewgo.resolvers.v4.cache import CacheInvalidator
+from jewgo.resolvers.v4.cache.entries import CacheInvalidator
 from jewgo.schema.extensions.documents import Documents
 
 

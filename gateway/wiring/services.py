@@ -42,7 +42,7 @@ from jewgo.gateway.verification.confirmation import ErrorConfirmation
 from jewgo.gateway.verification.shadow import Shadow
 from jewgo.gateway.wiring import flag_parts
 from jewgo.resolvers.ports import ChangeSink
-from jewgo.resolvers.v4.cache import Ttl
+from jewgo.resolvers.v4.cache.entries import Ttl
 from jewgo.schema import build_schema
 from jewgo.schema.extensions.cost import CostModel
 from jewgo.schema.extensions.cost_report import CostReport

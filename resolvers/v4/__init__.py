@@ -4,8 +4,8 @@ holding the business rules, a read-through cache, and per-request DataLoaders so
 nested fields cost a constant number of statements.
 
     reads.py  writes.py  unit_of_work.py  exceptions.py     the ports and what they raise
-    sql.py  sql_<domain>.py  sql_tables.py                 on SQLAlchemy Core
-    cache.py  cached_reads.py                              the cache in front of reads
-    services.py  <domain>_service.py  backend.py           the rules, per domain
+    sql/       adapters.py  <domain>.py  tables.py         on SQLAlchemy Core
+    cache/     entries.py  reads.py  tags.py               the cache in front of reads
+    services/  layer.py  <domain>.py; backend.py           the rules, per domain
     loaders.py  validation.py                              batching; the strict checks
 """

@@ -5,11 +5,11 @@ from __future__ import annotations
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.loaders import Loaders
 from jewgo.resolvers.v4.reads import Reads
-from jewgo.resolvers.v4.restaurant_service import RestaurantService
-from jewgo.resolvers.v4.review_service import ReviewService
-from jewgo.resolvers.v4.services import UnitOfWorkFactory
-from jewgo.resolvers.v4.statistics_service import StatisticsService
-from jewgo.resolvers.v4.user_service import UserService
+from jewgo.resolvers.v4.services.layer import UnitOfWorkFactory
+from jewgo.resolvers.v4.services.restaurants import RestaurantService
+from jewgo.resolvers.v4.services.reviews import ReviewService
+from jewgo.resolvers.v4.services.statistics import StatisticsService
+from jewgo.resolvers.v4.services.users import UserService
 from jewgo.resolvers.v4.validation import BasicChecks, Checks
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jewgo.resolvers.domain import Restaurant
-from jewgo.resolvers.v4.restaurant_service import RestaurantService
+from jewgo.resolvers.v4.services.restaurants import RestaurantService
 
 
 def skew_v4_restaurants(

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from jewgo.gateway.operations.samples import PER_OPERATION, samples_table
 from jewgo.gateway.verification.replay import Replayer, summary
 from jewgo.gateway.wiring.services import Services
-from jewgo.resolvers.v4.restaurant_service import RestaurantService
+from jewgo.resolvers.v4.services.restaurants import RestaurantService
 from tests.support import ADMIN_ID, USER_ID, Database, GraphQL, gateway_client
 
 ONE = "query One($id: ID!) { restaurant(id: $id) { id name city averageRating } }"

@@ -24,7 +24,7 @@ from jewgo.resolvers.domain import (
 )
 from jewgo.resolvers.pagination import restaurant_key
 from jewgo.resolvers.v4.reads import Reads, ReviewQuery
-from jewgo.resolvers.v4.sql import SqlReads
+from jewgo.resolvers.v4.sql.adapters import SqlReads
 from tests import seeded
 from tests.fakes.memory import MemoryReads
 from tests.fakes.memory_store import Store

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from jewgo.db.engine import create_engine
 from jewgo.db.models import ReviewRow
-from jewgo.resolvers.v4.sql import SqlUnitOfWork
+from jewgo.resolvers.v4.sql.adapters import SqlUnitOfWork
 from tests import seeded
 from tests.fakes.memory import MemoryUnitOfWork
 from tests.fakes.memory_store import Store

@@ -10,8 +10,8 @@ from jewgo.gateway.data_cache.stores import MemoryStore
 from jewgo.gateway.data_cache.tiers import TieredCache
 from jewgo.resolvers.domain import RestaurantFilter, RestaurantOrder
 from jewgo.resolvers.ports import Change
-from jewgo.resolvers.v4.cache import CacheInvalidator, Ttl
-from jewgo.resolvers.v4.cached_reads import CachedReads
+from jewgo.resolvers.v4.cache.entries import CacheInvalidator, Ttl
+from jewgo.resolvers.v4.cache.reads import CachedReads
 from tests import seeded
 from tests.fakes.memory import MemoryReads
 from tests.fakes.memory_store import Store

@@ -10,7 +10,7 @@ from jewgo.gateway.response_cache.cache import ResponseCache
 from jewgo.gateway.response_cache.door import splice
 from jewgo.gateway.response_cache.store import ENTRY_OVERHEAD_BYTES, Entry, NearCache
 from jewgo.resolvers.ports import Change
-from jewgo.resolvers.v4.tags import changed_tags
+from jewgo.resolvers.v4.cache.tags import changed_tags
 
 
 class Clock:

@@ -9,7 +9,7 @@ from jewgo.gateway.request.roles import RoleCache
 from jewgo.gateway.response_cache.cache import ResponseCache
 from jewgo.resolvers.domain import Role
 from jewgo.resolvers.ports import Change
-from jewgo.resolvers.v4.tags import changed_tags
+from jewgo.resolvers.v4.cache.tags import changed_tags
 
 
 class Clock:

@@ -30,7 +30,7 @@ from jewgo.resolvers.domain import (
     RestaurantStatus,
     ReviewStatus,
 )
-from jewgo.resolvers.v4.sql_tables import casefold_equals, like, restaurants, reviews
+from jewgo.resolvers.v4.sql.tables import casefold_equals, like, restaurants, reviews
 
 _approved = (
     select(

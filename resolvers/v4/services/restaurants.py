@@ -19,7 +19,7 @@ from jewgo.resolvers.domain import (
 )
 from jewgo.resolvers.errors import NotFound
 from jewgo.resolvers.ports import Change
-from jewgo.resolvers.v4.services import Service, decoded
+from jewgo.resolvers.v4.services.layer import Service, decoded
 
 
 def _plain(value: Any) -> Any:

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from jewgo.db.session import Executor
 from jewgo.resolvers.domain import KosherCategory, ReviewStatus, Statistics
-from jewgo.resolvers.v4.sql_tables import restaurants, reviews, users
+from jewgo.resolvers.v4.sql.tables import restaurants, reviews, users
 
 
 class SqlStatisticsReads:

@@ -14,7 +14,7 @@ from jewgo.db.session import Executor
 from jewgo.resolvers.domain import Review, ReviewStatus
 from jewgo.resolvers.v4.exceptions import DuplicateReview, RestaurantGone
 from jewgo.resolvers.v4.reads import ReviewHead, ReviewQuery
-from jewgo.resolvers.v4.sql_tables import reviews
+from jewgo.resolvers.v4.sql.tables import reviews
 
 _newest_first = (reviews.c.created_at.desc(), reviews.c.id.desc())
 _WHICH = "review of restaurant {restaurant_id} by user {author_id}"

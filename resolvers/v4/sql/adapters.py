@@ -9,10 +9,10 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from jewgo.db.session import Executor
-from jewgo.resolvers.v4.sql_restaurants import SqlRestaurantReads, SqlRestaurantWrites
-from jewgo.resolvers.v4.sql_reviews import SqlReviewReads, SqlReviewWrites
-from jewgo.resolvers.v4.sql_statistics import SqlStatisticsReads
-from jewgo.resolvers.v4.sql_users import SqlUserReads, SqlUserWrites
+from jewgo.resolvers.v4.sql.restaurants import SqlRestaurantReads, SqlRestaurantWrites
+from jewgo.resolvers.v4.sql.reviews import SqlReviewReads, SqlReviewWrites
+from jewgo.resolvers.v4.sql.statistics import SqlStatisticsReads
+from jewgo.resolvers.v4.sql.users import SqlUserReads, SqlUserWrites
 
 
 class SqlReads:

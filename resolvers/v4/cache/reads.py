@@ -19,7 +19,7 @@ from jewgo.resolvers.domain import (
     User,
     UserFilter,
 )
-from jewgo.resolvers.v4.cache import (
+from jewgo.resolvers.v4.cache.entries import (
     RESTAURANT_LISTS,
     REVIEW_LISTS,
     USER_LISTS,

@@ -22,7 +22,7 @@ from jewgo.resolvers.errors import InvalidInput, NotFound, already_reviewed, res
 from jewgo.resolvers.ports import Change
 from jewgo.resolvers.v4.exceptions import DuplicateReview, RestaurantGone
 from jewgo.resolvers.v4.reads import ReviewHead, ReviewQuery
-from jewgo.resolvers.v4.services import Service, decoded
+from jewgo.resolvers.v4.services.layer import Service, decoded
 
 
 def _head_page(restaurant_id: int, head: ReviewHead, first: int) -> Page[Review]:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true, upd
 from jewgo.db.session import Executor
 from jewgo.resolvers import validation
 from jewgo.resolvers.domain import Author, Role, User, UserFilter
-from jewgo.resolvers.v4.sql_tables import like, reviews, users
+from jewgo.resolvers.v4.sql.tables import like, reviews, users
 
 _review_count = (
     select(func.count())

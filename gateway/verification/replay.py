@@ -40,6 +40,7 @@ from jewgo.gateway.verification.typed_comparison import (
     without_ignored,
 )
 from jewgo.resolvers.domain import Domain, Role, Viewer
+from jewgo.schema.internals import graphql_schema
 
 users = cast(Table, UserRow.__table__)
 QUERY = StrawberryOperation.QUERY
@@ -200,7 +201,7 @@ class Replayer:
             found.error = f"v3 {errors or 'no error'}, v4 {v4_errors or 'no error'}"[:300]
             return found
         comparison = TypedComparison(
-            self._schema._schema, parse(operation.document), operation.name
+            graphql_schema(self._schema), parse(operation.document), operation.name
         )
         noisy = {d.field for d in comparison.differences(first, second)}
         found.noise = sorted(f for f in noisy if f is not None)

@@ -48,6 +48,7 @@ from jewgo.gateway.verification.typed_comparison import (
 )
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.schema.context import Context
+from jewgo.schema.internals import graphql_schema
 
 log = structlog.get_logger("jewgo.shadow")
 RECENT_KEPT = 5
@@ -157,7 +158,9 @@ class Shadow:
             if failed:
                 self._record(job, "candidate_error")
                 return
-            comparison = TypedComparison(self._schema._schema, parse(job.query), job.operation_name)
+            comparison = TypedComparison(
+                graphql_schema(self._schema), parse(job.query), job.operation_name
+            )
             again = None
             if self._random.random() < self._noise_rate:
                 again = await self._noise(job, comparison, primary_versions)

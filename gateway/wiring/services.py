@@ -48,6 +48,7 @@ from jewgo.schema.extensions.cost import CostModel
 from jewgo.schema.extensions.cost_report import CostReport
 from jewgo.schema.extensions.documents import Documents
 from jewgo.schema.extensions.limits import QueryLimits
+from jewgo.schema.internals import graphql_schema
 
 log = structlog.get_logger("jewgo.wiring")
 
@@ -173,8 +174,8 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         # Strawberry's own cap stays out of the way; the view enforces max_batch_size.
         config=StrawberryConfig(batching_config={"max_operations": 1_000_000}),
     )
-    costs = CostModel(schema._schema, max_page_size=settings.max_page_size)
-    responses, changes = response_parts(settings, redis, cache, schema._schema, documents)
+    costs = CostModel(graphql_schema(schema), max_page_size=settings.max_page_size)
+    responses, changes = response_parts(settings, redis, cache, graphql_schema(schema), documents)
     readiness = Readiness(
         engine,
         cache,

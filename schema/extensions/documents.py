@@ -27,6 +27,8 @@ from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from jewgo.schema.internals import graphql_schema
+
 # Bytes an entry may retain per character of its text and per token (with its node),
 # and for the entry itself: upper bounds of what tracemalloc measures (see the test).
 BYTES_PER_CHARACTER = 6
@@ -164,6 +166,6 @@ class DocumentCaching(SchemaExtension):
         if execution.query is not None and document is not None:
             rules: Sequence[type[ASTValidationRule]] = execution.validation_rules
             execution.pre_execution_errors = self.documents.validate(
-                execution.query, execution.schema._schema, document, tuple(rules)
+                execution.query, graphql_schema(execution.schema), document, tuple(rules)
             )
         yield

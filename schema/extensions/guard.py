@@ -10,6 +10,7 @@ from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from jewgo.schema.extensions.errors import USER_CODES
+from jewgo.schema.internals import provided_operation_name
 
 
 class RequestGuard(SchemaExtension):
@@ -33,7 +34,7 @@ class OperationChoice(SchemaExtension):
         execution = self.execution_context
         document = execution.graphql_document
         # `operation_name` falls back to the first operation's; what the client sent is this.
-        if document is not None and execution._provided_operation_name is None:
+        if document is not None and provided_operation_name(execution) is None:
             names = [
                 d.name.value if d.name else "(anonymous)"
                 for d in document.definitions

@@ -10,6 +10,7 @@ from graphql import GraphQLInterfaceType, GraphQLObjectType
 from jewgo.resolvers import policy
 from jewgo.resolvers.errors import InvalidInput
 from jewgo.schema.context import Info
+from jewgo.schema.internals import graphql_schema
 from jewgo.schema.operators.migration import FeatureFlag
 
 
@@ -22,7 +23,7 @@ def _known_field(info: Info, target: str) -> None:
     type_name, dot, field = target.partition(".")
     if not (dot and type_name[:1].isupper()):
         return
-    found = info.schema._schema.get_type(type_name)
+    found = graphql_schema(info.schema).get_type(type_name)
     if not isinstance(found, GraphQLObjectType | GraphQLInterfaceType) or field not in found.fields:
         raise InvalidInput(f"No field {target[:200]} in the schema", {"target": "unknown field"})
 

@@ -1,7 +1,7 @@
 """Read ports of v4: what the services, the loaders and the cache fetch.
 
-`sql_*.py` implement them on SQLAlchemy, `memory_*.py` in memory, `cached_reads.py` puts
-the cache in front of either. Reads store nothing and make no business decision; they
+`sql/` implements them on SQLAlchemy, `tests/fakes/memory_*.py` in memory, and
+`cache/reads.py` puts the cache in front of either. Reads store nothing and make no business decision; they
 run outside any unit of work, on the request's connection. Lists are keyset pages:
 `after` is the decoded sort key of the row to start after, and a read returns up to
 `limit` rows in order.

@@ -1,5 +1,5 @@
 """The v4 cache: where entries live, how long, and the invalidator that every write
-(v3's and v4's) reports to. `cached_reads.py` reads through it.
+(v3's and v4's) reports to. `cache/reads.py` reads through it.
 
 Key layout (under the store's namespace):
     r:<id>  v:<id>  u:<id>  a:<id>     a restaurant, review, user, author

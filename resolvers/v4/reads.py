@@ -1,10 +1,10 @@
 """Read ports of v4: what the services, the loaders and the cache fetch.
 
 `sql/` implements them on SQLAlchemy, `tests/fakes/memory_*.py` in memory, and
-`cache/reads.py` puts the cache in front of either. Reads store nothing and make no business decision; they
-run outside any unit of work, on the request's connection. Lists are keyset pages:
-`after` is the decoded sort key of the row to start after, and a read returns up to
-`limit` rows in order.
+`cache/reads.py` puts the cache in front of either. Reads store nothing and make no
+business decision; they run outside any unit of work, on the request's connection. Lists
+are keyset pages: `after` is the decoded sort key of the row to start after, and a read
+returns up to `limit` rows in order.
 """
 
 from __future__ import annotations

@@ -92,17 +92,16 @@ class Accounting:
     def http(
         self,
         method: str,
-        state: Mapping[str, Any],
+        context: Context | None,
+        executed: Sequence[Executed],
         response: Response | None,
         seconds: float,
         statements: int,
     ) -> None:
-        """Once per HTTP request to the GraphQL endpoint that carried operations (`state`:
-        the ASGI scope's, where the view keeps the request's context and runs)."""
-        context: Context | None = state.get("context")
+        """Once per HTTP request to the GraphQL endpoint that carried operations: its
+        context (None: no caller was identified) and the operations it ran."""
         if context is None or method not in ("GET", "POST"):
             return
-        executed: list[Executed] = state["executed"]
         if method == "GET" and not executed and not context.error_codes:
             return  # GraphiQL's page, not an operation
         status = response.status_code if response is not None else 500

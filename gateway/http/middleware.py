@@ -11,6 +11,8 @@ import secrets
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jewgo.gateway.http.state import SCOPE_KEY, RequestState
+
 # A caller's id is echoed only when it is short and plain; otherwise we mint one.
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
@@ -56,7 +58,7 @@ class RequestIds:
             await self.app(scope, receive, send)
             return
         request_id = request_id_from(scope)
-        scope.setdefault("state", {})["request_id"] = request_id
+        scope[SCOPE_KEY] = RequestState(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -98,7 +100,8 @@ class BodyLimit:
             await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        request_id = scope.get("state", {}).get("request_id", "")
+        state: RequestState | None = scope.get(SCOPE_KEY)
+        request_id = state.request_id if state is not None else ""
         body = json.dumps(
             {
                 "data": None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 import structlog
@@ -32,6 +32,7 @@ from jewgo.gateway.execution.runs import Executed, OperationRunner, ProtocolAnsw
 from jewgo.gateway.http import media
 from jewgo.gateway.http.middleware import BodyTooLarge
 from jewgo.gateway.http.refusals import refusal_for, refused
+from jewgo.gateway.http.state import RequestState
 from jewgo.gateway.request import bodies
 from jewgo.gateway.request.bodies import TooManyOperations
 from jewgo.gateway.request.callers import Callers
@@ -39,11 +40,20 @@ from jewgo.gateway.request.context import ContextFactory
 from jewgo.gateway.request.demand import Demand, asks_for_cost
 from jewgo.gateway.request.identity import Identifier, Identity
 from jewgo.gateway.response_cache import cdn, fast_path
-from jewgo.gateway.response_cache.door import UNSET, CachedAnswer, ResponseDoor, through
+from jewgo.gateway.response_cache.door import ResponseDoor, StoredResult, through
 from jewgo.schema.context import Context
 from jewgo.schema.extensions.errors import MASKED_MESSAGE, coded_all
 
 log = structlog.get_logger("jewgo.request")
+
+
+class Stored(dict[str, Any]):
+    """A HIT's processed result: the stored answer's bytes, written as they are (Strawberry
+    passes processed results on to `create_response` as dicts)."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.body = body
 
 
 class GatewayView(GraphQL[Context, None]):
@@ -88,11 +98,10 @@ class GatewayView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        state: dict[str, Any] = scope.setdefault("state", {})
-        headers = state["headers"] = fast_path.header_map(scope)
-        kind = state["media"] = media.negotiate(headers.get("accept"))
-        state["executed"] = []
-        request_id: str = state["request_id"]
+        state = RequestState.of(scope)
+        headers = state.headers = fast_path.header_map(scope)
+        kind = state.media = media.negotiate(headers.get("accept"))
+        request_id = state.request_id
         method: str = scope["method"]
         started = time.perf_counter()
         statements = [0]
@@ -101,18 +110,15 @@ class GatewayView(GraphQL[Context, None]):
         hit: fast_path.Hit | None = None
         try:
             if self._early is not None and method == "POST":
-                hit = await self._early.answer(scope, receive, headers, state)
+                hit = await self._early.answer(scope, receive, headers, request_id, state.early)
             if hit is None:  # Strawberry's turn (a body read above is given again)
-                body = state.pop("body", None)
+                body, state.early.body = state.early.body, None
                 given = receive if body is None else fast_path.replaying(body, receive)
                 request = Request(scope, given)
-                try:
-                    response = await self.run(request)
-                except CachedAnswer as cached:
-                    response = cached.response(kind)
+                response = await self.run(request)
                 if method == "GET":
                     response = cdn.for_caches(
-                        request, response, state["executed"], self._cdn_max_age, self._ttls
+                        request, response, state.executed, self._cdn_max_age, self._ttls
                     )
         except (HTTPException, TooManyOperations, ProtocolAnswer) as exc:
             response = refusal_for(exc, request_id, kind)
@@ -126,17 +132,20 @@ class GatewayView(GraphQL[Context, None]):
             # Whatever escaped Strawberry: masked, coded, and logged with the request id.
             log.exception("request failed outside execution", request_id=request_id)
             hit, response = None, refused(request_id, kind, 500, MASKED_MESSAGE)
-            if "identity" in state and "context" not in state:  # the fast path's caller
-                state["context"] = self._callers.context(state, request_id)
+            identified = state.early.identified
+            if identified is not None and state.context is None:  # the fast path's caller
+                state.context = self._callers.context(identified, request_id)
         finally:
             STATEMENTS.reset(counting)
-            if (db := state.get("db")) is not None:
-                await db.close()
+            if (identified := state.early.identified) is not None:
+                await identified.db.close()
             seconds = time.perf_counter() - started
             if hit is not None:
                 self._accounting.hit(hit.record, seconds=seconds, statements=statements[0])
             else:
-                self._accounting.http(method, state, response, seconds, statements[0])
+                self._accounting.http(
+                    method, state.context, state.executed, response, seconds, statements[0]
+                )
         if hit is not None:
             await fast_path.send_hit(send, kind, hit.body)
             return
@@ -151,14 +160,17 @@ class GatewayView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         # The fast path (response_cache.fast_path) may have identified the caller already.
-        state = request.scope["state"]
-        context: Context | None = state.get("context")
+        state = RequestState.of(request.scope)
+        identified = state.early.identified
+        if identified is None:
+            identified = state.early.identified = await self._callers.identify(
+                request.scope, state.headers, state.request_id
+            )
+        context = state.context
         if context is None:
-            if "identity" not in state:
-                await self._callers.identify(request.scope, state["headers"])
-            context = state["context"] = self._callers.context(state, state["request_id"])
-        state["sub_response"] = response
-        retry_after = state["identity"].retry_after
+            context = state.context = self._callers.context(identified, state.request_id)
+        state.sub_response = response
+        retry_after = identified.identity.retry_after
         if retry_after is not None:
             response.status_code = 429
             response.headers["Retry-After"] = str(retry_after)
@@ -173,9 +185,11 @@ class GatewayView(GraphQL[Context, None]):
         root_value: None,
         sub_response: Any,
     ) -> Any:
-        request.state.results = {}
-        identity: Identity = request.state.identity
-        report = asks_for_cost(request.headers)
+        state = RequestState.of(request.scope)
+        identified = state.early.identified
+        assert identified is not None  # get_context identified the caller
+        identity = identified.identity
+        report = asks_for_cost(state.headers)
 
         async def execute(context: Context, sent: GraphQLRequestData) -> ExecutionResult:
             result = await self.execute_single(
@@ -186,26 +200,25 @@ class GatewayView(GraphQL[Context, None]):
                 root_value=root_value,
                 request_data=sent,
             )
-            request.state.results[id(result)] = context
+            state.results[id(result)] = context
             return result
 
         if not isinstance(request_data, list):
             run = Executed(context, request_data)
-            request.state.executed.append(run)
+            state.executed.append(run)
             await self._runner.resolve(run, identity.viewer)
             weigh = partial(self._weigh, context, [run.sent], identity, report, sub_response)
             one = partial(self._runner.one, run, execute)
-            # A HIT of the response cache raises CachedAnswer: nothing is weighed or run.
-            state = request.scope["state"]
-            ticket = state.get("early_ticket", UNSET)  # looked up already, under this key
-            run.cache_key = state.get("early_key")
-            return await through(self._responses, run, request.headers, ticket, weigh, one)
-        request_id = request.state.request_id
+            # A HIT of the response cache is a StoredResult: nothing is weighed or run.
+            ticket = state.early.ticket  # looked up already (by the fast path), under this key
+            run.cache_key = state.early.key
+            return await through(self._responses, run, state.headers, ticket, weigh, one)
+        request_id = state.request_id
         runs = [
-            Executed(self._callers.context(request.scope["state"], f"{request_id}:{n}"), sent)
+            Executed(self._callers.context(identified, f"{request_id}:{n}"), sent)
             for n, sent in enumerate(request_data, start=1)
         ]
-        request.state.executed.extend(runs)
+        state.executed.extend(runs)
         await self._runner.resolve_batch(runs, identity.viewer)
         # A batch is weighed whole: its cost is all its operations', refused or admitted
         # together; each operation then carries the verdict and the parsed documents.
@@ -217,7 +230,7 @@ class GatewayView(GraphQL[Context, None]):
             run.context.cost = context.cost
         results = await self._runner.batch(runs, execute)
         for run, result in zip(runs, results, strict=True):
-            request.state.results[id(result)] = run.context
+            state.results[id(result)] = run.context
         return results
 
     async def _weigh(
@@ -262,19 +275,21 @@ class GatewayView(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        context: Context | None = getattr(request.state, "results", {}).get(id(result))
-        context = context or getattr(request.state, "context", None)
-        for run in request.state.executed:
+        state = RequestState.of(request.scope)
+        if isinstance(result, StoredResult):
+            return cast(GraphQLHTTPResponse, Stored(result.body))  # for create_response
+        context = state.results.get(id(result)) or state.context
+        for run in state.executed:
             if run.context is context:
                 run.data = result.data
         if result.errors:
             # Errors raised around execution (a failing extension hook) skip ErrorCodes.
-            result.errors = coded_all(result.errors, context, request.state.request_id)
+            result.errors = coded_all(result.errors, context, state.request_id)
         processed = await super().process_result(request, result)
-        if request.state.media == media.GRAPHQL_RESPONSE and media.is_request_error(processed):
+        if state.media == media.GRAPHQL_RESPONSE and media.is_request_error(processed):
             processed.pop("data", None)
-            if len(request.state.executed) <= 1:
-                request.state.sub_response.status_code = 400
+            if len(state.executed) <= 1 and state.sub_response is not None:
+                state.sub_response.status_code = 400
         return processed
 
     def create_response(
@@ -282,8 +297,10 @@ class GatewayView(GraphQL[Context, None]):
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
         sub_response: Response,
     ) -> Response:
-        response = super().create_response(response_data, sub_response)
         kind = getattr(sub_response, "graphql_media", media.JSON)
+        if isinstance(response_data, Stored):  # a HIT: the stored bytes, as they are
+            return Response(response_data.body, status_code=200, media_type=kind)
+        response = super().create_response(response_data, sub_response)
         response.headers["content-type"] = kind
         return response
 

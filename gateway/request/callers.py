@@ -1,16 +1,16 @@
 """Who calls and what the flags decide for them, once per HTTP request, and the context
 each of its operations gets (`Identifier`, `RequestDecisions`, `ContextFactory`).
 
-Both live in the ASGI scope's state (the fast path of the response cache decides them
-before any Starlette `Request` exists; the normal path finds them there): `identity`,
-`decisions` and `db`, the request's database.
+`identify` answers an `Identified` value (the identity, the decisions and the request's
+database); the fast path of the response cache may take it before any Starlette `Request`
+exists, and the view keeps it in the request's state for the normal path.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
-from typing import Any
+from dataclasses import dataclass
 
 from starlette.types import Scope
 
@@ -21,6 +21,15 @@ from jewgo.flags.snapshot import Snapshot
 from jewgo.gateway.request.context import ContextFactory
 from jewgo.gateway.request.identity import Identifier, Identity
 from jewgo.schema.context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class Identified:
+    """A request's caller, what the flags decide for it, and the request's database."""
+
+    identity: Identity
+    decisions: RequestDecisions
+    db: RequestDatabase
 
 
 class Callers:
@@ -40,24 +49,25 @@ class Callers:
         self._decisions: OrderedDict[Hashable, tuple[Snapshot, RequestDecisions]] = OrderedDict()
 
     async def identify(
-        self, scope: Scope, headers: Mapping[str, str]
-    ) -> tuple[Identity, RequestDecisions]:
-        """Who calls and what the flags decide for them (left in the scope's state with
-        the request's database)."""
-        state = scope["state"]
-        db = state["db"] = RequestDatabase(self._contexts.engine)
+        self, scope: Scope, headers: Mapping[str, str], request_id: str
+    ) -> Identified:
+        """Who calls and what the flags decide for them, with the request's database
+        (which whoever keeps the answer closes)."""
+        db = RequestDatabase(self._contexts.engine)
         snapshot = self._flags.snapshot
         client = scope.get("client")
-        identity = await self._identifier.identify(
-            headers,
-            client[0] if client else None,
-            db.reads,
-            salt=snapshot.salt,
-            request_id=state["request_id"],
-        )
-        decisions = self._decided(snapshot, identity)
-        state["identity"], state["decisions"] = identity, decisions
-        return identity, decisions
+        try:
+            identity = await self._identifier.identify(
+                headers,
+                client[0] if client else None,
+                db.reads,
+                salt=snapshot.salt,
+                request_id=request_id,
+            )
+        except BaseException:
+            await db.close()
+            raise
+        return Identified(identity, self._decided(snapshot, identity), db)
 
     def _decided(self, snapshot: Snapshot, identity: Identity) -> RequestDecisions:
         """The caller's decisions: those of its last request while the snapshot is the
@@ -75,14 +85,14 @@ class Callers:
             self._decisions.popitem(last=False)
         return decisions
 
-    def context(self, state: Mapping[str, Any], request_id: str) -> Context:
+    def context(self, identified: Identified, request_id: str) -> Context:
         """A context for one operation of the identified request."""
-        identity: Identity = state["identity"]
+        identity = identified.identity
         return self._contexts.build(
-            state["db"],
+            identified.db,
             request_id=request_id,
             viewer=identity.viewer,
-            decisions=state["decisions"],
+            decisions=identified.decisions,
             refusal=identity.refusal,
             caller=identity.caller,
         )

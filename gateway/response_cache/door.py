@@ -17,10 +17,10 @@ import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema
-from starlette.responses import Response
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
@@ -53,15 +53,19 @@ def asks_for_cache(headers: Mapping[str, str]) -> bool:
     return headers.get(CACHE_HEADER, "").strip().lower() in ("1", "true", "yes")
 
 
-class CachedAnswer(Exception):
-    """A HIT: the response is ready, nothing runs."""
+@dataclass
+class StoredResult(ExecutionResult):
+    """A HIT on the normal path: the stored answer's bytes, ready; nothing ran. Strawberry
+    hands it back to the view, which writes `body` as the response."""
 
-    def __init__(self, body: bytes) -> None:
-        super().__init__("cached")
-        self.body = body
+    body: bytes = b""
 
-    def response(self, media_type: str) -> Response:
-        return Response(self.body, status_code=200, media_type=media_type)
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A lookup's HIT: the response body, ready."""
+
+    body: bytes
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"))
@@ -189,14 +193,17 @@ class ResponseDoor:
         weigh: Callable[[], Awaitable[None]],
         execute: Callable[[], Awaitable[ExecutionResult]],
     ) -> ExecutionResult:
-        """A lone operation through the cache: a HIT raises CachedAnswer before its cost
-        is weighed or anything parsed; a MISS runs and may be kept (`looked_up`: the fast
-        path's ticket, if it looked up already). A caller asking for `extensions.cost`
-        is answered by execution (a HIT has no estimate to report)."""
+        """A lone operation through the cache: a HIT is a `StoredResult`, answered before
+        its cost is weighed or anything parsed; a MISS runs and may be kept (`looked_up`:
+        the fast path's ticket, if it looked up already). A caller asking for
+        `extensions.cost` is answered by execution (a HIT has no estimate to report)."""
         asked = asks_for_cache(headers)
         if isinstance(looked_up, Unset):
             report_cost = asks_for_cost(headers)
-            ticket = None if report_cost else await self.answer(run, report=asked)
+            found = None if report_cost else await self.answer(run, report=asked)
+            if isinstance(found, Found):
+                return StoredResult(data=None, errors=None, body=found.body)
+            ticket = found
         else:  # the fast path looked up already (and missed), with the run's key
             ticket = looked_up
             if ticket is None:
@@ -213,9 +220,9 @@ class ResponseDoor:
 
     async def answer(
         self, run: Executed, *, report: bool, shape: Shape | Unset | None = UNSET
-    ) -> Ticket | None:
-        """Raises CachedAnswer on a HIT; else the ticket to keep the answer with (None:
-        not cacheable)."""
+    ) -> Found | Ticket | None:
+        """The answer on a HIT; else the ticket to keep the answer with (None: not
+        cacheable)."""
         key = self.key(run, shape)
         if key is None:
             return None
@@ -228,7 +235,7 @@ class ResponseDoor:
             context.operation_type = "query"
             context.operation_name = entry.operation
             run.etag = entry.etag
-            raise CachedAnswer(hit_body(entry, context.request_id, report))
+            return Found(hit_body(entry, context.request_id, report))
         context.cache_status = MISS
         return ticket
 

@@ -6,9 +6,9 @@ afterwards accounting and the request log); Strawberry's HTTP handling, parsing,
 validation and execution do not, and a HIT builds no per-request context: it needs the
 caller, the flag decisions and the stored answer, nothing else. Anything unusual (not a
 JSON POST, a batch, a persisted hash without its text, a body Strawberry would refuse, a
-refused caller) is left to the normal path, which finds what was read and decided here in
-the scope's state (the body, the identity, the decisions, the lookup's ticket), so
-nothing is read, identified or looked up twice.
+refused caller) is left to the normal path, which is handed what was read and decided here
+(`Early`: the body, the caller and its decisions, the lookup's ticket and key), so nothing
+is read, identified or looked up twice.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope, Send
@@ -24,13 +24,13 @@ from strawberry.http import GraphQLRequestData
 
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.gateway.execution.accounting import Answered
-from jewgo.gateway.request.identity import Identity
+from jewgo.gateway.request.callers import Identified
 from jewgo.gateway.response_cache.cache import Ticket
-from jewgo.gateway.response_cache.door import Shape, asks_for_cache, hit_body
+from jewgo.gateway.response_cache.door import UNSET, Shape, Unset, asks_for_cache, hit_body
 from jewgo.gateway.response_cache.store import Entry
 from jewgo.resolvers.domain import Viewer
 
-Identify = Callable[[Scope, Mapping[str, str]], Awaitable[tuple[Identity, RequestDecisions]]]
+Identify = Callable[[Scope, Mapping[str, str], str], Awaitable[Identified]]
 
 
 class Door(Protocol):
@@ -147,6 +147,18 @@ def replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+@dataclass(slots=True)
+class Early:
+    """What the fast path read and decided before leaving a request to the normal path."""
+
+    body: bytes | None = None
+    identified: Identified | None = None
+    # The lookup's ticket to keep the answer with (None: not cacheable; UNSET: not looked
+    # up) and the key it was looked up under.
+    ticket: Ticket | Unset | None = UNSET
+    key: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """A HIT: the response body, and what accounting records of it."""
@@ -171,29 +183,35 @@ class FastPath:
         self._bodies = bodies or Bodies()
 
     async def answer(
-        self, scope: Scope, receive: Receive, headers: Mapping[str, str], state: dict[str, Any]
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: Mapping[str, str],
+        request_id: str,
+        early: Early,
     ) -> Hit | None:
         """A HIT, or None: the normal path answers, with what was read and decided here
-        left in `state` (`body`, `identity`, `decisions`, `db`, `early_ticket`, `early_key`)."""
+        written in `early` as it is learnt (so a failure halfway loses none of it)."""
         if "json" not in headers.get("content-type", ""):
             return None
         if "x-query-cost" in headers:
             return None  # a cost report is answered by execution
-        body = state["body"] = await read_body(receive)
+        body = early.body = await read_body(receive)
         door = self._door
         prepared = self._bodies.prepared(body, door.shape, self._decode)
         if prepared is None:
             return None
-        identity, decisions = await self._identify(scope, headers)
-        key = door.key_for(identity.viewer, decisions, identity.refusal, prepared.shape)
+        identified = early.identified = await self._identify(scope, headers, request_id)
+        identity = identified.identity
+        key = door.key_for(identity.viewer, identified.decisions, identity.refusal, prepared.shape)
         if key is None:
-            state["early_ticket"] = None  # not cacheable: the normal path need not look
+            early.ticket = None  # not cacheable: the normal path need not look
             return None
-        entry, ticket = await door.find(key, decisions)
+        entry, ticket = await door.find(key, identified.decisions)
         if entry is None:  # a MISS: the normal path runs it, keeps it with this ticket
-            state["early_ticket"], state["early_key"] = ticket, key
+            early.ticket, early.key = ticket, key
             return None
-        request_id, viewer = state["request_id"], identity.viewer
+        viewer = identity.viewer
         record = Answered(
             request_id, viewer.id if viewer is not None else None, entry.operation, entry.versions
         )

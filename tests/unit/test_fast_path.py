@@ -1,7 +1,7 @@
 """The response cache's fast path, from the ASGI scope: a HIT is answered with what the
 caller, the flags and the stored answer say, and nothing else is built; anything else is
-left to the normal path with what was read and decided (the body, the identity, the
-lookup's ticket), so nothing is read, identified or looked up twice."""
+left to the normal path as a value holding what was read and decided (the body, the
+identity, the lookup's ticket), so nothing is read, identified or looked up twice."""
 
 from __future__ import annotations
 
@@ -10,22 +10,33 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope
 from strawberry.http import GraphQLRequestData
 
+from jewgo.db.session import RequestDatabase
 from jewgo.flags.decide import Subject
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.flags.snapshot import Snapshot
+from jewgo.gateway.request.callers import Identified
 from jewgo.gateway.request.identity import Identity
 from jewgo.gateway.response_cache.cache import Ticket
-from jewgo.gateway.response_cache.door import Shape
-from jewgo.gateway.response_cache.fast_path import FastPath, header_map, read_body, replaying
+from jewgo.gateway.response_cache.door import UNSET, Shape
+from jewgo.gateway.response_cache.fast_path import (
+    Early,
+    FastPath,
+    header_map,
+    read_body,
+    replaying,
+)
 from jewgo.gateway.response_cache.store import Entry
 from jewgo.resolvers.domain import Role, Viewer
 from jewgo.resolvers.errors import DomainError, RateLimited
 from jewgo.schema.visibility import Reach
 
+# The fast path never touches the request's database: an engine that has never connected.
+UNCONNECTED = create_async_engine("sqlite+aiosqlite://")
 PAGE = b'{"query": "{ restaurants(first: 2) { totalCount } }"}'
 STORED = b'{"data":{"restaurants":{"totalCount":2}}}'
 VERSIONS = {"restaurants": "v4"}
@@ -62,14 +73,13 @@ class Callers:
         self.viewer, self.refusal, self.calls = viewer, refusal, 0
 
     async def identify(
-        self, scope: Scope, headers: Mapping[str, str]
-    ) -> tuple[Identity, RequestDecisions]:
+        self, scope: Scope, headers: Mapping[str, str], request_id: str
+    ) -> Identified:
         self.calls += 1
         subject = Subject(self.viewer.id if self.viewer else None, False, "k", "salt")
         identity = Identity(self.viewer, subject, refusal=self.refusal)
         decisions = RequestDecisions(Snapshot({}, {}, {}, "salt", 1), subject)
-        scope["state"]["identity"], scope["state"]["decisions"] = identity, decisions
-        return identity, decisions
+        return Identified(identity, decisions, RequestDatabase(UNCONNECTED))
 
 
 def entry() -> Entry:
@@ -78,7 +88,7 @@ def entry() -> Entry:
 
 def scope(*headers: tuple[bytes, bytes]) -> dict[str, Any]:
     sent = [(b"content-type", b"application/json"), *headers]
-    return {"type": "http", "method": "POST", "headers": sent, "state": {"request_id": "r-9"}}
+    return {"type": "http", "method": "POST", "headers": sent}
 
 
 def chunks(*parts: bytes) -> tuple[Receive, list[int]]:
@@ -98,7 +108,8 @@ async def test_a_hit_is_the_stored_answer_with_this_requests_extensions() -> Non
     path = FastPath(door, callers.identify, json.loads)
     sent = scope((b"x-response-cache", b"1"))
     receive, _ = chunks(PAGE[:10], PAGE[10:])
-    hit = await path.answer(sent, receive, header_map(sent), sent["state"])
+    early = Early()
+    hit = await path.answer(sent, receive, header_map(sent), "r-9", early)
     assert hit is not None
     assert json.loads(hit.body) == {
         "data": {"restaurants": {"totalCount": 2}},
@@ -109,7 +120,7 @@ async def test_a_hit_is_the_stored_answer_with_this_requests_extensions() -> Non
         None,
         "Page",
     )
-    assert "context" not in sent["state"]  # a HIT builds no context
+    assert sent == scope((b"x-response-cache", b"1"))  # a HIT leaves nothing behind
 
 
 async def test_a_miss_leaves_the_body_the_identity_and_the_ticket_for_the_normal_path() -> None:
@@ -117,11 +128,12 @@ async def test_a_miss_leaves_the_body_the_identity_and_the_ticket_for_the_normal
     path = FastPath(door, callers.identify, json.loads)
     sent = scope()
     receive, _ = chunks(PAGE)
-    assert await path.answer(sent, receive, header_map(sent), sent["state"]) is None
-    state = sent["state"]
-    assert state["body"] == PAGE and state["early_ticket"] == Ticket(near=7)
-    assert state["early_key"] == "k:3"  # the normal path keeps the answer under it
-    assert state["identity"].viewer == Viewer(3, Role.USER)
+    early = Early()
+    assert await path.answer(sent, receive, header_map(sent), "r-9", early) is None
+    assert early.body == PAGE and early.ticket == Ticket(near=7)
+    assert early.key == "k:3"  # the normal path keeps the answer under it
+    assert early.identified is not None
+    assert early.identified.identity.viewer == Viewer(3, Role.USER)
     assert door.looked_up == ["k:3"] and callers.calls == 1
 
 
@@ -130,8 +142,9 @@ async def test_a_refused_caller_is_not_looked_up() -> None:
     path = FastPath(door, callers.identify, json.loads)
     sent = scope()
     receive, _ = chunks(PAGE)
-    assert await path.answer(sent, receive, header_map(sent), sent["state"]) is None
-    assert sent["state"]["early_ticket"] is None and door.looked_up == []
+    early = Early()
+    assert await path.answer(sent, receive, header_map(sent), "r-9", early) is None
+    assert early.ticket is None and door.looked_up == []
 
 
 @pytest.mark.parametrize(
@@ -149,8 +162,10 @@ async def test_what_execution_must_answer_is_left_alone_unread(
     sent = {**scope(), "headers": headers}
     receive, calls = chunks(PAGE)
     path = FastPath(door, callers.identify, json.loads)
-    assert await path.answer(sent, receive, header_map(sent), sent["state"]) is None
-    assert calls == [0] and callers.calls == 0 and "body" not in sent["state"]
+    early = Early()
+    assert await path.answer(sent, receive, header_map(sent), "r-9", early) is None
+    assert early == Early()  # nothing read, nothing decided
+    assert calls == [0] and callers.calls == 0
 
 
 async def test_a_body_that_is_not_one_operation_is_not_identified_here() -> None:
@@ -159,8 +174,10 @@ async def test_a_body_that_is_not_one_operation_is_not_identified_here() -> None
     for body in (b"[" + PAGE + b"]", b"{", b'{"query": "{ a }", "extensions": {"x": 1}}'):
         sent = scope()
         receive, _ = chunks(body)
-        assert await path.answer(sent, receive, header_map(sent), sent["state"]) is None
-        assert sent["state"]["body"] == body
+        early = Early()
+        assert await path.answer(sent, receive, header_map(sent), "r-9", early) is None
+        assert early.identified is None
+        assert early.body == body and early.ticket is UNSET
     assert callers.calls == 0 and door.looked_up == []
 
 
@@ -184,3 +201,18 @@ async def test_the_normal_path_is_given_the_body_again_then_the_rest() -> None:
     receive = replaying(PAGE, later)
     assert await receive() == {"type": "http.request", "body": PAGE, "more_body": False}
     assert await receive() == {"type": "http.disconnect"}
+
+
+async def test_a_lookup_that_fails_leaves_the_caller_identified_for_the_log() -> None:
+    class Broken(Door):
+        async def find(self, key: str, decisions: RequestDecisions) -> tuple[Entry | None, Ticket]:
+            raise RuntimeError("the cache broke")
+
+    callers = Callers(Viewer(3, Role.USER))
+    path = FastPath(Broken(None), callers.identify, json.loads)
+    sent = scope()
+    receive, _ = chunks(PAGE)
+    early = Early()
+    with pytest.raises(RuntimeError):
+        await path.answer(sent, receive, header_map(sent), "r-9", early)
+    assert early.identified is not None and early.body == PAGE

@@ -1,6 +1,9 @@
-"""The v4 backend: every domain's service for one request, sharing its loaders."""
+"""The v4 backend: every domain's service for one request, sharing its loaders; each
+service is made when the request first uses its domain."""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.loaders import Loaders
@@ -25,9 +28,22 @@ class V4Backend:
         checks: Checks | None = None,
     ) -> None:
         """`checks`: v4's strict validation when `api_v4_validation` is on, else the basics."""
-        checks = checks or BasicChecks()
         self.loaders = loaders
-        self.restaurants = RestaurantService(reads, uow, self.loaders, changes, checks)
-        self.reviews = ReviewService(reads, uow, self.loaders, changes, checks)
-        self.users = UserService(reads, uow, self.loaders, changes, checks)
-        self.statistics = StatisticsService(reads)
+        self._reads, self._uow, self._changes = reads, uow, changes
+        self._checks = checks or BasicChecks()
+
+    @cached_property
+    def restaurants(self) -> RestaurantService:
+        return RestaurantService(self._reads, self._uow, self.loaders, self._changes, self._checks)
+
+    @cached_property
+    def reviews(self) -> ReviewService:
+        return ReviewService(self._reads, self._uow, self.loaders, self._changes, self._checks)
+
+    @cached_property
+    def users(self) -> UserService:
+        return UserService(self._reads, self._uow, self.loaders, self._changes, self._checks)
+
+    @cached_property
+    def statistics(self) -> StatisticsService:
+        return StatisticsService(self._reads)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import cached_property
 from typing import Protocol, TypeVar
 
 from jewgo.resolvers.domain import Author, Restaurant
@@ -37,17 +38,35 @@ class LoaderFactory(Protocol):
     def __call__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> Loader[K, V]: ...
 
 
+_LOADERS = ("restaurant", "author", "review_head")
+
+
 class Loaders:
+    """The request's loaders, each made on first use."""
+
     def __init__(self, reads: Reads, batched: LoaderFactory) -> None:
         self._reads = reads
-        self.restaurant: Loader[int, Restaurant | None] = batched(self._restaurants)
-        self.author: Loader[int, Author | None] = batched(self._authors)
-        self.review_head: Loader[tuple[int, int], ReviewHead] = batched(self._review_heads)
+        self._batched = batched
+
+    @cached_property
+    def restaurant(self) -> Loader[int, Restaurant | None]:
+        return self._batched(self._restaurants)
+
+    @cached_property
+    def author(self) -> Loader[int, Author | None]:
+        return self._batched(self._authors)
+
+    @cached_property
+    def review_head(self) -> Loader[tuple[int, int], ReviewHead]:
+        return self._batched(self._review_heads)
 
     def clear(self) -> None:
         """Forget what this request loaded: a write may have changed any of it."""
-        for loader in (self.restaurant, self.author, self.review_head):
-            loader.clear_all()
+        made = vars(self)
+        for name in _LOADERS:
+            loader = made.get(name)
+            if loader is not None:
+                loader.clear_all()
 
     async def _restaurants(self, ids: Sequence[int]) -> list[Restaurant | None]:
         found = await self._reads.restaurants.by_ids(list(ids))

@@ -7,6 +7,7 @@ changes reach the cache through `cache.CacheInvalidator`, never through these cl
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from jewgo.resolvers.domain import (
@@ -211,7 +212,22 @@ class CachedReads:
     """Every read port of `inner`, read through `cache`."""
 
     def __init__(self, inner: Reads, cache: CacheStore, ttl: Ttl) -> None:
-        self.restaurants = CachedRestaurantReads(inner.restaurants, cache, ttl.restaurants)
-        self.reviews = CachedReviewReads(inner.reviews, cache, ttl.reviews)
-        self.users = CachedUserReads(inner.users, cache, ttl.users)
-        self.statistics = CachedStatisticsReads(inner.statistics, cache, ttl.statistics)
+        self._inner, self._cache, self._ttl = inner, cache, ttl
+
+    # Each domain's port (and the one it wraps) is made when the request first reads it.
+    @cached_property
+    def restaurants(self) -> CachedRestaurantReads:
+        inner, ttl = self._inner.restaurants, self._ttl.restaurants
+        return CachedRestaurantReads(inner, self._cache, ttl)
+
+    @cached_property
+    def reviews(self) -> CachedReviewReads:
+        return CachedReviewReads(self._inner.reviews, self._cache, self._ttl.reviews)
+
+    @cached_property
+    def users(self) -> CachedUserReads:
+        return CachedUserReads(self._inner.users, self._cache, self._ttl.users)
+
+    @cached_property
+    def statistics(self) -> CachedStatisticsReads:
+        return CachedStatisticsReads(self._inner.statistics, self._cache, self._ttl.statistics)

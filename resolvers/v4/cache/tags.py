@@ -17,6 +17,7 @@ cached response is purged when any of its tags is, and only then:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 from jewgo.resolvers.domain import (
@@ -159,23 +160,21 @@ class TaggedReads:
     fails leaves a response with errors, which is never cached anyway)."""
 
     def __init__(self, inner: Reads, tags: set[str]) -> None:
-        self._restaurants = _Restaurants(inner.restaurants, tags)
-        self._reviews = _Reviews(inner.reviews, tags)
-        self._users = _Users(inner.users, tags)
-        self._statistics = _Statistics(inner.statistics, tags)
+        self._inner, self._tags = inner, tags
 
-    @property
+    # Each domain's port (and the one it wraps) is made when the request first reads it.
+    @cached_property
     def restaurants(self) -> RestaurantReads:
-        return self._restaurants
+        return _Restaurants(self._inner.restaurants, self._tags)
 
-    @property
+    @cached_property
     def reviews(self) -> ReviewReads:
-        return self._reviews
+        return _Reviews(self._inner.reviews, self._tags)
 
-    @property
+    @cached_property
     def users(self) -> UserReads:
-        return self._users
+        return _Users(self._inner.users, self._tags)
 
-    @property
+    @cached_property
     def statistics(self) -> StatisticsReads:
-        return self._statistics
+        return _Statistics(self._inner.statistics, self._tags)

@@ -3,6 +3,7 @@ that exposes the write ports over one transaction."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
 from typing import Self
 
@@ -19,10 +20,24 @@ class SqlReads:
     """Every read port over one executor (the request's shared reads)."""
 
     def __init__(self, db: Executor) -> None:
-        self.restaurants = SqlRestaurantReads(db)
-        self.reviews = SqlReviewReads(db)
-        self.users = SqlUserReads(db)
-        self.statistics = SqlStatisticsReads(db)
+        self._db = db
+
+    # Each domain's port is made when the request first reads it.
+    @cached_property
+    def restaurants(self) -> SqlRestaurantReads:
+        return SqlRestaurantReads(self._db)
+
+    @cached_property
+    def reviews(self) -> SqlReviewReads:
+        return SqlReviewReads(self._db)
+
+    @cached_property
+    def users(self) -> SqlUserReads:
+        return SqlUserReads(self._db)
+
+    @cached_property
+    def statistics(self) -> SqlStatisticsReads:
+        return SqlStatisticsReads(self._db)
 
 
 class SqlUnitOfWork:

@@ -6,12 +6,13 @@ permission rules come from `resolvers.policy`, basic checks from `resolvers.vali
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from jewgo.resolvers.domain import (
     Author,
+    Domain,
     NewRestaurant,
     NewReview,
     Page,
@@ -28,6 +29,7 @@ from jewgo.resolvers.domain import (
     Statistics,
     User,
     UserFilter,
+    Version,
     Viewer,
 )
 
@@ -100,6 +102,10 @@ class UsersPort(Protocol):
 
 class StatisticsPort(Protocol):
     async def summary(self) -> Statistics: ...
+
+
+# Called around every domain call: (domain, version) → an awaitable to run first, or None.
+Interceptor = Callable[[Domain, Version], Awaitable[None] | None]
 
 
 class Backend(Protocol):

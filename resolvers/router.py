@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
 from jewgo.db.session import connection_lost
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.resolvers.errors import DomainError, Unavailable
-from jewgo.resolvers.ports import Backend, RestaurantsPort, ReviewsPort, StatisticsPort, UsersPort
+from jewgo.resolvers.ports import (
+    Backend,
+    Interceptor,
+    RestaurantsPort,
+    ReviewsPort,
+    StatisticsPort,
+    UsersPort,
+)
 
 Chooser = Callable[[Domain], Version]
-# Called around every domain call: (domain, version) → an awaitable to run first, or None.
-Interceptor = Callable[[Domain, Version], Awaitable[None] | None]
 
 
 @dataclass

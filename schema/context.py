@@ -1,4 +1,9 @@
-"""The per-request context every resolver receives (built by the gateway in get_context)."""
+"""The per-request context every resolver receives (built by the gateway in get_context).
+
+A `Context` holds one request's inputs (who asks, what the flags decided, its versions),
+what it carries out (`outcome`: error codes, the operation, the cache's status, the tags
+of what v4 read) and, in `app`, the `Dependencies` the app built once and every request
+shares (the flags, the admin, the metrics, ...)."""
 
 from __future__ import annotations
 
@@ -22,9 +27,10 @@ from jewgo.flags.snapshot import Snapshot
 from jewgo.flags.telemetry.noise import DEFAULT_RULE, NoiseRule
 from jewgo.flags.telemetry.reach import Reach
 from jewgo.flags.telemetry.window import WindowMetrics
-from jewgo.resolvers.domain import Domain, Viewer
+from jewgo.resolvers.domain import Domain, Version, Viewer
 from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.router import Use, VersionRouter
+from jewgo.resolvers.versions import Versions
 
 
 class OperationRecord(Protocol):
@@ -89,15 +95,10 @@ class RequestCost:
     report: bool  # the caller asked for `extensions.cost`
 
 
-@dataclass
-class Context:
-    request_id: str
-    viewer: Viewer | None
-    # The flags' answers for this request, each taken once from one snapshot.
-    decisions: RequestDecisions
-    # Builds the directory (repositories, loaders, router) on first use: an admin
-    # mutation or a `__typename` query builds none of it.
-    directory: Callable[[], VersionRouter]
+@dataclass(frozen=True, slots=True)
+class Dependencies:
+    """What the app builds once and every request's resolvers share."""
+
     flags: Flags
     metrics: WindowMetrics
     metrics_window_seconds: int
@@ -108,11 +109,23 @@ class Context:
     reach: Reach
     decommission: Decommission
     known_users: KnownUsers
-    # The users the audit names (`user:<id>`), by id, all of one request in one query.
-    people: DataLoader[int, Person | None]
     max_page_size: int = 100
     # When a field's shadow mismatches stand out of its noise (flags/telemetry/noise.py).
     noise: NoiseRule = DEFAULT_RULE
+
+
+@dataclass
+class Context:
+    request_id: str
+    viewer: Viewer | None
+    # The flags' answers for this request, each taken once from one snapshot.
+    decisions: RequestDecisions
+    # The request's two versions (each built on first use: an admin mutation or a
+    # `__typename` query builds neither), handed to the router.
+    backends: Versions
+    app: Dependencies
+    # The users the audit names (`user:<id>`), by id, all of one request in one query.
+    people: DataLoader[int, Person | None]
     # An error that refuses the whole request before execution (bad token, a forced
     # version from a non-admin); raised by the RequestGuard extension.
     refusal: DomainError | None = None
@@ -137,8 +150,14 @@ class Context:
 
     @property
     def router(self) -> VersionRouter:
+        """The request's router, made on first use."""
         if self._router is None:
-            self._router = self.directory()
+            versions = self.backends
+            self._router = VersionRouter(
+                versions.choose,
+                {Version.V3: versions.v3, Version.V4: versions.v4},
+                intercept=versions.sources.intercept,
+            )
         return self._router
 
     @property

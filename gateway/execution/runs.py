@@ -8,9 +8,9 @@ operation's refusal is its own result; the others run as if it were not there.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,9 +34,6 @@ class ProtocolAnswer(Exception):
     def __init__(self, refusal: PersistedQueryError) -> None:
         super().__init__(refusal.message)
         self.refusal = refusal
-
-
-Execute = Callable[[Context, GraphQLRequestData], Awaitable[ExecutionResult]]
 
 
 @dataclass
@@ -82,42 +79,45 @@ class OperationRunner:
             except PersistedQueryError as exc:
                 run.failure = exc
 
-    async def one(self, run: Executed, execute: Execute) -> ExecutionResult:
-        """A lone operation, resolved already: refusals propagate."""
+    @asynccontextmanager
+    async def timed(self, run: Executed) -> AsyncIterator[None]:
+        """Around a lone operation's execution: its time, then its registry record."""
         started = time.perf_counter()
         try:
-            return await execute(run.context, run.sent)
+            yield
         finally:
             run.seconds = time.perf_counter() - started
             await self._record(run)
 
-    async def batch(self, runs: Sequence[Executed], execute: Execute) -> list[ExecutionResult]:
-        return list(await asyncio.gather(*(self._batched(r, execute) for r in runs)))
-
-    async def _batched(self, run: Executed, execute: Execute) -> ExecutionResult:
-        # Each operation of a batch runs in a task of its own, with its own counter.
+    @asynccontextmanager
+    async def batched(self, run: Executed) -> AsyncIterator[None]:
+        """Around one operation of a batch, run in a task of its own: its time, its own
+        count of SQL statements, then its registry record."""
         counted = [0]
         counting = STATEMENTS.set(counted)
         started = time.perf_counter()
         try:
-            if run.failure is not None:
-                raise run.failure
-            return await execute(run.context, run.sent)
-        except (HTTPException, PersistedQueryError) as exc:
-            message, code = (
-                (exc.message, exc.code)
-                if isinstance(exc, PersistedQueryError)
-                else (exc.reason, "BAD_USER_INPUT")
-            )
-            run.context.error_codes.append(code)
-            extensions = {"requestId": run.context.request_id, "versions": {}}
-            error = GraphQLError(message, extensions={"code": code})
-            return ExecutionResult(data=None, errors=[error], extensions=extensions)
+            yield
         finally:
             run.seconds = time.perf_counter() - started
             run.statements = counted[0]
             STATEMENTS.reset(counting)
             await self._record(run)
+
+    def refused(
+        self, run: Executed, refusal: PersistedQueryError | HTTPException
+    ) -> ExecutionResult:
+        """A batch operation's own result when it cannot run (its persisted query refused,
+        its name unreadable): the others run as if it were not there."""
+        message, code = (
+            (refusal.message, refusal.code)
+            if isinstance(refusal, PersistedQueryError)
+            else (refusal.reason, "BAD_USER_INPUT")
+        )
+        run.context.error_codes.append(code)
+        extensions = {"requestId": run.context.request_id, "versions": {}}
+        error = GraphQLError(message, extensions={"code": code})
+        return ExecutionResult(data=None, errors=[error], extensions=extensions)
 
     async def _record(self, run: Executed) -> None:
         """A valid document that ran goes into the operation registry (buffered)."""

@@ -12,6 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jewgo.gateway.http.state import SCOPE_KEY, RequestState
+from jewgo.gateway.request.bodies import BodyTooLarge
 
 # A caller's id is echoed only when it is short and plain; otherwise we mint one.
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -125,7 +126,3 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class BodyTooLarge(Exception):
-    """A streamed body went over the limit (raised through the app to BodyLimit)."""

@@ -9,8 +9,9 @@ and cleans up.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any, cast
 
@@ -30,21 +31,22 @@ from jewgo.flags.admin.sync import Flags
 from jewgo.gateway.execution.accounting import Accounting
 from jewgo.gateway.execution.runs import Executed, OperationRunner, ProtocolAnswer
 from jewgo.gateway.http import media
-from jewgo.gateway.http.middleware import BodyTooLarge
 from jewgo.gateway.http.refusals import refusal_for, refused
 from jewgo.gateway.http.state import RequestState
+from jewgo.gateway.operations.persisted import PersistedQueryError
 from jewgo.gateway.request import bodies
-from jewgo.gateway.request.bodies import TooManyOperations
+from jewgo.gateway.request.bodies import BodyTooLarge, TooManyOperations
 from jewgo.gateway.request.callers import Callers
 from jewgo.gateway.request.context import ContextFactory
 from jewgo.gateway.request.demand import Demand, asks_for_cost
 from jewgo.gateway.request.identity import Identifier, Identity
 from jewgo.gateway.response_cache import cdn, fast_path
-from jewgo.gateway.response_cache.door import ResponseDoor, StoredResult, through
+from jewgo.gateway.response_cache.door import Found, ResponseDoor, StoredResult
 from jewgo.schema.context import Context
 from jewgo.schema.extensions.errors import MASKED_MESSAGE, coded_all
 
 log = structlog.get_logger("jewgo.request")
+Execute = Callable[[Context, GraphQLRequestData], Awaitable[ExecutionResult]]
 
 
 class Stored(dict[str, Any]):
@@ -191,28 +193,26 @@ class GatewayView(GraphQL[Context, None]):
         identity = identified.identity
         report = asks_for_cost(state.headers)
 
-        async def execute(context: Context, sent: GraphQLRequestData) -> ExecutionResult:
-            result = await self.execute_single(
-                request=request,
-                request_adapter=request_adapter,
-                sub_response=sub_response,
-                context=context,
-                root_value=root_value,
-                request_data=sent,
-            )
-            state.results[id(result)] = context
-            return result
-
+        execute = partial(
+            self._execute, request, request_adapter, sub_response, root_value, state.results
+        )
         if not isinstance(request_data, list):
             run = Executed(context, request_data)
             state.executed.append(run)
             await self._runner.resolve(run, identity.viewer)
-            weigh = partial(self._weigh, context, [run.sent], identity, report, sub_response)
-            one = partial(self._runner.one, run, execute)
-            # A HIT of the response cache is a StoredResult: nothing is weighed or run.
-            ticket = state.early.ticket  # looked up already (by the fast path), under this key
-            run.cache_key = state.early.key
-            return await through(self._responses, run, state.headers, ticket, weigh, one)
+            door, ticket = self._responses, None
+            run.cache_key = state.early.key  # the fast path looked up already, under this key
+            if door is not None:
+                found = await door.look_up(run, state.headers, state.early.ticket)
+                if isinstance(found, Found):  # a HIT: nothing is weighed or run
+                    return StoredResult(data=None, errors=None, body=found.body)
+                ticket = found
+            await self._weigh(context, [run.sent], identity, report, sub_response)
+            async with self._runner.timed(run):
+                result = await execute(context, run.sent)
+            if door is None:
+                return result
+            return await door.kept(run, result, ticket, state.headers)
         request_id = state.request_id
         runs = [
             Executed(self._callers.context(identified, f"{request_id}:{n}"), sent)
@@ -228,10 +228,39 @@ class GatewayView(GraphQL[Context, None]):
             run.context.refusal = run.context.refusal or context.refusal
             run.context.documents = context.documents
             run.context.cost = context.cost
-        results = await self._runner.batch(runs, execute)
-        for run, result in zip(runs, results, strict=True):
-            state.results[id(result)] = run.context
-        return results
+        # Each operation of a batch runs in a task of its own (its own statement count).
+        return list(await asyncio.gather(*(self._batched(run, execute) for run in runs)))
+
+    async def _batched(self, run: Executed, execute: Execute) -> ExecutionResult:
+        async with self._runner.batched(run):
+            if run.failure is not None:
+                return self._runner.refused(run, run.failure)
+            try:
+                return await execute(run.context, run.sent)
+            except (HTTPException, PersistedQueryError) as exc:
+                return self._runner.refused(run, exc)
+
+    async def _execute(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Any,
+        root_value: None,
+        results: dict[int, Context],
+        context: Context,
+        sent: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """One operation, by Strawberry; its result's context noted for `process_result`."""
+        result = await self.execute_single(
+            request=request,
+            request_adapter=request_adapter,
+            sub_response=sub_response,
+            context=context,
+            root_value=root_value,
+            request_data=sent,
+        )
+        results[id(result)] = context
+        return result
 
     async def _weigh(
         self,

@@ -66,3 +66,8 @@ def checked(parsed: Any, max_batch_size: int) -> Any:
     if not isinstance(parsed, list):
         check_operation_name(parsed.operation_name)
     return parsed
+
+
+class BodyTooLarge(Exception):
+    """A streamed body went over the limit (raised by `BodyLimit`'s receive, through the
+    app, back to `BodyLimit`, which answers 413)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,36 +185,35 @@ class ResponseDoor:
             klass = f"role:{viewer.role.value}"
         return hashlib.blake2b(f"{parts}\x00{klass}".encode(), digest_size=20).hexdigest()
 
-    async def one(
+    async def look_up(
+        self, run: Executed, headers: Mapping[str, str], looked_up: Ticket | Unset | None
+    ) -> Found | Ticket | None:
+        """A lone operation's answer on a HIT (before its cost is weighed or anything is
+        parsed); else the ticket to keep its answer with (None: not cacheable).
+        `looked_up`: the fast path's ticket, if it looked up already. A caller asking for
+        `extensions.cost` is answered by execution (a HIT has no estimate to report)."""
+        if isinstance(looked_up, Unset):
+            if asks_for_cost(headers):
+                return None
+            return await self.answer(run, report=asks_for_cache(headers))
+        if looked_up is None:  # the fast path looked up already (and missed), with the key
+            run.cache_key = None
+        else:
+            run.cache_key = run.cache_key or self.key(run)
+            run.context.cache_status = MISS
+        return looked_up
+
+    async def kept(
         self,
         run: Executed,
+        result: ExecutionResult,
+        ticket: Ticket | None,
         headers: Mapping[str, str],
-        looked_up: Ticket | Unset | None,
-        weigh: Callable[[], Awaitable[None]],
-        execute: Callable[[], Awaitable[ExecutionResult]],
     ) -> ExecutionResult:
-        """A lone operation through the cache: a HIT is a `StoredResult`, answered before
-        its cost is weighed or anything parsed; a MISS runs and may be kept (`looked_up`:
-        the fast path's ticket, if it looked up already). A caller asking for
-        `extensions.cost` is answered by execution (a HIT has no estimate to report)."""
-        asked = asks_for_cache(headers)
-        if isinstance(looked_up, Unset):
-            report_cost = asks_for_cost(headers)
-            found = None if report_cost else await self.answer(run, report=asked)
-            if isinstance(found, Found):
-                return StoredResult(data=None, errors=None, body=found.body)
-            ticket = found
-        else:  # the fast path looked up already (and missed), with the run's key
-            ticket = looked_up
-            if ticket is None:
-                run.cache_key = None
-            else:
-                run.cache_key = run.cache_key or self.key(run)
-                run.context.cache_status = MISS
-        await weigh()
-        result = await execute()
+        """An executed answer, kept for the next caller when it may be shared; with
+        `extensions.cache` when the caller asked for it."""
         await self.keep(run, result, ticket)
-        if asked and ticket is not None:
+        if ticket is not None and asks_for_cache(headers):
             result.extensions = {**(result.extensions or {}), "cache": MISS}
         return result
 
@@ -269,18 +268,3 @@ class ResponseDoor:
         tags = frozenset(context.tags)
         entry = Entry(body, versions, tags, tag, now + ttl, now, context.operation_name)
         await self.cache.store(key, entry, ticket, ttl)
-
-
-async def through(
-    door: ResponseDoor | None,
-    run: Executed,
-    headers: Mapping[str, str],
-    looked_up: Ticket | Unset | None,
-    weigh: Callable[[], Awaitable[None]],
-    execute: Callable[[], Awaitable[ExecutionResult]],
-) -> ExecutionResult:
-    """A lone operation, through the response cache when there is one."""
-    if door is None:
-        await weigh()
-        return await execute()
-    return await door.one(run, headers, looked_up, weigh, execute)

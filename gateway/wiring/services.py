@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import strawberry
 import structlog
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.dataloader import DataLoader
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 
@@ -43,7 +45,10 @@ from jewgo.gateway.verification.shadow import Shadow
 from jewgo.gateway.wiring import flag_parts
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.cache.entries import Ttl
+from jewgo.resolvers.v4.sql.adapters import SqlUnitOfWork
+from jewgo.resolvers.versions import Sources
 from jewgo.schema import build_schema
+from jewgo.schema.context import Dependencies
 from jewgo.schema.extensions.cost import CostModel
 from jewgo.schema.extensions.cost_report import CostReport
 from jewgo.schema.extensions.documents import Documents
@@ -198,24 +203,30 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
     )
     contexts = ContextFactory(
         engine=engine,
-        cache=cache,
-        ttl=Ttl(**settings.cache_ttls),
-        changes=changes,
-        faults=faults,
-        flags=flags,
-        metrics=metrics,
-        metrics_window_seconds=settings.metrics_window_seconds,
-        health=readiness.components,
-        admin=admin,
-        operations=registry,
-        alerts=operators.store,
-        reach=operators.reach,
-        decommission=operators.decommission,
-        known_users=known_users_query(engine),
+        sources=Sources(
+            unit_of_work=partial(SqlUnitOfWork, engine),
+            cache=cache,
+            ttl=Ttl(**settings.cache_ttls),
+            changes=changes,
+            batched=DataLoader,
+            intercept=faults or None,
+            tagging=responses is not None,
+        ),
+        app=Dependencies(
+            flags=flags,
+            metrics=metrics,
+            metrics_window_seconds=settings.metrics_window_seconds,
+            health=readiness.components,
+            admin=admin,
+            operations=registry,
+            alerts=operators.store,
+            reach=operators.reach,
+            decommission=operators.decommission,
+            known_users=known_users_query(engine),
+            max_page_size=settings.max_page_size,
+            noise=noise,
+        ),
         people=people_query(engine),
-        max_page_size=settings.max_page_size,
-        noise=noise,
-        tagging=responses is not None,
     )
     shadow = Shadow(
         schema,

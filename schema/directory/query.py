@@ -25,7 +25,7 @@ class DirectoryQuery:
         after: str | None = None,
     ) -> Connection[Restaurant]:
         where = (filter or RestaurantFilter()).to_domain()
-        page = page_args(first, after, max_size=info.context.max_page_size)
+        page = page_args(first, after, max_size=info.context.app.max_page_size)
         found = await info.context.router.restaurants().restaurant_list(where, order_by, page)
         connection = Connection.of(found, Restaurant.of, after)
         await Restaurant.look_ahead(info, [edge.node for edge in connection.edges])
@@ -45,7 +45,7 @@ class DirectoryQuery:
         after: str | None = None,
     ) -> Connection[Review]:
         where = (filter or ReviewFilter()).to_domain()
-        page = page_args(first, after, max_size=info.context.max_page_size)
+        page = page_args(first, after, max_size=info.context.app.max_page_size)
         found = await info.context.router.reviews().review_list(info.context.viewer, where, page)
         return Connection.of(found, Review.of, after)
 
@@ -63,7 +63,7 @@ class DirectoryQuery:
         after: str | None = None,
     ) -> Connection[User]:
         where = (filter or UserFilter()).to_domain()
-        page = page_args(first, after, max_size=info.context.max_page_size)
+        page = page_args(first, after, max_size=info.context.app.max_page_size)
         found = await info.context.router.users().user_list(info.context.viewer, where, page)
         return Connection.of(found, User.of, after)
 

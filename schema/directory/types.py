@@ -126,7 +126,7 @@ class Restaurant:
     async def load_reviews(self, info: Info, first: int, after: str | None) -> Connection[Review]:
         context = info.context
         page = await context.router.reviews().restaurant_reviews(
-            int(self.id), page_args(first, after, max_size=context.max_page_size)
+            int(self.id), page_args(first, after, max_size=context.app.max_page_size)
         )
         return Connection.of(page, Review.of, after)
 
@@ -140,10 +140,10 @@ class Restaurant:
         if not restaurants or not wanted or None in arguments or len(arguments) > 1:
             return  # nothing asked, or more than one page shape: resolve lazily
         ((first, after),) = arguments  # type: ignore[misc]
-        if after is not None or not 0 <= first <= info.context.max_page_size:
+        if after is not None or not 0 <= first <= info.context.app.max_page_size:
             return
         ids = [int(r.id) for r in restaurants]
-        shape = page_args(first, after, max_size=info.context.max_page_size)
+        shape = page_args(first, after, max_size=info.context.app.max_page_size)
         outcomes = await settle(
             lambda: info.context.router.reviews().reviews_of_restaurants(ids, shape), len(ids)
         )

@@ -60,7 +60,7 @@ async def alerts_of(
     """FIRING: the alerts firing now; RESOLVED: resolutions; null: every event; newest first."""
     if not 0 <= first <= MAX_ALERTS:
         raise InvalidInput(f"`first` must be between 0 and {MAX_ALERTS}", {"first": "out of range"})
-    found = await info.context.alerts.events(first, state=state, flag=flag)
+    found = await info.context.app.alerts.events(first, state=state, flag=flag)
     return [Alert.of(alert) for alert in found]
 
 

@@ -56,5 +56,5 @@ class DomainDecommission:
 
 async def decommission_of(info: Info) -> list[DomainDecommission]:
     context = info.context
-    found = await context.decommission.report(await context.flags.load())
+    found = await context.app.decommission.report(await context.app.flags.load())
     return [DomainDecommission.of(each) for each in found]

@@ -155,21 +155,21 @@ class FlagMetrics:
 async def flag_metrics(info: Info, flag: str) -> FlagMetrics:
     """The flag's figures over the monitoring window (fleet-wide with Redis)."""
     context = info.context
-    seconds = context.metrics_window_seconds
-    window = await context.metrics.window(seconds, flag_series(flag))
+    seconds = context.app.metrics_window_seconds
+    window = await context.app.metrics.window(seconds, flag_series(flag))
     cells = versions_of(window, domains_of(flag))
-    recent = await context.metrics.recent(f"shadow:{flag}", 5)
+    recent = await context.app.metrics.recent(f"shadow:{flag}", 5)
     shadow = window.get((flag, "shadow"), Cell())
     examples = {
-        found.field: await context.metrics.recent(f"shadow:{flag}:{found.field}", 3)
-        for found in figures(shadow, context.noise)
+        found.field: await context.app.metrics.recent(f"shadow:{flag}:{found.field}", 3)
+        for found in figures(shadow, context.app.noise)
         if found.mismatches
     }
     return FlagMetrics(
         _flag=flag,
         window_seconds=seconds,
         versions=[VersionMetrics.of(v, cells[v.value]) for v in Variant],
-        shadow=ShadowMetrics.of(shadow, recent, context.noise, examples),
+        shadow=ShadowMetrics.of(shadow, recent, context.app.noise, examples),
     )
 
 
@@ -194,7 +194,7 @@ MAX_MINUTES, MAX_STEPS = 180, 360
 
 
 async def metrics_series(info: Info, flag: str, minutes: int, step: int) -> list[MetricsPoint]:
-    metrics = info.context.metrics
+    metrics = info.context.app.metrics
     if not 1 <= minutes <= MAX_MINUTES:
         raise InvalidInput(f"`minutes` must be 1 to {MAX_MINUTES}", {"minutes": "out of range"})
     bucket = metrics.bucket_seconds

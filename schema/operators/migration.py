@@ -69,7 +69,7 @@ class FeatureFlag:
         if user_id is None:
             return decide(self._snapshot, self.name, context.subject).variant
         uid = parse_id(user_id, "userId")
-        role = await context.admin.user_role(uid)
+        role = await context.app.admin.user_role(uid)
         if role is None:
             raise NotFound(f"No user with id {uid}")
         subject = Subject(
@@ -98,7 +98,7 @@ class FeatureFlag:
             raise InvalidInput(
                 f"`first` must be between 0 and {MAX_HISTORY}", {"first": "out of range"}
             )
-        return [FlagEvent.of(e) for e in await info.context.admin.history(self.name, first)]
+        return [FlagEvent.of(e) for e in await info.context.app.admin.history(self.name, first)]
 
     alerts = strawberry.field(
         resolver=flag_alerts, description="This flag's alert events (FIRING: those firing now)."
@@ -161,7 +161,7 @@ class MigrationStatus(OperatorsStatus):
 
     @strawberry.field(description="The newest rollout of every flag that has had one.")
     async def rollouts(self, info: Info) -> list[Rollout]:
-        return [Rollout.of(r) for r in (await info.context.admin.rollouts()).values()]
+        return [Rollout.of(r) for r in (await info.context.app.admin.rollouts()).values()]
 
     @strawberry.field(
         description="Per domain flag: the known operations that reach its domain, and how "
@@ -177,7 +177,7 @@ class MigrationStatus(OperatorsStatus):
     async def health(self, info: Info) -> list[ComponentHealth]:
         return [
             ComponentHealth(name=c.name, status=c.status, detail=c.detail)
-            for c in await info.context.health()
+            for c in await info.context.app.health()
         ]
 
     @classmethod
@@ -202,12 +202,12 @@ class MigrationQuery:
     @strawberry.field(description="ADMIN, or a MODERATOR to read (the operator console).")
     async def migration(self, info: Info) -> MigrationStatus:
         policy.staff(info.context.viewer)
-        return MigrationStatus.of(await info.context.flags.load())
+        return MigrationStatus.of(await info.context.app.flags.load())
 
     @strawberry.field(description="ADMIN, or a MODERATOR to read (the operator console).")
     async def flag(self, info: Info, name: str) -> FeatureFlag | None:
         policy.staff(info.context.viewer)
-        snapshot = await info.context.flags.load()
+        snapshot = await info.context.app.flags.load()
         state = snapshot.flags.get(name)
         return FeatureFlag.of(state, snapshot) if state is not None else None
 
@@ -229,7 +229,7 @@ class MigrationMutation:
         expected_version: int | None = None,
     ) -> FeatureFlag:
         context = info.context
-        state = await context.admin.set_stage(
+        state = await context.app.admin.set_stage(
             name,
             stage,
             actor=_actor(info),
@@ -237,7 +237,7 @@ class MigrationMutation:
             force=force,
             expected_version=expected_version,
         )
-        return FeatureFlag.of(state, context.flags.snapshot)
+        return FeatureFlag.of(state, context.app.flags.snapshot)
 
     @strawberry.mutation(description="ADMIN only. 0 <= percentage <= 100.")
     async def set_rollout_percentage(
@@ -249,14 +249,14 @@ class MigrationMutation:
         expected_version: int | None = None,
     ) -> FeatureFlag:
         context = info.context
-        state = await context.admin.set_percentage(
+        state = await context.app.admin.set_percentage(
             name,
             float(percentage),
             actor=_actor(info),
             reason=reason,
             expected_version=expected_version,
         )
-        return FeatureFlag.of(state, context.flags.snapshot)
+        return FeatureFlag.of(state, context.app.flags.snapshot)
 
     @strawberry.mutation(description="ADMIN only. enabled: null removes the override.")
     async def set_user_override(
@@ -265,8 +265,8 @@ class MigrationMutation:
         context = info.context
         actor = _actor(info)
         uid = parse_id(user_id, "userId")
-        state = await context.admin.set_user_override(name, uid, enabled, actor=actor)
-        return FeatureFlag.of(state, context.flags.snapshot)
+        state = await context.app.admin.set_user_override(name, uid, enabled, actor=actor)
+        return FeatureFlag.of(state, context.app.flags.snapshot)
 
     @strawberry.mutation(
         description="ADMIN only. Every flag when name is null; flags at COMPLETE are left as "
@@ -274,5 +274,5 @@ class MigrationMutation:
     )
     async def rollback(self, info: Info, reason: str, name: str | None = None) -> list[FeatureFlag]:
         context = info.context
-        states = await context.admin.rollback(name, actor=_actor(info), reason=reason)
-        return [FeatureFlag.of(state, context.flags.snapshot) for state in states]
+        states = await context.app.admin.rollback(name, actor=_actor(info), reason=reason)
+        return [FeatureFlag.of(state, context.app.flags.snapshot) for state in states]

@@ -54,7 +54,7 @@ class OperationsQuery:
             )
         if after is not None and not _HASH.fullmatch(str(after)):
             raise InvalidInput("`after` must be an operation id", {"after": "not an id"})
-        found = await info.context.operations.listing(
+        found = await info.context.app.operations.listing(
             first, str(after) if after is not None else None, kind.value if kind else None
         )
         return [
@@ -90,7 +90,7 @@ class FlagCoverage:
 async def coverage(info: Info) -> list[FlagCoverage]:
     found = []
     for domain, flag in DOMAIN_FLAGS.items():
-        figures = await info.context.operations.coverage_of(domain)
+        figures = await info.context.app.operations.coverage_of(domain)
         found.append(
             FlagCoverage(
                 flag=flag, known_operations=figures.known, clean_operations=figures.clean,

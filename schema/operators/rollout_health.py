@@ -43,7 +43,7 @@ class RolloutHealth:
 async def rollout_health(info: Info, rollout: Rollout) -> RolloutHealth:
     context = info.context
     found = await rollout_figures(
-        rollout, metrics=context.metrics, alerts=context.alerts, reach=context.reach
+        rollout, metrics=context.app.metrics, alerts=context.app.alerts, reach=context.app.reach
     )
     return RolloutHealth(
         is_healthy=found.is_healthy,
@@ -83,13 +83,13 @@ class MigrationHealth:
 
 async def migration_health(info: Info) -> MigrationHealth:
     context = info.context
-    rollouts = [r for r in (await context.admin.rollouts()).values() if r.state in ACTIVE]
+    rollouts = [r for r in (await context.app.admin.rollouts()).values() if r.state in ACTIVE]
     healths = [await rollout_health(info, rollout) for rollout in rollouts]
-    cells = await context.metrics.window(context.metrics_window_seconds)
+    cells = await context.app.metrics.window(context.app.metrics_window_seconds)
     v4 = versions_of(cells, tuple(DOMAIN_FLAGS))["v4"]
-    firing = await context.alerts.firing()
-    users = await context.known_users()
-    selected = summary.selected_users(await context.flags.load(), users)
+    firing = await context.app.alerts.firing()
+    users = await context.app.known_users()
+    selected = summary.selected_users(await context.app.flags.load(), users)
     return MigrationHealth(
         is_healthy=not firing and all(h.is_healthy for h in healths),
         error_rate_percent=round(v4.error_rate_percent, 3),

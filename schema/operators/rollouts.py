@@ -168,7 +168,7 @@ def _actor(info: Info) -> str:
 
 async def _move(info: Info, name: str, move: Move) -> Rollout:
     actor = _actor(info)
-    return Rollout.of(await info.context.admin.move_rollout(name, move, actor=actor))
+    return Rollout.of(await info.context.app.admin.move_rollout(name, move, actor=actor))
 
 
 @strawberry.type
@@ -191,7 +191,7 @@ class RolloutMutation:
     ) -> Rollout:
         actor = _actor(info)
         settings = (config or RolloutConfigInput()).to_model()
-        started = await info.context.admin.start_rollout(
+        started = await info.context.app.admin.start_rollout(
             name, settings, actor=actor, allow_lowering=allow_lowering
         )
         return Rollout.of(started)

@@ -40,12 +40,12 @@ class ShadowIgnoreMutation:
         actor = _actor(info)
         _known_field(info, target)
         context = info.context
-        state = await context.admin.set_shadow_ignore(name, target, reason, actor=actor)
-        return FeatureFlag.of(state, context.flags.snapshot)
+        state = await context.app.admin.set_shadow_ignore(name, target, reason, actor=actor)
+        return FeatureFlag.of(state, context.app.flags.snapshot)
 
     @strawberry.mutation(description="ADMIN only. Compares `target` again; audited.")
     async def unignore_shadow_field(self, info: Info, name: str, target: str) -> FeatureFlag:
         actor = _actor(info)
         context = info.context
-        state = await context.admin.set_shadow_ignore(name, target, None, actor=actor)
-        return FeatureFlag.of(state, context.flags.snapshot)
+        state = await context.app.admin.set_shadow_ignore(name, target, None, actor=actor)
+        return FeatureFlag.of(state, context.app.flags.snapshot)

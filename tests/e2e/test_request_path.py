@@ -7,23 +7,21 @@ from typing import Any
 import pytest
 
 from jewgo.flags.decide import decide
-from jewgo.gateway.request.context import ContextFactory
 from jewgo.resolvers.router import VersionRouter
 from tests.support import ADMIN_ID, GraphQL
 
 
 @pytest.fixture
 def directories(monkeypatch: pytest.MonkeyPatch) -> list[VersionRouter]:
-    """Every directory (repositories, loaders, router) a request builds."""
+    """Every directory (router over the two versions) a request builds."""
     built: list[VersionRouter] = []
-    real = ContextFactory.directory
 
-    def counting(self: ContextFactory, *args: Any) -> VersionRouter:
-        router = real(self, *args)
-        built.append(router)
-        return router
+    class Counting(VersionRouter):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(self)
 
-    monkeypatch.setattr(ContextFactory, "directory", counting)
+    monkeypatch.setattr("jewgo.schema.context.VersionRouter", Counting)
     return built
 
 

@@ -1,11 +1,15 @@
 """Accounting of a GraphQL request, in one place: the metrics window per domain and
-version (which the rollout controller reads), Prometheus, the hand-off to the shadow,
-and the request's log line."""
+version (which the rollout controller reads), Prometheus and the request's log line.
+
+Accounting observes and does not act (STYLE point 20): once it has recorded an executed
+operation it publishes an `Accounted` record, and whoever acts on it (the shadow, the
+confirmation of v4's errors on v3) subscribes at wiring time (gateway/wiring/).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,12 +32,12 @@ from jewgo.gateway.telemetry.metrics import (
     SQL_STATEMENTS,
     Children,
 )
-from jewgo.gateway.verification.confirmation import ErrorConfirmation
-from jewgo.gateway.verification.shadow import Shadow
+from jewgo.resolvers.domain import Domain
 from jewgo.schema.context import Context
 from jewgo.schema.extensions.errors import INTERNAL, USER_CODES
 
 log = structlog.get_logger("jewgo.request")
+_published = structlog.get_logger("jewgo.accounting")
 _CALLS, _SECONDS, _REQUESTS = (
     Children(RESOLVER_CALLS),
     Children(RESOLVER_SECONDS),
@@ -61,6 +65,46 @@ class Answered:
     status: int = 200
 
 
+@dataclass(frozen=True, slots=True)
+class Accounted:
+    """An executed operation (not a response-cache HIT), once accounting has recorded it:
+    what it publishes to its subscribers."""
+
+    context: Context
+    operation: Operation
+    status: int
+    # The domains whose v4 error of this read the window left out, to be counted by the
+    # verdict of its confirmation on v3 (a subscriber); empty unless `v4_errors_wait`.
+    awaiting_verdict: tuple[Domain, ...] = ()
+
+
+Subscriber = Callable[[Accounted], None]
+
+
+class Publisher:
+    """Accounting's subscribers, registered at wiring time. Each is handed every record,
+    in the order they subscribed, on the request's path after its response: a subscriber
+    starts its own work off that path. One that fails is logged; accounting and the other
+    subscribers go on."""
+
+    def __init__(self, subscribers: Sequence[Subscriber] = ()) -> None:
+        self._subscribers: list[Subscriber] = list(subscribers)
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    def publish(self, record: Accounted) -> None:
+        for subscriber in self._subscribers:
+            try:
+                subscriber(record)
+            except Exception:  # one subscriber's failure is its own
+                _published.exception(
+                    "an accounting subscriber failed",
+                    subscriber=getattr(subscriber, "__qualname__", repr(subscriber)),
+                    request_id=record.context.request_id,
+                )
+
+
 def _operation(run: Executed) -> Operation:
     return Operation(run.sent.query, run.sent.variables, run.data)
 
@@ -77,16 +121,22 @@ class Accounting:
     def __init__(
         self,
         metrics: WindowMetrics,
-        shadow: Shadow | None = None,
-        confirmation: ErrorConfirmation | None = None,
         reach: Reach | None = None,
         daily: DailyCalls | None = None,
+        *,
+        publisher: Publisher | None = None,
+        v4_errors_wait: bool = False,
     ) -> None:
+        """`v4_errors_wait`: a v4 internal error of a read is left out of the window and
+        published as awaiting a verdict, for a subscriber that confirms it on v3 to count
+        (one wired with it: without such a subscriber, such errors would never count)."""
+        if v4_errors_wait and publisher is None:
+            raise ValueError("v4 errors that wait for a verdict need a publisher")
         self._metrics = metrics
         self._reach = reach
         self._daily = daily
-        self._shadow = shadow
-        self._confirmation = confirmation
+        self._publisher = publisher
+        self._v4_errors_wait = v4_errors_wait
         self._rendered: dict[tuple[object, ...], str] = {}
 
     def http(
@@ -156,26 +206,26 @@ class Accounting:
             self.hit(answered, seconds=seconds, statements=statements)
             return
         metrics = self._metrics
+        # A v4 error of a read is v4's only if v3 does not fail the same read too: with
+        # `v4_errors_wait`, its verdict (a subscriber's) counts it, not the window now.
+        confirmable = (
+            self._v4_errors_wait
+            and operation is not None
+            and operation.query is not None
+            and context.operation_type == "query"
+        )
+        awaiting: list[Domain] = []
         for domain, use in context.uses.items():
             version = use.version.value
-            # A v4 error of a read is v4's only if v3 does not fail the same read too.
-            pending = (
-                use.internal_error
-                and version == "v4"
-                and self._confirmation is not None
-                and operation is not None
-                and operation.query is not None
-                and context.operation_type == "query"
-                and self._confirmation.confirm(
-                    context, domain, operation.query, operation.variables
-                )
-            )
+            waits = confirmable and use.internal_error and version == "v4"
+            if waits:
+                awaiting.append(domain)
             metrics.record(
                 Observation(
                     domain.value,
                     version,
                     use.seconds,
-                    use.internal_error and not pending,
+                    use.internal_error and not waits,
                     caller=context.caller,
                 )
             )
@@ -194,8 +244,6 @@ class Accounting:
             QUERY_COST.observe(cost.estimated)
             if cost.estimated > cost.limit:
                 QUERY_COST_OVER_LIMIT.labels(cost.mode).inc()
-        if self._shadow is not None and operation is not None:
-            self._shadow.consider(context, operation.query, operation.variables, operation.data)
         _log(
             request_id=context.request_id,
             user_id=context.viewer.id if context.viewer is not None else None,
@@ -209,6 +257,8 @@ class Accounting:
             cost=cost.estimated if cost is not None else None,
             cache=context.cache_status,
         )
+        if self._publisher is not None and operation is not None:
+            self._publisher.publish(Accounted(context, operation, status, tuple(awaiting)))
 
     def hit(self, answered: Answered, *, seconds: float, statements: int) -> None:
         """An answer from the response cache: it ran nothing, so it counts as `cached` for

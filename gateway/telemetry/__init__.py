@@ -1,4 +1,3 @@
-"""What the process records: accounting (one place for metrics, the window, the
-log line and the verification hand-off), Prometheus metrics, structured logs and the
-event-loop lag.
+"""What the process records: Prometheus metrics, structured logs and the event-loop lag
+(accounting, which writes them for each request, lives in gateway/execution/).
 """

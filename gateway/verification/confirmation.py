@@ -18,7 +18,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import strawberry
@@ -99,6 +99,19 @@ class ErrorConfirmation:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return True
+
+    def confirm_reads(
+        self,
+        context: Context,
+        domains: Iterable[Domain],
+        query: str,
+        variables: Mapping[str, Any] | None,
+    ) -> None:
+        """The v4 errors of a read that accounting left out of its window to await a
+        verdict: each is confirmed on v3, or counted at once when it cannot be."""
+        for domain in domains:
+            if not self.confirm(context, domain, query, variables):
+                self._count(domain, shared=False, callers=[context.caller])
 
     def _count(self, domain: Domain, *, shared: bool, callers: list[str | None]) -> None:
         series = (domain.value, Variant.V4.value)

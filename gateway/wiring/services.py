@@ -27,7 +27,7 @@ from jewgo.flags.telemetry.noise import NoiseRule
 from jewgo.flags.telemetry.window import WindowMetrics
 from jewgo.gateway.alerts.operators import Operators, build_operators
 from jewgo.gateway.data_cache.tiers import Breaker, TieredCache
-from jewgo.gateway.execution.accounting import Accounting
+from jewgo.gateway.execution.accounting import Accounting, Publisher
 from jewgo.gateway.http.health import Readiness
 from jewgo.gateway.operations.persisted import Mode, PersistedQueries
 from jewgo.gateway.operations.registry import OperationRegistry
@@ -42,7 +42,7 @@ from jewgo.gateway.response_cache.parts import response_parts, role_cache
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.verification.confirmation import ErrorConfirmation
 from jewgo.gateway.verification.shadow import Shadow
-from jewgo.gateway.wiring import flag_parts
+from jewgo.gateway.wiring import flag_parts, subscriptions
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.cache.entries import Ttl
 from jewgo.resolvers.v4.sql.adapters import SqlUnitOfWork
@@ -292,7 +292,13 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
         contexts=contexts,
         shadow=shadow,
         confirmation=confirmation,
-        accounting=Accounting(metrics, shadow, confirmation, operators.reach, operators.daily),
+        accounting=Accounting(
+            metrics,
+            operators.reach,
+            operators.daily,
+            publisher=Publisher(subscriptions.verification(shadow, confirmation)),
+            v4_errors_wait=True,
+        ),
         demand=demand,
         operators=operators,
         responses=responses,

@@ -3,7 +3,8 @@ version (which the rollout controller reads), Prometheus and the request's log l
 
 Accounting observes and does not act (STYLE point 20): once it has recorded an executed
 operation it publishes an `Accounted` record, and whoever acts on it (the shadow, the
-confirmation of v4's errors on v3) subscribes at wiring time (gateway/wiring/).
+confirmation of v4's errors on v3) subscribes at wiring time (gateway/wiring/), reading
+it through gateway/verification/published.py's protocols, without importing this.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class Accounted:
     operation: Operation
     status: int
     # The domains whose v4 error of this read the window left out, to be counted by the
-    # verdict of its confirmation on v3 (a subscriber); empty unless `v4_errors_wait`.
+    # verdict of its confirmation on v3 (a subscriber of `v4_errors`).
     awaiting_verdict: tuple[Domain, ...] = ()
 
 
@@ -124,19 +125,17 @@ class Accounting:
         reach: Reach | None = None,
         daily: DailyCalls | None = None,
         *,
-        publisher: Publisher | None = None,
-        v4_errors_wait: bool = False,
+        answered: Publisher | None = None,
+        v4_errors: Publisher | None = None,
     ) -> None:
-        """`v4_errors_wait`: a v4 internal error of a read is left out of the window and
-        published as awaiting a verdict, for a subscriber that confirms it on v3 to count
-        (one wired with it: without such a subscriber, such errors would never count)."""
-        if v4_errors_wait and publisher is None:
-            raise ValueError("v4 errors that wait for a verdict need a publisher")
+        """`answered`: each executed operation, once recorded. `v4_errors`: an operation
+        with a v4 internal error of a read; given it, the window leaves such an error out,
+        for the verdict of a subscriber (its confirmation on v3) to count."""
         self._metrics = metrics
         self._reach = reach
         self._daily = daily
-        self._publisher = publisher
-        self._v4_errors_wait = v4_errors_wait
+        self._answered = answered
+        self._v4_errors = v4_errors
         self._rendered: dict[tuple[object, ...], str] = {}
 
     def http(
@@ -207,9 +206,9 @@ class Accounting:
             return
         metrics = self._metrics
         # A v4 error of a read is v4's only if v3 does not fail the same read too: with
-        # `v4_errors_wait`, its verdict (a subscriber's) counts it, not the window now.
+        # `v4_errors`, its verdict (a subscriber's) counts it, not the window now.
         confirmable = (
-            self._v4_errors_wait
+            self._v4_errors is not None
             and operation is not None
             and operation.query is not None
             and context.operation_type == "query"
@@ -257,8 +256,13 @@ class Accounting:
             cost=cost.estimated if cost is not None else None,
             cache=context.cache_status,
         )
-        if self._publisher is not None and operation is not None:
-            self._publisher.publish(Accounted(context, operation, status, tuple(awaiting)))
+        if operation is None:
+            return
+        record = Accounted(context, operation, status, tuple(awaiting))
+        if awaiting and self._v4_errors is not None:
+            self._v4_errors.publish(record)
+        if self._answered is not None:
+            self._answered.publish(record)
 
     def hit(self, answered: Answered, *, seconds: float, statements: int) -> None:
         """An answer from the response cache: it ran nothing, so it counts as `cached` for

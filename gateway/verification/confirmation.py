@@ -18,7 +18,7 @@ import hashlib
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import strawberry
@@ -29,6 +29,7 @@ from jewgo.flags.stages import Variant
 from jewgo.flags.telemetry import weighting
 from jewgo.flags.telemetry.window import SHARED_ERRORS, Cell, WindowMetrics
 from jewgo.gateway.request.context import ContextFactory
+from jewgo.gateway.verification.published import Published
 from jewgo.resolvers.domain import Domain
 from jewgo.schema.context import Context
 from jewgo.schema.extensions.errors import INTERNAL
@@ -100,17 +101,14 @@ class ErrorConfirmation:
         task.add_done_callback(self._tasks.discard)
         return True
 
-    def confirm_reads(
-        self,
-        context: Context,
-        domains: Iterable[Domain],
-        query: str,
-        variables: Mapping[str, Any] | None,
-    ) -> None:
-        """The v4 errors of a read that accounting left out of its window to await a
-        verdict: each is confirmed on v3, or counted at once when it cannot be."""
-        for domain in domains:
-            if not self.confirm(context, domain, query, variables):
+    def awaiting(self, record: Published) -> None:
+        """Accounting's subscriber to the v4 errors of a read it left out of its window to
+        await a verdict: each is confirmed on v3, or counted at once when it cannot be."""
+        query, context = record.operation.query, record.context
+        if query is None:
+            return
+        for domain in record.awaiting_verdict:
+            if not self.confirm(context, domain, query, record.operation.variables):
                 self._count(domain, shared=False, callers=[context.caller])
 
     def _count(self, domain: Domain, *, shared: bool, callers: list[str | None]) -> None:

@@ -40,6 +40,7 @@ from jewgo.gateway.operations.registry import document_hash
 from jewgo.gateway.request.context import ContextFactory
 from jewgo.gateway.telemetry.metrics import SHADOW_MISMATCH_FIELDS, SHADOW_RESULTS
 from jewgo.gateway.verification.comparison import describe
+from jewgo.gateway.verification.published import Published
 from jewgo.gateway.verification.typed_comparison import (
     Difference,
     TypedComparison,
@@ -90,6 +91,11 @@ class Shadow:
         self._coverage = coverage
         self._random = rng or random.Random()
         self._tasks: set[asyncio.Task[None]] = set()
+
+    def answered(self, record: Published) -> None:
+        """Accounting's subscriber: each executed operation, once recorded."""
+        operation = record.operation
+        self.consider(record.context, operation.query, operation.variables, operation.data)
 
     def consider(
         self,

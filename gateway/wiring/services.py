@@ -42,7 +42,7 @@ from jewgo.gateway.response_cache.parts import response_parts, role_cache
 from jewgo.gateway.settings import Settings
 from jewgo.gateway.verification.confirmation import ErrorConfirmation
 from jewgo.gateway.verification.shadow import Shadow
-from jewgo.gateway.wiring import flag_parts, subscriptions
+from jewgo.gateway.wiring import flag_parts
 from jewgo.resolvers.ports import ChangeSink
 from jewgo.resolvers.v4.cache.entries import Ttl
 from jewgo.resolvers.v4.sql.adapters import SqlUnitOfWork
@@ -296,8 +296,10 @@ def bootstrap(settings: Settings, environ: Mapping[str, str] | None = None) -> S
             metrics,
             operators.reach,
             operators.daily,
-            publisher=Publisher(subscriptions.verification(shadow, confirmation)),
-            v4_errors_wait=True,
+            # Verification subscribes: v4's read errors await the verdict of their
+            # confirmation on v3; the shadow samples the answered reads.
+            answered=Publisher([shadow.answered]),
+            v4_errors=Publisher([confirmation.awaiting]),
         ),
         demand=demand,
         operators=operators,

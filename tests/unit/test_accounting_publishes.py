@@ -14,7 +14,6 @@ from jewgo.flags.telemetry.window import Cell, Series, WindowMetrics
 from jewgo.gateway.execution.accounting import Accounted, Accounting, Operation, Publisher
 from jewgo.gateway.verification.confirmation import ErrorConfirmation
 from jewgo.gateway.verification.shadow import Shadow
-from jewgo.gateway.wiring import subscriptions
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.resolvers.router import Use
 from jewgo.schema.context import Context
@@ -108,7 +107,7 @@ def test_accounting_records_an_operation_even_when_a_subscriber_fails(
         raise RuntimeError("boom")
 
     metrics = WindowMetrics(None, namespace="t")
-    accounting = Accounting(metrics, publisher=Publisher([broken, seen.append]))
+    accounting = Accounting(metrics, answered=Publisher([broken, seen.append]))
     use = Use(Version.V3, started=1.0, finished=1.02, calls=1)
     request = context(uses={Domain.RESTAURANTS: use})
     accounting.request(request, status=200, seconds=0.02, statements=1, operation=READ)
@@ -119,7 +118,7 @@ def test_accounting_records_an_operation_even_when_a_subscriber_fails(
 
 def test_an_operation_that_never_ran_and_a_hit_are_not_published() -> None:
     seen: list[Accounted] = []
-    accounting = Accounting(WindowMetrics(None, namespace="t"), publisher=Publisher([seen.append]))
+    accounting = Accounting(WindowMetrics(None, namespace="t"), answered=Publisher([seen.append]))
     accounting.request(context(), status=400, seconds=0.01, statements=0, operation=None)
     hit = context(cache_status="HIT")
     accounting.request(hit, status=200, seconds=0.01, statements=0, operation=READ)
@@ -127,31 +126,31 @@ def test_an_operation_that_never_ran_and_a_hit_are_not_published() -> None:
 
 
 @pytest.mark.parametrize(
-    ("wait", "kind", "errors", "awaiting"),
+    ("confirmed", "kind", "errors", "awaiting"),
     [
-        (False, "query", 1, ()),  # nobody confirms: the error counts at once
-        (True, "query", 0, (Domain.RESTAURANTS,)),  # its verdict will count it
-        (True, "mutation", 1, ()),  # a mutation never runs twice
+        (False, "query", 1, []),  # nobody confirms: the error counts at once
+        (True, "query", 0, [(Domain.RESTAURANTS,)]),  # its verdict will count it
+        (True, "mutation", 1, []),  # a mutation never runs twice
     ],
 )
-def test_a_v4_read_error_awaits_its_verdict_only_when_accounting_is_told_so(
-    wait: bool, kind: str, errors: int, awaiting: tuple[Domain, ...]
+def test_a_v4_read_error_awaits_its_verdict_only_when_someone_subscribes_to_it(
+    confirmed: bool, kind: str, errors: int, awaiting: list[tuple[Domain, ...]]
 ) -> None:
-    seen: list[Accounted] = []
+    answered: list[Accounted] = []
+    verdicts: list[Accounted] = []
     metrics = WindowMetrics(None, namespace="t")
-    accounting = Accounting(metrics, publisher=Publisher([seen.append]), v4_errors_wait=wait)
+    accounting = Accounting(
+        metrics,
+        answered=Publisher([answered.append]),
+        v4_errors=Publisher([verdicts.append]) if confirmed else None,
+    )
     request = failing_v4_read()
     cast(FakeContext, request).operation_type = kind
     accounting.request(request, status=200, seconds=0.01, statements=1, operation=READ)
     cell = window(metrics)[("restaurants", "v4")]
     assert (cell.calls, cell.errors) == (1, errors)
-    (published,) = seen
-    assert published.awaiting_verdict == awaiting
-
-
-def test_waiting_needs_someone_to_publish_to() -> None:
-    with pytest.raises(ValueError):
-        Accounting(WindowMetrics(None, namespace="t"), v4_errors_wait=True)
+    assert [record.awaiting_verdict for record in verdicts] == awaiting
+    assert len(answered) == 1
 
 
 def test_an_error_no_confirmation_can_take_counts_as_it_did_inside_accounting() -> None:
@@ -165,9 +164,11 @@ def test_an_error_no_confirmation_can_take_counts_as_it_did_inside_accounting() 
     none = cast(Any, None)  # neither runs anything here: no schema, no contexts needed
     shadow = Shadow(none, none, wired, sample_rate=0.0, concurrency=1)
     confirmation = ErrorConfirmation(none, none, wired, concurrency=0)
-    publisher = Publisher(subscriptions.verification(shadow, confirmation))
-    Accounting(wired, publisher=publisher, v4_errors_wait=True).request(
-        failing_v4_read(), status=200, seconds=0.01, statements=1, operation=READ
+    accounting = Accounting(
+        wired,
+        answered=Publisher([shadow.answered]),
+        v4_errors=Publisher([confirmation.awaiting]),
     )
+    accounting.request(failing_v4_read(), status=200, seconds=0.01, statements=1, operation=READ)
     assert window(wired) == window(alone)
     assert window(wired)[("restaurants", "v4")].errors == 1

@@ -1,35 +1,34 @@
-"""Errors of flag administration, each with the GraphQL code it maps to.
+"""Errors of flag administration. They carry no GraphQL code: the CLI and the API name
+them through `schema.extensions.errors.CODES`, the one mapping.
 
-FlagError
-├── UnknownFlag        NOT_FOUND
-├── InvalidChange      BAD_USER_INPUT  (a percentage outside 0 to 100, leaving COMPLETE or
-│                                       skipping a stage unforced)
-├── VersionConflict    CONFLICT        (expectedVersion is not the flag's version)
-└── PreconditionFailed FAILED_PRECONDITION (a rollout that requires a passing replay)
+FlagError              (itself: an internal error)
+├── UnknownFlag        no flag of that name (or no rollout of it)
+├── InvalidChange      a percentage outside 0 to 100, leaving COMPLETE or skipping a stage
+│                      unforced, and the like
+├── VersionConflict    expectedVersion is not the flag's version (or it changed meanwhile)
+└── PreconditionFailed a rollout that requires a passing replay
 """
 
 from __future__ import annotations
 
 
 class FlagError(Exception):
-    code = "INTERNAL_SERVER_ERROR"
-
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
 class UnknownFlag(FlagError):
-    code = "NOT_FOUND"
+    pass
 
 
 class InvalidChange(FlagError):
-    code = "BAD_USER_INPUT"
+    pass
 
 
 class VersionConflict(FlagError):
-    code = "CONFLICT"
+    pass
 
 
 class PreconditionFailed(FlagError):
-    code = "FAILED_PRECONDITION"
+    pass

@@ -1,13 +1,15 @@
-"""Domain errors, each carrying the GraphQL `extensions.code` it maps to.
+"""Domain errors: what a caller is told went wrong, in the domain's words. They carry no
+GraphQL code: `schema.extensions.errors.CODES` is the one mapping to `extensions.code`.
 
-DomainError
-├── InvalidInput      BAD_USER_INPUT  (bad values; `fields` names each invalid input field)
-├── NotFound          NOT_FOUND
-├── Unauthenticated   UNAUTHENTICATED (no valid identity where one is needed)
-├── Forbidden         FORBIDDEN       (an identity without the right)
-├── Conflict          CONFLICT        (duplicate, or a stale version)
-├── RateLimited       RATE_LIMITED    (too many requests from one client)
-└── Unavailable       SERVICE_UNAVAILABLE (the database connection was lost: retry)
+DomainError           (itself: an internal error, masked)
+├── InvalidInput      bad values; `fields` names each invalid input field
+├── NotFound          no such thing
+├── Unauthenticated   no valid identity where one is needed
+├── Forbidden         an identity without the right
+├── Conflict          a duplicate, or a stale version
+├── RateLimited       too many requests from one client
+├── QueryTooCostly    a request estimated over the cost limit (refused at the door)
+└── Unavailable       the database connection was lost: retry
 
 Anything else raised below the schema is an internal error and is masked.
 """
@@ -18,8 +20,6 @@ from collections.abc import Mapping
 
 
 class DomainError(Exception):
-    code = "INTERNAL_SERVER_ERROR"
-
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
@@ -28,31 +28,33 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    code = "BAD_USER_INPUT"
-
     def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.fields: dict[str, str] = dict(fields or {})
 
 
 class NotFound(DomainError):
-    code = "NOT_FOUND"
+    pass
 
 
 class Unauthenticated(DomainError):
-    code = "UNAUTHENTICATED"
+    pass
 
 
 class Forbidden(DomainError):
-    code = "FORBIDDEN"
+    pass
 
 
 class Conflict(DomainError):
-    code = "CONFLICT"
+    pass
 
 
 class RateLimited(DomainError):
-    code = "RATE_LIMITED"
+    pass
+
+
+class QueryTooCostly(DomainError):
+    """Over MAX_QUERY_COST (`gateway.request.demand`): refused before anything runs."""
 
 
 # Refusals that v3 and v4 word alike (the equivalence tests compare their errors).
@@ -73,5 +75,3 @@ class Unavailable(DomainError):
     mistake and neither version's fault. Reads already retried once; a write may or may not
     have committed before the connection was lost, so the client retries it (a duplicate
     review is then a CONFLICT, not a second row)."""
-
-    code = "SERVICE_UNAVAILABLE"

@@ -12,7 +12,7 @@ from jewgo.flags import rules, summary
 from jewgo.flags.errors import FlagError
 from jewgo.flags.snapshot import FlagState
 from jewgo.flags.stages import FLAG_NAMES, Stage
-from jewgo.gateway.cli.runtime import actor, with_flags
+from jewgo.gateway.cli.runtime import actor, code_of, with_flags
 from jewgo.gateway.wiring.flag_parts import FlagParts
 
 
@@ -148,7 +148,7 @@ def flags_rollback(name: str | None, reason: str) -> None:
     try:
         rules.check_reason(reason)  # the admin checks it too; this refuses before connecting
     except FlagError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+        raise click.ClickException(f"{code_of(exc)}: {exc.message}") from exc
     states = with_flags(
         lambda services: services.admin.rollback(name, actor=actor(), reason=reason)
     )

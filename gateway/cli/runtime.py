@@ -54,6 +54,14 @@ def actor() -> str:
     return found or f"cli:{getpass.getuser()}"
 
 
+def code_of(exc: Exception) -> str | None:
+    """The code the API gives `exc` (`schema.extensions.errors.CODES`, the one mapping),
+    imported on a refusal only: a command's module imports nothing of the schema."""
+    from jewgo.schema.extensions.errors import code_for
+
+    return code_for(type(exc))
+
+
 async def _token_actor(found: Settings, token: str, engine: AsyncEngine) -> str:
     """`user:<id>` of a valid token of an ADMIN (the role from the database, as for a
     request): checked with the secret the gateway signs tokens with."""
@@ -69,7 +77,7 @@ async def _token_actor(found: Settings, token: str, engine: AsyncEngine) -> str:
     try:
         user_id = Tokens(secret, found.jwt_ttl_seconds).subject(token)
     except Unauthenticated as exc:
-        raise click.ClickException(f"{exc.code}: {TOKEN}: {exc.message}") from None
+        raise click.ClickException(f"{code_of(exc)}: {TOKEN}: {exc.message}") from None
     role = await user_role_query(engine)(user_id)
     if role is None:
         raise click.ClickException(f"UNAUTHENTICATED: {TOKEN}: the token's user no longer exists")
@@ -159,7 +167,7 @@ def _loaded(build: Callable[[Settings], P], work: Callable[[P], Awaitable[T]]) -
                     _BY_TOKEN.set(refused)
             return await work(parts)
         except FlagError as exc:
-            raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+            raise click.ClickException(f"{code_of(exc)}: {exc.message}") from exc
         finally:
             await parts.close()
 

@@ -25,17 +25,13 @@ from graphql import DocumentNode, GraphQLError
 from strawberry.http import GraphQLRequestData
 
 from jewgo.gateway.request.ratelimit import RateLimiter
-from jewgo.resolvers.errors import DomainError, RateLimited
+from jewgo.resolvers.errors import DomainError, QueryTooCostly, RateLimited
 from jewgo.schema.context import RequestCost
 from jewgo.schema.extensions.cost import CEILING, CostModel
 from jewgo.schema.extensions.documents import Documents
 
 COST_HEADER = "x-query-cost"
 Mode = Literal["enforce", "measure"]
-
-
-class QueryTooCostly(DomainError):
-    code = "QUERY_TOO_COMPLEX"
 
 
 class Door(Protocol):

@@ -1,23 +1,42 @@
 """Error codes: every error leaves with an `extensions.code`, and internal ones leave
 masked (message "Internal server error" and the request id; the detail goes to the log).
 
-Domain errors carry their own code (resolvers.errors, flags.errors). Errors without a
-path and without a Python exception behind them were raised before any resolver ran
-(syntax, validation, variable coercion): the caller's mistake, BAD_USER_INPUT. Anything
-else is internal. `coded` is the one mapping; the ErrorCodes extension applies it to
-every execution, and the HTTP view once more to errors raised around it (a failing
-parse hook, say), so no path leaves an error uncoded.
+Domain errors (resolvers.errors, flags.errors) carry no code: `CODES` is the one mapping
+from their classes to codes (the CLI names flag errors by it too), and only USER_CODES
+leave unmasked. Errors without a path and without a Python exception behind them were
+raised before any resolver ran (syntax, validation, variable coercion): the caller's
+mistake, BAD_USER_INPUT. Anything else is internal. `coded` applies the mapping; the
+ErrorCodes extension applies it to every execution, and the HTTP view once more to
+errors raised around it (a failing parse hook, say), so no path leaves an error uncoded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import structlog
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from jewgo.flags.errors import (
+    FlagError,
+    InvalidChange,
+    PreconditionFailed,
+    UnknownFlag,
+    VersionConflict,
+)
+from jewgo.resolvers.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    QueryTooCostly,
+    RateLimited,
+    Unauthenticated,
+    Unavailable,
+)
 from jewgo.schema.context import Context
 
 USER_CODES = frozenset(
@@ -37,6 +56,25 @@ USER_CODES = frozenset(
 INTERNAL = "INTERNAL_SERVER_ERROR"
 MASKED_MESSAGE = "Internal server error"
 
+# Each domain exception's code; a subclass not named has its nearest ancestor's.
+CODES: Mapping[type[Exception], str] = {
+    DomainError: INTERNAL,
+    InvalidInput: "BAD_USER_INPUT",
+    NotFound: "NOT_FOUND",
+    Unauthenticated: "UNAUTHENTICATED",
+    Forbidden: "FORBIDDEN",
+    Conflict: "CONFLICT",
+    RateLimited: "RATE_LIMITED",
+    QueryTooCostly: "QUERY_TOO_COMPLEX",
+    Unavailable: "SERVICE_UNAVAILABLE",
+    FlagError: INTERNAL,
+    UnknownFlag: "NOT_FOUND",
+    InvalidChange: "BAD_USER_INPUT",
+    VersionConflict: "CONFLICT",
+    # Named by the CLI; not in USER_CODES, so the API masks it.
+    PreconditionFailed: "FAILED_PRECONDITION",
+}
+
 log = structlog.get_logger("jewgo.errors")
 
 
@@ -51,9 +89,19 @@ def _rebuilt(error: GraphQLError, message: str, extensions: dict[str, Any]) -> G
     )
 
 
+def code_for(kind: type[BaseException]) -> str | None:
+    """The code CODES gives a domain exception class; None for any other class."""
+    for ancestor in kind.__mro__:
+        code = CODES.get(ancestor)
+        if code is not None:
+            return code
+    return None
+
+
 def _domain_code(error: GraphQLError) -> str | None:
-    code = getattr(error.original_error, "code", None)
-    return code if isinstance(code, str) and code in USER_CODES else None
+    original = error.original_error
+    code = code_for(type(original)) if original is not None else None
+    return code if code in USER_CODES else None
 
 
 def _before_execution(error: GraphQLError) -> bool:

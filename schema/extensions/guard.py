@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
-from jewgo.schema.extensions.errors import USER_CODES
+from jewgo.schema.extensions.errors import INTERNAL, USER_CODES, code_for
 from jewgo.schema.internals import provided_operation_name
 
 
@@ -18,9 +18,10 @@ class RequestGuard(SchemaExtension):
         context = self.execution_context.context
         refusal = context.refusal
         if refusal is not None:
-            context.error_codes.append(refusal.code)
-            extensions = {"code": refusal.code}
-            if refusal.code not in USER_CODES:  # internal: masked, with the request id
+            code = code_for(type(refusal)) or INTERNAL
+            context.error_codes.append(code)
+            extensions = {"code": code}
+            if code not in USER_CODES:  # internal: masked, with the request id
                 extensions["requestId"] = context.request_id
             raise GraphQLError(refusal.message, extensions=extensions)
         yield

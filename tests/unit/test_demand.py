@@ -12,10 +12,10 @@ from graphql import DocumentNode
 from pydantic import ValidationError
 from strawberry.http import GraphQLRequestData
 
-from jewgo.gateway.request.demand import Demand, Mode, QueryTooCostly, asks_for_cost
+from jewgo.gateway.request.demand import Demand, Mode, asks_for_cost
 from jewgo.gateway.request.ratelimit import RateLimiter
 from jewgo.gateway.settings import Settings
-from jewgo.resolvers.errors import DomainError, RateLimited, Unauthenticated
+from jewgo.resolvers.errors import DomainError, QueryTooCostly, RateLimited, Unauthenticated
 from jewgo.schema import schema
 from jewgo.schema.context import RequestCost
 from jewgo.schema.extensions.cost import CostModel

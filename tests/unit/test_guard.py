@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from jewgo.gateway.request.demand import QueryTooCostly
 from jewgo.resolvers.errors import (
     DomainError,
     Forbidden,
     InvalidInput,
+    QueryTooCostly,
     RateLimited,
     Unauthenticated,
 )

@@ -23,8 +23,6 @@ class DomainError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-        # The version whose code raised it ("v3"/"v4"), set by the router.
-        self.served_by: str | None = None
 
 
 class InvalidInput(DomainError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from jewgo.db.session import connection_lost
@@ -35,6 +35,8 @@ class Use:
     internal_error: bool = False
     # The database connection was lost: neither the caller's fault nor the version's.
     unavailable: bool = False
+    # The domain errors its calls raised, as raised (the error codes ask who served one).
+    raised: list[DomainError] = field(default_factory=list)
 
     @property
     def outcome(self) -> str:
@@ -73,7 +75,7 @@ class _Recorded:
                 return await method(*args, **kwargs)
             except DomainError as exc:
                 use.user_error = True
-                exc.served_by = use.version.value
+                use.raised.append(exc)
                 raise
             except Exception as exc:
                 if connection_lost(exc):
@@ -120,6 +122,13 @@ class VersionRouter:
             self.versions[domain.value] = version.value
             return version
         return Version(chosen)
+
+    def served_by(self, error: BaseException) -> Version | None:
+        """The version whose implementation raised `error`; None if no domain's call did."""
+        for use in self.uses.values():
+            if any(raised is error for raised in use.raised):
+                return use.version
+        return None
 
     def backend(self, version: Version) -> Backend:
         backend = self._backends.get(version)

@@ -172,6 +172,10 @@ class Context:
         """How this request used each domain it touched."""
         return self._router.uses if self._router is not None else {}
 
+    def served_by(self, error: BaseException) -> Version | None:
+        """The version whose implementation raised `error` (None: raised by no domain's call)."""
+        return self._router.served_by(error) if self._router is not None else None
+
     @property
     def snapshot(self) -> Snapshot:
         """The flags as they stood when the request began: one request, one set of decisions."""

@@ -12,7 +12,7 @@ errors raised around it (a failing parse hook, say), so no path leaves an error 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import structlog
@@ -26,6 +26,7 @@ from jewgo.flags.errors import (
     UnknownFlag,
     VersionConflict,
 )
+from jewgo.resolvers.domain import Version
 from jewgo.resolvers.errors import (
     Conflict,
     DomainError,
@@ -109,11 +110,21 @@ def _before_execution(error: GraphQLError) -> bool:
     return error.path is None and (original is None or isinstance(original, GraphQLError))
 
 
+def _served_by_none(error: BaseException) -> Version | None:
+    return None
+
+
 def coded(
-    error: GraphQLError, request_id: str, codes: list[str], *, details: bool = False
+    error: GraphQLError,
+    request_id: str,
+    codes: list[str],
+    *,
+    details: bool = False,
+    served_by: Callable[[BaseException], Version | None] = _served_by_none,
 ) -> GraphQLError:
     """`error` with its code (appended to `codes`), masked when internal. With `details`
-    (api_v4_error_handling), v4's input errors name each invalid field in `fields`."""
+    (api_v4_error_handling), v4's input errors name each invalid field in `fields`: those
+    `served_by` (the request's router) says v4 raised."""
     existing = (error.extensions or {}).get("code")
     if existing in USER_CODES or existing == INTERNAL:
         return error  # coded already, and counted where it was coded
@@ -123,7 +134,7 @@ def coded(
         original = error.original_error
         extensions: dict[str, Any] = {"code": code}
         fields = getattr(original, "fields", None)
-        if details and fields and getattr(original, "served_by", None) == "v4":
+        if details and fields and original is not None and served_by(original) is Version.V4:
             extensions["fields"] = dict(fields)
         return _rebuilt(error, getattr(original, "message", str(original)), extensions)
     if _before_execution(error):
@@ -146,10 +157,7 @@ class ErrorCodes(SchemaExtension):
         if result is None or not result.errors:
             return
         context = self.execution_context.context
-        result.errors = [
-            coded(error, context.request_id, context.error_codes, details=context.detailed_errors)
-            for error in result.errors
-        ]
+        result.errors = coded_all(result.errors, context, context.request_id)
 
 
 def coded_all(
@@ -158,5 +166,7 @@ def coded_all(
     """Every error coded for `context` (the request's id when there is none)."""
     if context is None:
         return [coded(e, request_id, []) for e in errors]
-    codes, details = context.error_codes, context.detailed_errors
-    return [coded(e, context.request_id, codes, details=details) for e in errors]
+    codes, details, served_by = context.error_codes, context.detailed_errors, context.served_by
+    return [
+        coded(e, context.request_id, codes, details=details, served_by=served_by) for e in errors
+    ]

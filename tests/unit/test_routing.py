@@ -81,6 +81,20 @@ async def test_each_domains_use_is_measured_and_classified() -> None:
     assert seam.uses[Domain.STATISTICS].internal_error is True
 
 
+async def test_the_version_that_raised_a_domain_error_is_recorded_not_written_on_it() -> None:
+    seam = router(lambda d: Version.V4 if d is Domain.USERS else Version.V3)
+    users: Any = seam.users()
+    with pytest.raises(NotFound) as caught:
+        await users.missing()
+    restaurants: Any = seam.restaurants()
+    with pytest.raises(NotFound) as other:
+        await restaurants.missing()
+    assert vars(caught.value) == {"message": "nothing here"}  # the exception as raised
+    assert seam.served_by(caught.value) is Version.V4
+    assert seam.served_by(other.value) is Version.V3
+    assert seam.served_by(NotFound("raised by no port")) is None
+
+
 async def test_an_interceptor_runs_before_every_call() -> None:
     seen: list[tuple[Domain, Version]] = []
 

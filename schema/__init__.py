@@ -7,6 +7,7 @@
     extensions/   what runs around every operation: limits, cost, documents, the guard,
                   text safety, error codes and masking, the response's extensions
     context.py    the per-request context every resolver receives
+    refusal.py    why a request is refused before anything runs (a value the guard answers)
     visibility.py which fields depend on who asks (who may share a cached response)
 
 `schema` is the default schema (for the contract check and `jewgo schema export`); the

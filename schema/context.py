@@ -28,9 +28,9 @@ from jewgo.flags.telemetry.noise import DEFAULT_RULE, NoiseRule
 from jewgo.flags.telemetry.reach import Reach
 from jewgo.flags.telemetry.window import WindowMetrics
 from jewgo.resolvers.domain import Domain, Version, Viewer
-from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.router import Use, VersionRouter
 from jewgo.resolvers.versions import Versions
+from jewgo.schema.refusal import Refusal
 
 
 class OperationRecord(Protocol):
@@ -126,9 +126,9 @@ class Context:
     app: Dependencies
     # The users the audit names (`user:<id>`), by id, all of one request in one query.
     people: DataLoader[int, Person | None]
-    # An error that refuses the whole request before execution (bad token, a forced
-    # version from a non-admin); raised by the RequestGuard extension.
-    refusal: DomainError | None = None
+    # Why the whole request is refused before execution (bad token, a forced version
+    # from a non-admin, too costly): a value the RequestGuard extension answers.
+    refusal: Refusal | None = None
     # Who calls, as the rollout guard weighs callers: `user:<id>`, else `address:<ip>`.
     caller: str | None = None
     # Documents the gateway parsed (for the cost estimate), by text, which have passed the

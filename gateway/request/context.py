@@ -17,9 +17,9 @@ from jewgo.db.session import RequestDatabase
 from jewgo.flags.admin.users import Person
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.resolvers.domain import Viewer
-from jewgo.resolvers.errors import DomainError
 from jewgo.resolvers.versions import Sources, Versions
 from jewgo.schema.context import Context, Dependencies
+from jewgo.schema.refusal import Refusal
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ContextFactory:
         request_id: str,
         viewer: Viewer | None,
         decisions: RequestDecisions,
-        refusal: DomainError | None = None,
+        refusal: Refusal | None = None,
         caller: str | None = None,
     ) -> Context:
         tags: set[str] = set()

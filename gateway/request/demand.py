@@ -8,8 +8,8 @@ mode the cost is estimated, reported and accounted (the request log's `cost`, th
 metrics `jewgo_query_cost_estimated` and `jewgo_query_cost_over_limit_total{mode}`), and
 nothing is refused or spent.
 
-A refusal becomes the context's `refusal`, which the RequestGuard raises for every
-operation before it is parsed again: a refused request runs no SQL. What is parsed here
+A refusal becomes the context's `refusal` (a value), which the RequestGuard answers for
+every operation before it is parsed again: a refused request runs no SQL. What is parsed here
 is handed on in the context's `documents`, so nothing is parsed twice. A batch's
 documents are parsed one at a time, the event loop free between them (issue 22: ten
 documents of 10 KB held it for half a second).
@@ -25,10 +25,11 @@ from graphql import DocumentNode, GraphQLError
 from strawberry.http import GraphQLRequestData
 
 from jewgo.gateway.request.ratelimit import RateLimiter
-from jewgo.resolvers.errors import DomainError, QueryTooCostly, RateLimited
+from jewgo.resolvers.errors import QueryTooCostly, RateLimited
 from jewgo.schema.context import RequestCost
 from jewgo.schema.extensions.cost import CEILING, CostModel
 from jewgo.schema.extensions.documents import Documents
+from jewgo.schema.refusal import Refusal
 
 COST_HEADER = "x-query-cost"
 Mode = Literal["enforce", "measure"]
@@ -37,7 +38,7 @@ Mode = Literal["enforce", "measure"]
 class Door(Protocol):
     """What of a request's context the demand reads and sets (`schema.context.Context`)."""
 
-    refusal: DomainError | None
+    refusal: Refusal | None
     documents: dict[str, DocumentNode]
     cost: RequestCost | None
 
@@ -105,8 +106,9 @@ class Demand:
             return None  # the accounting logs and counts it, over the limit or not
         if total > self.max_cost:
             what = "query's" if len(operations) == 1 else f"batch's ({len(operations)} operations)"
-            context.refusal = QueryTooCostly(
-                f"The {what} estimated cost is {total}; at most {self.max_cost} is allowed"
+            context.refusal = Refusal(
+                QueryTooCostly,
+                f"The {what} estimated cost is {total}; at most {self.max_cost} is allowed",
             )
             return None
         if not self.budget.enabled or client is None:
@@ -115,7 +117,7 @@ class Demand:
         allowed, retry_after = await self.budget.spend(client, spent)
         if allowed:
             return None
-        context.refusal = RateLimited(
-            f"Too much estimated cost this minute; try again in {retry_after} s"
+        context.refusal = Refusal(
+            RateLimited, f"Too much estimated cost this minute; try again in {retry_after} s"
         )
         return retry_after

@@ -3,8 +3,8 @@ the viewer (its role read from the database), an ADMIN's forced version, and the
 stickiness key of the flags' buckets.
 
 A request that cannot go on (a bad token, too many requests, a forced version from a
-non-admin, the database away) is not refused here: its `refusal` is raised by the
-RequestGuard extension before anything executes, so it is answered GraphQL-shaped.
+non-admin, the database away) is not refused here: its `refusal`, a value, is answered
+by the RequestGuard extension before anything executes, so it is answered GraphQL-shaped.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from jewgo.resolvers.errors import (
     Unauthenticated,
 )
 from jewgo.schema.extensions.errors import MASKED_MESSAGE
+from jewgo.schema.refusal import Refusal
 
 log = structlog.get_logger("jewgo.identity")
 FORCE_HEADER = "x-resolver-version"
@@ -56,7 +57,7 @@ class Identity:
     viewer: Viewer | None
     subject: Subject
     forced: Variant | None = None
-    refusal: DomainError | None = None
+    refusal: Refusal | None = None
     # Seconds until the caller's rate window turns, when it is over its share.
     retry_after: int | None = None
     # Who calls, as the rate limit and the rollout guard count callers: a signed-in user,
@@ -107,13 +108,13 @@ class Identifier:
         if self._reading.get(user_id, (None, 0))[0] is task:
             del self._reading[user_id]
 
-    def _token_subject(self, header: str | None) -> tuple[int | None, DomainError | None]:
+    def _token_subject(self, header: str | None) -> tuple[int | None, Refusal | None]:
         """The token's user id (signature and expiry checked), or why there is none."""
         try:
             token = auth.bearer(header)
             return (self._tokens.subject(token) if token is not None else None), None
         except Unauthenticated as exc:
-            return None, exc
+            return None, Refusal.of(exc)
 
     async def identify(
         self,
@@ -133,19 +134,21 @@ class Identifier:
         try:
             if self._limiter.enabled:
                 allowed, retry_after = await self._limiter.allow(client)
-                if not allowed:
-                    raise RateLimited(f"Too many requests; try again in {retry_after} s")
-                retry_after = None
-            if refusal is not None:
-                raise refusal
-            if user_id is not None:
-                viewer = await self._viewer(user_id, reads)
-            forced = forced_version(headers.get(FORCE_HEADER), viewer)
-        except DomainError as exc:
-            refusal = exc
+                if allowed:
+                    retry_after = None
+                else:  # refused for this, whatever the token
+                    refusal = Refusal(
+                        RateLimited, f"Too many requests; try again in {retry_after} s"
+                    )
+            if refusal is None:
+                if user_id is not None:
+                    viewer = await self._viewer(user_id, reads)
+                forced = forced_version(headers.get(FORCE_HEADER), viewer)
+        except DomainError as exc:  # the token's user gone, or a forced version refused
+            refusal = Refusal.of(exc)
         except Exception:  # the database is away (or worse): refuse, masked
             log.exception("could not identify the caller", request_id=request_id)
-            refusal = DomainError(MASKED_MESSAGE)
+            refusal = Refusal(DomainError, MASKED_MESSAGE)
         known = viewer.id if viewer is not None else None
         subject = Subject(
             user_id=known,

@@ -33,6 +33,7 @@ from jewgo.gateway.response_cache.cache import ResponseCache, Ticket
 from jewgo.gateway.response_cache.store import Entry
 from jewgo.resolvers.domain import Viewer
 from jewgo.schema.extensions.documents import Documents
+from jewgo.schema.refusal import Refusal
 from jewgo.schema.visibility import Reach, reach
 
 CACHE_HEADER = "x-response-cache"
@@ -167,7 +168,7 @@ class ResponseDoor:
         self,
         viewer: Viewer | None,
         decisions: RequestDecisions,
-        refusal: Exception | None,
+        refusal: Refusal | None,
         shape: Shape | None,
     ) -> str | None:
         """The key of an operation of `shape` asked by `viewer`, or None when it may not

@@ -29,6 +29,7 @@ from jewgo.gateway.response_cache.cache import Ticket
 from jewgo.gateway.response_cache.door import UNSET, Shape, Unset, asks_for_cache, hit_body
 from jewgo.gateway.response_cache.store import Entry
 from jewgo.resolvers.domain import Viewer
+from jewgo.schema.refusal import Refusal
 
 Identify = Callable[[Scope, Mapping[str, str], str], Awaitable[Identified]]
 
@@ -42,7 +43,7 @@ class Door(Protocol):
         self,
         viewer: Viewer | None,
         decisions: RequestDecisions,
-        refusal: Exception | None,
+        refusal: Refusal | None,
         shape: Shape | None,
     ) -> str | None: ...
 

@@ -5,8 +5,9 @@ Domain errors (resolvers.errors, flags.errors) carry no code: `CODES` is the one
 from their classes to codes (the CLI names flag errors by it too), and only USER_CODES
 leave unmasked. Errors without a path and without a Python exception behind them were
 raised before any resolver ran (syntax, validation, variable coercion): the caller's
-mistake, BAD_USER_INPUT. Anything else is internal. `coded` applies the mapping; the
-ErrorCodes extension applies it to every execution, and the HTTP view once more to
+mistake, BAD_USER_INPUT. Anything else is internal. `coded` applies the mapping (and
+`error_for` to a request refused before anything ran, a `Refusal`); the ErrorCodes
+extension applies it to every execution, and the HTTP view once more to
 errors raised around it (a failing parse hook, say), so no path leaves an error uncoded.
 """
 
@@ -39,6 +40,7 @@ from jewgo.resolvers.errors import (
     Unavailable,
 )
 from jewgo.schema.context import Context
+from jewgo.schema.refusal import Refusal
 
 USER_CODES = frozenset(
     {
@@ -103,6 +105,16 @@ def _domain_code(error: GraphQLError) -> str | None:
     original = error.original_error
     code = code_for(type(original)) if original is not None else None
     return code if code in USER_CODES else None
+
+
+def error_for(refusal: Refusal, request_id: str, codes: list[str]) -> GraphQLError:
+    """The error answering a request refused before anything ran: the refusal's message
+    and its kind's code (appended to `codes`), masked with the request id when internal."""
+    code = code_for(refusal.kind) or INTERNAL
+    codes.append(code)
+    if code not in USER_CODES:
+        return GraphQLError(MASKED_MESSAGE, extensions={"code": INTERNAL, "requestId": request_id})
+    return GraphQLError(refusal.message, extensions={"code": code})
 
 
 def _before_execution(error: GraphQLError) -> bool:

@@ -1,5 +1,6 @@
-"""Refusals before anything executes: RequestGuard refuses a request decided against in
-get_context (an invalid token, a forced version from a non-admin); OperationChoice a
+"""Refusals before anything executes: RequestGuard answers a request decided against in
+get_context (its context's `refusal`: an invalid token, a forced version from a
+non-admin, too costly), through the error codes' mapping; OperationChoice refuses a
 document whose operation to run is not said."""
 
 from __future__ import annotations
@@ -9,21 +10,15 @@ from collections.abc import Iterator
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
-from jewgo.schema.extensions.errors import INTERNAL, USER_CODES, code_for
+from jewgo.schema.extensions.errors import error_for
 from jewgo.schema.internals import provided_operation_name
 
 
 class RequestGuard(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context.context
-        refusal = context.refusal
-        if refusal is not None:
-            code = code_for(type(refusal)) or INTERNAL
-            context.error_codes.append(code)
-            extensions = {"code": code}
-            if code not in USER_CODES:  # internal: masked, with the request id
-                extensions["requestId"] = context.request_id
-            raise GraphQLError(refusal.message, extensions=extensions)
+        if context.refusal is not None:
+            raise error_for(context.refusal, context.request_id, context.error_codes)
         yield
 
 

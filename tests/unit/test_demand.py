@@ -15,11 +15,12 @@ from strawberry.http import GraphQLRequestData
 from jewgo.gateway.request.demand import Demand, Mode, asks_for_cost
 from jewgo.gateway.request.ratelimit import RateLimiter
 from jewgo.gateway.settings import Settings
-from jewgo.resolvers.errors import DomainError, QueryTooCostly, RateLimited, Unauthenticated
+from jewgo.resolvers.errors import QueryTooCostly, RateLimited, Unauthenticated
 from jewgo.schema import schema
 from jewgo.schema.context import RequestCost
 from jewgo.schema.extensions.cost import CostModel
 from jewgo.schema.extensions.documents import Documents
+from jewgo.schema.refusal import Refusal
 
 CHEAP = "{ statistics { totalUsers } }"  # 1
 FREE = "{ __typename }"  # 0
@@ -28,7 +29,7 @@ PAGE = "query($n: Int) { restaurants(first: $n) { edges { node { id } } } }"  # 
 
 @dataclass
 class Door:
-    refusal: DomainError | None = None
+    refusal: Refusal | None = None
     documents: dict[str, DocumentNode] = field(default_factory=dict)
     cost: RequestCost | None = None
 
@@ -90,9 +91,8 @@ async def test_a_request_is_weighed_whole_and_spends_at_least_one_an_operation(
 async def test_past_the_limit_the_request_is_refused_and_spends_nothing() -> None:
     door = demand(limit=40)
     context, retry_after = await admit(door, op(PAGE, n=10), op(PAGE, n=10))
-    assert isinstance(context.refusal, QueryTooCostly)
-    assert context.refusal.message == (
-        "The batch's (2 operations) estimated cost is 42; at most 40 is allowed"
+    assert context.refusal == Refusal(
+        QueryTooCostly, "The batch's (2 operations) estimated cost is 42; at most 40 is allowed"
     )
     assert retry_after is None and spent(door) == []
 
@@ -102,7 +102,10 @@ async def test_past_the_budget_the_request_is_rate_limited_with_retry_after() ->
     first, _ = await admit(door, op(PAGE, n=10))
     second, retry_after = await admit(door, op(PAGE, n=10))
     assert first.refusal is None
-    assert isinstance(second.refusal, RateLimited) and retry_after == 30
+    assert second.refusal == Refusal(
+        RateLimited, "Too much estimated cost this minute; try again in 30 s"
+    )
+    assert retry_after == 30
 
 
 async def test_measure_mode_estimates_and_refuses_nothing() -> None:
@@ -116,7 +119,7 @@ async def test_measure_mode_estimates_and_refuses_nothing() -> None:
 
 async def test_a_request_refused_already_is_not_weighed() -> None:
     door = demand()
-    context = Door(refusal=Unauthenticated("bad token"))
+    context = Door(refusal=Refusal(Unauthenticated, "bad token"))
     assert await door.admit(context, [op(CHEAP)], client="address:x", report=True) is None
     assert context.cost is None and spent(door) == []
 

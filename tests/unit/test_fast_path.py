@@ -32,7 +32,8 @@ from jewgo.gateway.response_cache.fast_path import (
 )
 from jewgo.gateway.response_cache.store import Entry
 from jewgo.resolvers.domain import Role, Viewer
-from jewgo.resolvers.errors import DomainError, RateLimited
+from jewgo.resolvers.errors import RateLimited
+from jewgo.schema.refusal import Refusal
 from jewgo.schema.visibility import Reach
 
 # The fast path never touches the request's database: an engine that has never connected.
@@ -56,7 +57,7 @@ class Door:
         self,
         viewer: Viewer | None,
         decisions: RequestDecisions,
-        refusal: Exception | None,
+        refusal: Refusal | None,
         shape: Shape | None,
     ) -> str | None:
         if refusal is not None:
@@ -69,7 +70,7 @@ class Door:
 
 
 class Callers:
-    def __init__(self, viewer: Viewer | None = None, refusal: DomainError | None = None) -> None:
+    def __init__(self, viewer: Viewer | None = None, refusal: Refusal | None = None) -> None:
         self.viewer, self.refusal, self.calls = viewer, refusal, 0
 
     async def identify(
@@ -138,7 +139,7 @@ async def test_a_miss_leaves_the_body_the_identity_and_the_ticket_for_the_normal
 
 
 async def test_a_refused_caller_is_not_looked_up() -> None:
-    door, callers = Door(entry()), Callers(refusal=RateLimited("slow down"))
+    door, callers = Door(entry()), Callers(refusal=Refusal(RateLimited, "slow down"))
     path = FastPath(door, callers.identify, json.loads)
     sent = scope()
     receive, _ = chunks(PAGE)

@@ -5,7 +5,6 @@ anything runs: its message, its code, and the request id when it is internal."""
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
@@ -19,10 +18,7 @@ from jewgo.resolvers.errors import (
 )
 from jewgo.schema import schema
 from jewgo.schema.extensions.errors import MASKED_MESSAGE
-
-
-def refusal(kind: type[DomainError], message: str) -> Any:
-    return kind(message)
+from jewgo.schema.refusal import Refusal
 
 
 @pytest.mark.parametrize(
@@ -40,7 +36,7 @@ def test_a_refused_request_is_answered_before_anything_runs(
     kind: type[DomainError], message: str, extensions: dict[str, str]
 ) -> None:
     context = SimpleNamespace(
-        refusal=refusal(kind, message), error_codes=[], request_id="req-1", versions={}
+        refusal=Refusal(kind, message), error_codes=[], request_id="req-1", versions={}
     )
     result = schema.execute_sync("{ statistics { totalUsers } }", context_value=context)
     assert result.data is None

@@ -14,8 +14,15 @@ from jewgo.gateway.request.auth import Tokens
 from jewgo.gateway.request.identity import Identifier
 from jewgo.gateway.request.ratelimit import RateLimiter
 from jewgo.resolvers.domain import Role, Viewer
-from jewgo.resolvers.errors import Forbidden, RateLimited, Unauthenticated
+from jewgo.resolvers.errors import (
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    RateLimited,
+    Unauthenticated,
+)
 from jewgo.schema.extensions.errors import code_for
+from jewgo.schema.refusal import Refusal
 
 SECRET = "s" * 40
 
@@ -95,7 +102,7 @@ async def test_a_bad_token_is_counted_by_address_and_refused(header: str) -> Non
     limiter = Limiter(10)
     identity = await identify(Identifier(Tokens(SECRET, 60), limiter), authorization=header)
     assert limiter.clients == ["address:10.0.0.9"]
-    assert isinstance(identity.refusal, Unauthenticated)
+    assert identity.refusal is not None and identity.refusal.kind is Unauthenticated
     assert identity.viewer is None and identity.subject.key == "address:10.0.0.9"
 
 
@@ -104,7 +111,7 @@ async def test_the_token_of_a_deleted_user_is_refused() -> None:
     identity = await identify(
         Identifier(tokens, Limiter(10)), authorization=f"Bearer {tokens.issue(99)}"
     )
-    assert isinstance(identity.refusal, Unauthenticated)
+    assert identity.refusal is not None and identity.refusal.kind is Unauthenticated
 
 
 async def test_past_its_share_a_caller_is_refused_with_retry_after_and_not_looked_up() -> None:
@@ -114,7 +121,7 @@ async def test_past_its_share_a_caller_is_refused_with_retry_after_and_not_looke
     header = f"Bearer {tokens.issue(3)}"
     assert (await identify(identifier, rows, authorization=header)).refusal is None
     refused = await identify(identifier, rows, authorization=header)
-    assert isinstance(refused.refusal, RateLimited)
+    assert refused.refusal == Refusal(RateLimited, "Too many requests; try again in 30 s")
     assert refused.retry_after == 30
     assert rows.statements == 1 and refused.viewer is None
 
@@ -126,7 +133,8 @@ async def test_only_an_admin_may_force_a_version() -> None:
     admin = await identify(identifier, None, authorization=f"Bearer {tokens.issue(1)}", **force)
     assert admin.forced is Variant.V4 and admin.refusal is None
     user = await identify(identifier, None, authorization=f"Bearer {tokens.issue(3)}", **force)
-    assert isinstance(user.refusal, Forbidden) and user.forced is None
+    assert user.refusal == Refusal(Forbidden, "Only an ADMIN may force a resolver version")
+    assert user.forced is None
 
 
 async def test_a_database_away_is_a_masked_refusal_not_an_exception() -> None:
@@ -137,4 +145,32 @@ async def test_a_database_away_is_a_masked_refusal_not_an_exception() -> None:
         authorization=f"Bearer {tokens.issue(3)}",
     )
     assert identity.refusal is not None and identity.refusal.message == "Internal server error"
-    assert code_for(type(identity.refusal)) == "INTERNAL_SERVER_ERROR"
+    assert code_for(identity.refusal.kind) == "INTERNAL_SERVER_ERROR"
+
+
+async def test_every_refusal_is_a_value_kept_for_the_guard_not_an_exception() -> None:
+    tokens = Tokens(SECRET, 60)
+    user, gone = f"Bearer {tokens.issue(3)}", f"Bearer {tokens.issue(99)}"
+    admin = f"Bearer {tokens.issue(1)}"
+    v4, v9 = {"x-resolver-version": "v4"}, {"x-resolver-version": "v9"}
+    limited = Identifier(tokens, Limiter(1))
+    await identify(limited, authorization=user)
+    identities = [
+        await identify(Identifier(tokens, Limiter(10)), authorization="Bearer not-a-token"),
+        await identify(Identifier(tokens, Limiter(10)), authorization=gone),
+        await identify(limited, authorization=user),
+        await identify(Identifier(tokens, Limiter(0)), None, authorization=user, **v4),
+        await identify(Identifier(tokens, Limiter(0)), None, authorization=admin, **v9),
+        await identify(Identifier(tokens, Limiter(0)), Rows(ROLES, down=True), authorization=user),
+    ]
+    refusals = [identity.refusal for identity in identities]
+    assert all(type(refusal) is Refusal for refusal in refusals)
+    assert not any(isinstance(refusal, BaseException) for refusal in refusals)
+    assert [refusal.kind for refusal in refusals if refusal is not None] == [
+        Unauthenticated,
+        Unauthenticated,
+        RateLimited,
+        Forbidden,
+        InvalidInput,
+        DomainError,
+    ]

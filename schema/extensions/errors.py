@@ -5,10 +5,11 @@ Domain errors (resolvers.errors, flags.errors) carry no code: `CODES` is the one
 from their classes to codes (the CLI names flag errors by it too), and only USER_CODES
 leave unmasked. Errors without a path and without a Python exception behind them were
 raised before any resolver ran (syntax, validation, variable coercion): the caller's
-mistake, BAD_USER_INPUT. Anything else is internal. `coded` applies the mapping (and
-`error_for` to a request refused before anything ran, a `Refusal`); the ErrorCodes
-extension applies it to every execution, and the HTTP view once more to
-errors raised around it (a failing parse hook, say), so no path leaves an error uncoded.
+mistake, BAD_USER_INPUT. Anything else is internal. `coded` applies the mapping to an
+error, `error_for` to a request refused before anything ran (a `Refusal`, answered by
+the RequestGuard); the ErrorCodes extension codes every execution's errors, and the HTTP
+view once more those raised around it (a failing parse hook, say), so no path leaves an
+error uncoded.
 """
 
 from __future__ import annotations

@@ -52,6 +52,8 @@ USER_CODES = frozenset(
         "CONFLICT",
         "QUERY_TOO_COMPLEX",
         "RATE_LIMITED",
+        # The operator's request needs something done first (a replay before a rollout).
+        "FAILED_PRECONDITION",
         # Not the caller's either, but not an error of the implementation: the database
         # went away under the request, and the client retries.
         "SERVICE_UNAVAILABLE",
@@ -75,7 +77,6 @@ CODES: Mapping[type[Exception], str] = {
     UnknownFlag: "NOT_FOUND",
     InvalidChange: "BAD_USER_INPUT",
     VersionConflict: "CONFLICT",
-    # Named by the CLI; not in USER_CODES, so the API masks it.
     PreconditionFailed: "FAILED_PRECONDITION",
 }
 

@@ -232,6 +232,17 @@ async def test_a_rollout_starts_below_what_the_flag_serves_only_when_allowed(
     assert lowered["startRollout"] == {"state": "RUNNING", "currentPercentage": 5.0}
 
 
+async def test_a_rollout_that_requires_a_replay_is_refused_as_a_failed_precondition(
+    gql: GraphQL,
+) -> None:
+    before = await admin(gql, FLAG, name="api_v4_reviews")
+    config = {"requireReplay": True}
+    refused = await gql(START, {"name": "api_v4_reviews", "config": config}, as_user=ADMIN_ID)
+    assert refused.codes == ["FAILED_PRECONDITION"]  # as the schema's description says
+    assert "has never been replayed" in refused.errors[0]["message"]
+    assert await admin(gql, FLAG, name="api_v4_reviews") == before
+
+
 async def test_the_same_user_gets_the_same_version_on_every_instance(
     fresh_db: Database, data_dir: Path
 ) -> None:

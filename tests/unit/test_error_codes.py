@@ -45,8 +45,7 @@ CODES: dict[type[Exception], tuple[str, str]] = {
     UnknownFlag: ("NOT_FOUND", "NOT_FOUND"),
     InvalidChange: ("BAD_USER_INPUT", "BAD_USER_INPUT"),
     VersionConflict: ("CONFLICT", "CONFLICT"),
-    # Named for the CLI, but not a code the GraphQL API lets out: masked there.
-    PreconditionFailed: ("FAILED_PRECONDITION", INTERNAL),
+    PreconditionFailed: ("FAILED_PRECONDITION", "FAILED_PRECONDITION"),
 }
 
 

@@ -114,6 +114,23 @@ class Dependencies:
     noise: NoiseRule = DEFAULT_RULE
 
 
+@dataclass(slots=True)
+class Outcome:
+    """What one request carries out: filled as it runs, read by the request log, the
+    response cache and accounting."""
+
+    error_codes: list[str] = field(default_factory=list)
+    operation_name: str | None = None
+    operation_type: str | None = None
+    # The document parsed and validated, and execution began.
+    executed: bool = False
+    # The response cache: HIT or MISS (None: not looked up); a HIT's versions; the tags of
+    # every entity and list v4 read for this request (resolvers.v4.cache.tags).
+    cache_status: str | None = None
+    served_versions: dict[str, str] | None = None
+    tags: set[str] = field(default_factory=set)
+
+
 @dataclass
 class Context:
     request_id: str
@@ -135,17 +152,8 @@ class Context:
     # token limit: none is parsed twice. Set with `cost` before execution.
     documents: dict[str, DocumentNode] = field(default_factory=dict)
     cost: RequestCost | None = None
-    # Filled during execution and read by the request log.
-    error_codes: list[str] = field(default_factory=list)
-    operation_name: str | None = None
-    operation_type: str | None = None
-    # The document parsed and validated, and execution began.
-    executed: bool = False
-    # The response cache: HIT or MISS (None: not looked up); a HIT's versions; the tags of
-    # every entity and list v4 read for this request (resolvers.v4.tags).
-    cache_status: str | None = None
-    served_versions: dict[str, str] | None = None
-    tags: set[str] = field(default_factory=set)
+    # What the request carries out, filled as it runs.
+    outcome: Outcome = field(default_factory=Outcome)
     _router: VersionRouter | None = field(default=None, init=False, repr=False)
 
     @property
@@ -165,7 +173,8 @@ class Context:
         """The version that served each domain this request touched (`extensions.versions`)."""
         if self._router is not None:
             return self._router.versions
-        return self.served_versions if self.served_versions is not None else {}
+        served = self.outcome.served_versions
+        return served if served is not None else {}
 
     @property
     def uses(self) -> Mapping[Domain, Use]:

@@ -151,7 +151,7 @@ class Accounting:
         context (None: no caller was identified) and the operations it ran."""
         if context is None or method not in ("GET", "POST"):
             return
-        if method == "GET" and not executed and not context.error_codes:
+        if method == "GET" and not executed and not context.outcome.error_codes:
             return  # GraphiQL's page, not an operation
         status = response.status_code if response is not None else 500
         self.http_request(context, executed, status, seconds, statements)
@@ -196,11 +196,15 @@ class Accounting:
     ) -> None:
         """Once per GraphQL request, after its response is built (an answer from the
         response cache: `hit`)."""
-        if context.cache_status == "HIT":
+        if context.outcome.cache_status == "HIT":
             viewer = context.viewer
             user_id = viewer.id if viewer is not None else None
             answered = Answered(
-                context.request_id, user_id, context.operation_name, context.versions, status
+                context.request_id,
+                user_id,
+                context.outcome.operation_name,
+                context.versions,
+                status,
             )
             self.hit(answered, seconds=seconds, statements=statements)
             return
@@ -211,7 +215,7 @@ class Accounting:
             self._v4_errors is not None
             and operation is not None
             and operation.query is not None
-            and context.operation_type == "query"
+            and context.outcome.operation_type == "query"
         )
         awaiting: list[Domain] = []
         for domain, use in context.uses.items():
@@ -234,8 +238,8 @@ class Accounting:
                 self._reach.record(DOMAIN_FLAGS[domain.value], context.subject.key)
             _CALLS(domain.value, version, use.outcome).inc()
             _SECONDS(domain.value, version).observe(use.seconds)
-        codes = sorted(set(context.error_codes))
-        _REQUESTS(context.operation_type or "unknown", outcome_of(codes)).inc()
+        codes = sorted(set(context.outcome.error_codes))
+        _REQUESTS(context.outcome.operation_type or "unknown", outcome_of(codes)).inc()
         REQUEST_SECONDS.observe(seconds)
         SQL_STATEMENTS.observe(statements)
         cost = context.cost
@@ -246,15 +250,15 @@ class Accounting:
         _log(
             request_id=context.request_id,
             user_id=context.viewer.id if context.viewer is not None else None,
-            operation=context.operation_name,
-            kind=context.operation_type,
+            operation=context.outcome.operation_name,
+            kind=context.outcome.operation_type,
             versions=context.versions,
             seconds=seconds,
             errors=codes,
             status=status,
             statements=statements,
             cost=cost.estimated if cost is not None else None,
-            cache=context.cache_status,
+            cache=context.outcome.cache_status,
         )
         if operation is None:
             return

@@ -114,7 +114,7 @@ class OperationRunner:
             if isinstance(refusal, PersistedQueryError)
             else (refusal.reason, "BAD_USER_INPUT")
         )
-        run.context.error_codes.append(code)
+        run.context.outcome.error_codes.append(code)
         extensions = {"requestId": run.context.request_id, "versions": {}}
         error = GraphQLError(message, extensions={"code": code})
         return ExecutionResult(data=None, errors=[error], extensions=extensions)
@@ -122,11 +122,13 @@ class OperationRunner:
     async def _record(self, run: Executed) -> None:
         """A valid document that ran goes into the operation registry (buffered)."""
         context, query = run.context, run.sent.query
-        if not context.executed or query is None or context.operation_type is None:
+        if not context.outcome.executed or query is None or context.outcome.operation_type is None:
             return
         if await self._persisted.records(document_hash(query)):
-            digest = self._registry.seen(query, context.operation_name, context.operation_type)
-            if digest is not None and context.operation_type == "query":
+            digest = self._registry.seen(
+                query, context.outcome.operation_name, context.outcome.operation_type
+            )
+            if digest is not None and context.outcome.operation_type == "query":
                 role = context.viewer.role.value if context.viewer is not None else None
                 self._registry.samples.offer(digest, run.sent.variables, role)
                 self._registry.coverage.touched(digest, [d.value for d in context.uses])

@@ -18,7 +18,7 @@ from jewgo.flags.admin.users import Person
 from jewgo.flags.decisions import RequestDecisions
 from jewgo.resolvers.domain import Viewer
 from jewgo.resolvers.versions import Sources, Versions
-from jewgo.schema.context import Context, Dependencies
+from jewgo.schema.context import Context, Dependencies, Outcome
 from jewgo.schema.refusal import Refusal
 
 
@@ -53,7 +53,7 @@ class ContextFactory:
             people=DataLoader(self._people),
             refusal=refusal,
             caller=caller,
-            tags=tags,
+            outcome=Outcome(tags=tags),
         )
 
     async def _people(self, user_ids: list[int]) -> list[Person | None]:

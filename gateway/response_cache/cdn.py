@@ -80,7 +80,11 @@ def for_caches(
         private(response)
         return response
     context = executed[0].context
-    if response.status_code != 200 or context.error_codes or context.operation_type != "query":
+    if (
+        response.status_code != 200
+        or context.outcome.error_codes
+        or context.outcome.operation_type != "query"
+    ):
         private(response)
         return response
     tag = executed[0].etag or etag(executed[0].data, context.versions)

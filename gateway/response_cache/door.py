@@ -201,7 +201,7 @@ class ResponseDoor:
             run.cache_key = None
         else:
             run.cache_key = run.cache_key or self.key(run)
-            run.context.cache_status = MISS
+            run.context.outcome.cache_status = MISS
         return looked_up
 
     async def kept(
@@ -230,13 +230,13 @@ class ResponseDoor:
         context = run.context
         entry, ticket = await self.find(key, context.decisions)
         if entry is not None:
-            context.cache_status = HIT
-            context.served_versions = dict(entry.versions)
-            context.operation_type = "query"
-            context.operation_name = entry.operation
+            context.outcome.cache_status = HIT
+            context.outcome.served_versions = dict(entry.versions)
+            context.outcome.operation_type = "query"
+            context.outcome.operation_name = entry.operation
             run.etag = entry.etag
             return Found(hit_body(entry, context.request_id, report))
-        context.cache_status = MISS
+        context.outcome.cache_status = MISS
         return ticket
 
     async def find(self, key: str, decisions: RequestDecisions) -> tuple[Entry | None, Ticket]:
@@ -256,7 +256,7 @@ class ResponseDoor:
         if ticket is None or key is None or result.errors or result.data is None:
             return
         versions = dict(context.versions)
-        if context.operation_type != "query" or not versions or not context.tags:
+        if context.outcome.operation_type != "query" or not versions or not context.outcome.tags:
             return
         if any(v != Variant.V4.value for v in versions.values()) or not context.decisions.cache:
             return
@@ -266,6 +266,6 @@ class ResponseDoor:
         ttl = min([self._ttl, *(self._ttls.get(d, self._ttl) for d in versions)])
         now = self.cache.clock()
         tag = cdn.etag(result.data, versions)
-        tags = frozenset(context.tags)
-        entry = Entry(body, versions, tags, tag, now + ttl, now, context.operation_name)
+        tags = frozenset(context.outcome.tags)
+        entry = Entry(body, versions, tags, tag, now + ttl, now, context.outcome.operation_name)
         await self.cache.store(key, entry, ticket, ttl)

@@ -142,9 +142,9 @@ class ErrorConfirmation:
                 query,
                 variable_values=dict(variables or {}),
                 context_value=context,
-                operation_name=primary.operation_name,
+                operation_name=primary.outcome.operation_name,
             )
-            shared = INTERNAL in context.error_codes or any(
+            shared = INTERNAL in context.outcome.error_codes or any(
                 (error.extensions or {}).get("code") == INTERNAL for error in result.errors or ()
             )
         except Exception:  # a failure of its own: v4's error stands

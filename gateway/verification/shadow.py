@@ -108,8 +108,8 @@ class Shadow:
         if (
             self._rate <= 0
             or query is None
-            or context.operation_type != "query"
-            or context.error_codes
+            or context.outcome.operation_type != "query"
+            or context.outcome.error_codes
             or data is None
             or self._random.random() >= self._rate
         ):
@@ -128,7 +128,7 @@ class Shadow:
         if len(self._tasks) >= self._concurrency:
             SHADOW_RESULTS.labels(flag, "shed").inc()
             return
-        job = Job(flag, domain, query, variables, context.operation_name, context, data)
+        job = Job(flag, domain, query, variables, context.outcome.operation_name, context, data)
         task = asyncio.create_task(self._compare(job), name="shadow")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

@@ -180,7 +180,11 @@ def coded_all(
     """Every error coded for `context` (the request's id when there is none)."""
     if context is None:
         return [coded(e, request_id, []) for e in errors]
-    codes, details, served_by = context.error_codes, context.detailed_errors, context.served_by
+    codes, details, served_by = (
+        context.outcome.error_codes,
+        context.detailed_errors,
+        context.served_by,
+    )
     return [
         coded(e, context.request_id, codes, details=details, served_by=served_by) for e in errors
     ]

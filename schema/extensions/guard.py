@@ -18,7 +18,7 @@ class RequestGuard(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context.context
         if context.refusal is not None:
-            raise error_for(context.refusal, context.request_id, context.error_codes)
+            raise error_for(context.refusal, context.request_id, context.outcome.error_codes)
         yield
 
 

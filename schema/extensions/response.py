@@ -12,15 +12,15 @@ from strawberry.extensions import SchemaExtension
 
 class ResponseExtensions(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
-        self.execution_context.context.executed = True
+        self.execution_context.context.outcome.executed = True
         yield
 
     def get_results(self) -> dict[str, Any]:
         execution = self.execution_context
         context = execution.context
         try:
-            context.operation_name = execution.operation_name
-            context.operation_type = execution.operation_type.value
+            context.outcome.operation_name = execution.operation_name
+            context.outcome.operation_type = execution.operation_type.value
         except Exception:  # no document (a syntax error): nothing to note
             pass
         return {"requestId": context.request_id, "versions": dict(context.versions)}

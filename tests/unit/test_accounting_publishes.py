@@ -16,7 +16,7 @@ from jewgo.gateway.verification.confirmation import ErrorConfirmation
 from jewgo.gateway.verification.shadow import Shadow
 from jewgo.resolvers.domain import Domain, Version
 from jewgo.resolvers.router import Use
-from jewgo.schema.context import Context
+from jewgo.schema.context import Context, Outcome
 
 READ = Operation("{ restaurants { totalCount } }", {"n": 1}, None)
 
@@ -27,21 +27,23 @@ class FakeContext:
 
     request_id: str = "r-1"
     uses: dict[Domain, Use] = field(default_factory=dict)
-    operation_type: str | None = "query"
-    operation_name: str | None = None
-    error_codes: list[str] = field(default_factory=list)
+    outcome: Outcome = field(default_factory=lambda: Outcome(operation_type="query"))
     caller: str | None = "user:7"
     viewer: None = None
     cost: None = None
-    cache_status: str | None = None
 
     @property
     def versions(self) -> dict[str, str]:
         return {domain.value: use.version.value for domain, use in self.uses.items()}
 
 
-def context(**fields: Any) -> Context:
-    return cast(Context, FakeContext(**fields))
+def context(
+    error_codes: list[str] | None = None, cache_status: str | None = None, **fields: Any
+) -> Context:
+    outcome = Outcome(
+        error_codes=list(error_codes or []), operation_type="query", cache_status=cache_status
+    )
+    return cast(Context, FakeContext(outcome=outcome, **fields))
 
 
 def failing_v4_read(request_id: str = "r-1") -> Context:
@@ -145,7 +147,7 @@ def test_a_v4_read_error_awaits_its_verdict_only_when_someone_subscribes_to_it(
         v4_errors=Publisher([verdicts.append]) if confirmed else None,
     )
     request = failing_v4_read()
-    cast(FakeContext, request).operation_type = kind
+    cast(FakeContext, request).outcome.operation_type = kind
     accounting.request(request, status=200, seconds=0.01, statements=1, operation=READ)
     cell = window(metrics)[("restaurants", "v4")]
     assert (cell.calls, cell.errors) == (1, errors)

@@ -17,6 +17,7 @@ from jewgo.resolvers.errors import (
     Unauthenticated,
 )
 from jewgo.schema import schema
+from jewgo.schema.context import Outcome
 from jewgo.schema.extensions.errors import MASKED_MESSAGE
 from jewgo.schema.refusal import Refusal
 
@@ -36,9 +37,9 @@ def test_a_refused_request_is_answered_before_anything_runs(
     kind: type[DomainError], message: str, extensions: dict[str, str]
 ) -> None:
     context = SimpleNamespace(
-        refusal=Refusal(kind, message), error_codes=[], request_id="req-1", versions={}
+        refusal=Refusal(kind, message), outcome=Outcome(), request_id="req-1", versions={}
     )
     result = schema.execute_sync("{ statistics { totalUsers } }", context_value=context)
     assert result.data is None
     assert [(e.message, e.extensions) for e in result.errors or ()] == [(message, extensions)]
-    assert context.error_codes == [extensions["code"]]
+    assert context.outcome.error_codes == [extensions["code"]]

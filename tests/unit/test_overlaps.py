@@ -24,6 +24,7 @@ from graphql.validation.rules import overlapping_fields_can_be_merged as merging
 
 from jewgo.schema import build_schema
 from jewgo.schema import schema as default_schema
+from jewgo.schema.context import Outcome
 from jewgo.schema.extensions.documents import Documents, Rules
 from jewgo.schema.extensions.limits import QueryLimits
 from jewgo.schema.extensions.overlaps import (
@@ -141,7 +142,7 @@ def schema_watching_validation() -> tuple[Any, list[str]]:
 
 
 def run(schema: Any, query: str) -> Any:
-    context = SimpleNamespace(refusal=None, error_codes=[], request_id="r", versions={})
+    context = SimpleNamespace(refusal=None, outcome=Outcome(), request_id="r", versions={})
     return schema.execute_sync(query, context_value=context)
 
 

@@ -5,7 +5,7 @@ Strawberry keeps two things we need behind underscores: the graphql-core schema 
 cache's reach, the typed comparisons and validation read; and the `operationName` a client
 actually sent (`ExecutionContext._provided_operation_name`), where the public
 `operation_name` falls back to the document's first operation. Every module goes through
-these functions, and `tests/unit/test_strawberry_internals.py` pins what they return, so
+these functions, and `tests/unit/schema/test_strawberry_internals.py` pins what they return, so
 a Strawberry release that moves them fails one test instead of the gateway.
 """
 

@@ -5,7 +5,7 @@ the caller's role, or the caller themselves when the selection reaches a field d
 in `VIEWER_FIELDS` (its value differs between two callers of the same role). An
 operation whose root fields are not all in `CACHEABLE_ROOTS` (flags, rollouts, health,
 the operation registry, introspection) is never cached: those are not invalidated by
-domain writes. Each declaration has a test in tests/unit/test_visibility.py.
+domain writes. Each declaration has a test in tests/unit/schema/test_visibility.py.
 """
 
 from __future__ import annotations

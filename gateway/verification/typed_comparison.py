@@ -1,8 +1,8 @@
 """Comparing two results of one operation as the schema types them (issue 15, part 2).
 
 Where the contract defines a value, v3 and v4 must agree on it; where it leaves it open,
-they may differ. Declared here, once (tests/unit/test_typed_comparison.py has a test per
-declaration):
+they may differ. Declared here, once
+(tests/unit/gateway/verification/test_typed_comparison.py has a test per declaration):
 
 - `Float` fields agree within 1e-9, relative or absolute (one mean computed by two SQL
   statements may round differently in the last bit);

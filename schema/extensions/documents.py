@@ -5,8 +5,8 @@ number of entries whatever their size: 300 distinct documents of 950 KB (comment
 nearly free of tokens) kept a worker 540 MB larger for good. Here only texts of at most
 `max_length` characters are kept, and all entries together weigh at most `budget_bytes`;
 the least recently used go first. An entry's weight is an upper bound of what it retains
-(the text, its tokens and its parsed document, measured in tests/unit/test_documents.py),
-so the budget bounds the memory, not a count.
+(the text, its tokens and its parsed document, measured in
+tests/unit/schema/extensions/test_documents.py), so the budget bounds the memory, not a count.
 
 The DocumentCaching extension parses and validates through it (in place of Strawberry's
 two caches); a document parsed for this request before execution (the gateway's cost

@@ -1,7 +1,7 @@
 """The attack of issue 10 on a live gateway (PostgreSQL and Redis): an anonymous caller
 who lands on v4 sends 40 hostile cursors during a rollout at 50 %. Each is BAD_USER_INPUT,
 none counts as a v4 error, and the rollout keeps running. (The guard's weighting against a
-few callers who do cause v4 errors: tests/integration/test_rollout_guard.py.)"""
+few callers who do cause v4 errors: tests/integration/flags/rollouts/test_rollout_guard.py.)"""
 
 from __future__ import annotations
 

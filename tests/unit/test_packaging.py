@@ -22,3 +22,17 @@ def test_every_package_folder_is_listed_for_the_wheel() -> None:
                 continue
             found.add(".".join([name, *relative.parts]))
     assert found == set(SETUPTOOLS["packages"])
+
+
+def test_the_unit_and_integration_tiers_mirror_the_tree() -> None:
+    """Each of their folders is a folder of the product (tests/unit/gateway/http/ tests
+    gateway/http/); only the project's own tests sit at a tier's top."""
+    product = {Path(folder) for folder in SETUPTOOLS["package-dir"].values()}
+    for tier in ("unit", "integration"):
+        top = ROOT / "tests" / tier
+        for test in top.rglob("test_*.py"):
+            folder = test.parent.relative_to(top)
+            if folder == Path("."):
+                continue
+            assert Path(*folder.parts[:1]) in product, test
+            assert (ROOT / folder).is_dir(), f"{test}: no {folder}/ in the product"

@@ -16,7 +16,7 @@ from jewgo.flags.alerts.store import AlertStore
 from jewgo.gateway.cli import main
 from jewgo.gateway.settings import SettingsError, load_settings
 from tests.integration.alert_world import QUIET, SPIKE, TICK, World, engine_for, ticking
-from tests.integration.test_cli import logging_restored
+from tests.integration.gateway.cli.test_cli import logging_restored
 from tests.support import ADMIN_ID, USER_ID, Database, gateway_client
 
 __all__ = ["logging_restored"]  # the CLI's logging undone after each test

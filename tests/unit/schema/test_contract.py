@@ -9,8 +9,8 @@ from graphql import build_schema, find_breaking_changes
 
 from jewgo.schema import schema
 
-HERE = Path(__file__).resolve().parents[1] / "contract" / "schema.graphql"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "contract" / "schema.graphql"
+HERE = Path(__file__).resolve().parents[2] / "contract" / "schema.graphql"
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "contract" / "schema.graphql"
 
 
 def test_no_breaking_change_against_the_contract() -> None:

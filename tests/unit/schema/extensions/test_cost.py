@@ -135,7 +135,7 @@ def test_every_field_said_to_run_a_statement_exists() -> None:
 
 
 def readme_queries() -> list[str]:
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    text = (Path(__file__).resolve().parents[4] / "README.md").read_text()
     return re.findall(r"```graphql\n(.*?)```", text, flags=re.DOTALL)
 
 

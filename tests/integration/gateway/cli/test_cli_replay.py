@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from jewgo.gateway.cli import main
 from jewgo.gateway.operations.manifest import FORMAT
-from tests.integration.test_cli_operations import (  # noqa: F401 (an autouse fixture)
+from tests.integration.gateway.cli.test_cli_operations import (  # noqa: F401 (an autouse fixture)
     GOOD,
     entry,
     logging_restored,

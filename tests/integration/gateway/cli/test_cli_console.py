@@ -15,7 +15,7 @@ from sqlalchemy import text
 from jewgo.db.engine import create_engine
 from jewgo.gateway.cli import main
 from jewgo.gateway.console.links import digest
-from tests.integration.test_cli import logging_restored  # noqa: F401 (an autouse fixture)
+from tests.integration.gateway.cli.test_cli import logging_restored  # noqa: F401 (an autouse fixture)
 from tests.support import Database
 
 Run = Callable[..., Result]

@@ -11,7 +11,7 @@ import pytest
 from jewgo.flags.alerts.rules import Rule, Thresholds, rollout_signals
 from jewgo.flags.rollouts.model import Action, RolloutConfig, RolloutState, after, evaluate
 from jewgo.flags.rules import Move, moved
-from tests.unit.test_rollout_rules import FLAG, HEALTHY, NOW, ROLLOUT
+from tests.unit.flags.rollouts.test_rollout_rules import FLAG, HEALTHY, NOW, ROLLOUT
 
 GATED = replace(ROLLOUT, config=replace(ROLLOUT.config, pause_at=(50.0,)))  # 20 % +40
 

@@ -12,7 +12,7 @@ import pytest
 from jewgo.db.engine import create_engine
 from jewgo.flags.rollouts.model import RolloutState
 from jewgo.flags.stages import Stage
-from tests.integration.test_rollout_controller import CONFIG, FLAG, HEALTHY, World
+from tests.integration.flags.rollouts.test_rollout_controller import CONFIG, FLAG, HEALTHY, World
 from tests.support import Database
 
 

@@ -37,7 +37,7 @@ class _Lines:
     """Where `info_line` writes (stderr when the format is JSON and INFO is logged), and
     the lines gathered for the end of the event loop's turn."""
 
-    stream: TextIO | None = None
+    stream: TextIO | Stderr | None = None
     lock = threading.Lock()
     gathered: list[str] = []
     scheduled = False
@@ -61,11 +61,26 @@ def write_gathered() -> None:
 atexit.register(write_gathered)
 
 
+class Stderr:
+    """The process's standard error as it is when a line is written (not when logging was
+    configured): a stream swapped in later (a test's capture, a supervisor's) is the one
+    written to, and one closed since is never written to."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+STDERR = Stderr()
+
+
 class Ordered:
     """A stream that writes the gathered request lines before anything written to it:
     structlog's and the standard library's lines stay in order with them."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO | Stderr) -> None:
         self.stream = stream
 
     def write(self, text: str) -> int:
@@ -137,11 +152,11 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(Ordered(sys.stderr)),  # type: ignore[arg-type]
+        logger_factory=structlog.PrintLoggerFactory(Ordered(STDERR)),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
     # Libraries that log through the standard library end up in the same format.
-    handler = logging.StreamHandler(Ordered(sys.stderr))
+    handler = logging.StreamHandler(Ordered(STDERR))
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
@@ -154,4 +169,4 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     number = logging.getLevelName(level)
     at_info = isinstance(number, int) and number <= logging.INFO
     write_gathered()  # what was gathered goes where it was meant to
-    _Lines.stream = sys.stderr if fmt == "json" and at_info else None
+    _Lines.stream = STDERR if fmt == "json" and at_info else None

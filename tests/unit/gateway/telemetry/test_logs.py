@@ -191,3 +191,28 @@ def test_a_line_logged_while_the_gathered_ones_are_written_does_not_hang(
         ("graphql request", "r-later"),
         ("collected", None),
     ]
+
+
+def test_lines_go_to_the_stderr_of_the_moment_not_the_one_configured_under(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A test configures logging while its output is captured; after the capture is closed
+    the next test's lines (and a server's, if stderr is replaced) go to the stream that is
+    stderr then: configured once, logging never writes to a stream closed under it."""
+    import io
+    import sys
+
+    captured = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", captured)
+    configure("INFO", "json")
+    captured.close()
+    later = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", later)
+    structlog.get_logger("jewgo.test").warning("after the capture")
+    logging.getLogger("jewgo.stdlib").warning("through the standard library")
+    info_line("graphql request", FIELDS)
+    from jewgo.gateway.telemetry.logs import write_gathered
+
+    write_gathered()
+    events = [json.loads(line)["event"] for line in later.getvalue().splitlines()]
+    assert events == ["after the capture", "through the standard library", "graphql request"]

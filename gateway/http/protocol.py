@@ -8,6 +8,13 @@ requests can hold connections and memory without end. This protocol adds, per re
   the connection's opening): past it, 408 and the connection closed;
 - the body complete within HTTP_BODY_TIMEOUT_SECONDS of the headers: past it, the
   connection is closed (the application sees the client go away).
+And a graceful shutdown (SIGTERM) that a proxy's reused connections survive: uvicorn closes
+an idle keep-alive connection at once, which races with a proxy sending a request on it (a
+request nginx has sent it will not pass on to another instance when it is a POST, so the
+caller gets a 502). Here an idle connection stays open: a request that still arrives on it
+is answered with `connection: close`; otherwise the proxy's idle timeout (shorter than
+HTTP_KEEP_ALIVE_SECONDS: deploy/nginx.conf) or the gateway's closes it. New connections are
+refused from the start (the listener closes), which a proxy safely retries elsewhere.
 Keep-alive, the concurrency limit and trusted proxies are uvicorn's own settings.
 """
 
@@ -43,6 +50,7 @@ class GuardedProtocol(HttpToolsProtocol):
         self._header_bytes = 0
         self._refusal: int | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._draining = False
 
     def _arm(self, seconds: float, status: int | None) -> None:
         self._disarm()
@@ -108,10 +116,20 @@ class GuardedProtocol(HttpToolsProtocol):
         # The body has its own deadline; with no body, the message completes at once.
         self._arm(BODY_TIMEOUT, None)
         super().on_headers_complete()
+        if self._draining and self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False  # answered with `connection: close`, then closed
 
     def on_message_complete(self) -> None:
         self._disarm()
         super().on_message_complete()
+
+    def shutdown(self) -> None:
+        """The server stops (uvicorn calls this on every connection): the request under
+        way, and any that still arrives, is answered and the connection closed after it; an
+        idle one is left to the client's or the keep-alive's timeout, not closed at once."""
+        self._draining = True
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.keep_alive = False
 
     def send_400_response(self, msg: str) -> None:
         if self._refusal == 431:

@@ -98,6 +98,14 @@ class Observation:
     caller: str | None = None
 
 
+def error_cell(caller: str | None) -> Cell:
+    """One error of a domain's version, outside its calls, in its caller's slot too."""
+    cell = Cell(errors=1)
+    if caller is not None:
+        cell.extra[weighting.errors_field(weighting.slot(caller))] = 1
+    return cell
+
+
 class WindowMetrics:
     def __init__(
         self,

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from jewgo.flags.stages import DOMAIN_FLAGS
 from jewgo.flags.telemetry.daily_calls import DailyCalls
 from jewgo.flags.telemetry.reach import Reach
-from jewgo.flags.telemetry.window import CACHED, Observation, WindowMetrics
+from jewgo.flags.telemetry.window import CACHED, Observation, WindowMetrics, error_cell
 from jewgo.gateway.execution.runs import Executed
 from jewgo.gateway.telemetry.logs import info_line, info_members, json_string
 from jewgo.gateway.telemetry.metrics import (
@@ -94,16 +94,23 @@ class Publisher:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    def publish(self, record: Accounted) -> None:
+    def __bool__(self) -> bool:
+        return bool(self._subscribers)
+
+    def publish(self, record: Accounted) -> bool:
+        """Whether every subscriber took the record."""
+        delivered = True
         for subscriber in self._subscribers:
             try:
                 subscriber(record)
             except Exception:  # one subscriber's failure is its own
+                delivered = False
                 _published.exception(
                     "an accounting subscriber failed",
                     subscriber=getattr(subscriber, "__qualname__", repr(subscriber)),
                     request_id=record.context.request_id,
                 )
+        return delivered
 
 
 def _operation(run: Executed) -> Operation:
@@ -210,9 +217,9 @@ class Accounting:
             return
         metrics = self._metrics
         # A v4 error of a read is v4's only if v3 does not fail the same read too: with
-        # `v4_errors`, its verdict (a subscriber's) counts it, not the window now.
+        # a subscriber to `v4_errors`, its verdict counts it, not the window now.
         confirmable = (
-            self._v4_errors is not None
+            bool(self._v4_errors)
             and operation is not None
             and operation.query is not None
             and context.outcome.operation_type == "query"
@@ -263,8 +270,10 @@ class Accounting:
         if operation is None:
             return
         record = Accounted(context, operation, status, tuple(awaiting))
-        if awaiting and self._v4_errors is not None:
-            self._v4_errors.publish(record)
+        if awaiting and self._v4_errors is not None and not self._v4_errors.publish(record):
+            # No verdict will come: the errors count now, as if none had waited for one.
+            for domain in awaiting:
+                metrics.add((domain.value, "v4"), error_cell(context.caller))
         if self._answered is not None:
             self._answered.publish(record)
 

@@ -189,7 +189,8 @@ class GatewayView(GraphQL[Context, None]):
     ) -> Any:
         state = RequestState.of(request.scope)
         identified = state.early.identified
-        assert identified is not None  # get_context identified the caller
+        if identified is None:  # get_context identifies every caller before this
+            raise RuntimeError("execute_operation before get_context")
         identity = identified.identity
         report = asks_for_cost(state.headers)
 
@@ -229,7 +230,10 @@ class GatewayView(GraphQL[Context, None]):
             run.context.documents = context.documents
             run.context.cost = context.cost
         # Each operation of a batch runs in a task of its own (its own statement count).
-        return list(await asyncio.gather(*(self._batched(run, execute) for run in runs)))
+        results = list(await asyncio.gather(*(self._batched(run, execute) for run in runs)))
+        for run, result in zip(runs, results, strict=True):
+            state.results[id(result)] = run.context  # a refused one's too: coded on its own
+        return results
 
     async def _batched(self, run: Executed, execute: Execute) -> ExecutionResult:
         async with self._runner.batched(run):

@@ -64,10 +64,10 @@ class Callers:
                 salt=snapshot.salt,
                 request_id=request_id,
             )
+            return Identified(identity, self._decided(snapshot, identity), db)
         except BaseException:
             await db.close()
             raise
-        return Identified(identity, self._decided(snapshot, identity), db)
 
     def _decided(self, snapshot: Snapshot, identity: Identity) -> RequestDecisions:
         """The caller's decisions: those of its last request while the snapshot is the

@@ -3,7 +3,7 @@ cache makes no database round trip.
 
 SPEC §3: the role comes from the database, never from the token. A role read here is
 served for at most ROLE_CACHE_SECONDS, and sooner forgotten by what changes a user row:
-every write's `Change.users` becomes a `w:<id>` purge tag (`resolvers.v4.tags`), which
+every write's `Change.users` becomes a `w:<id>` purge tag (`resolvers.v4.cache.tags`), which
 the response cache applies here at once for this process's own writes (Redis up or
 down) and for the fleet's through its pub/sub channel. A lost message, or a write that
 bypassed the gateway, is seen within the TTL. A read that began before a purge is not

@@ -26,8 +26,7 @@ import structlog
 
 from jewgo.db.session import RequestDatabase
 from jewgo.flags.stages import Variant
-from jewgo.flags.telemetry import weighting
-from jewgo.flags.telemetry.window import SHARED_ERRORS, Cell, WindowMetrics
+from jewgo.flags.telemetry.window import SHARED_ERRORS, Cell, WindowMetrics, error_cell
 from jewgo.gateway.request.context import ContextFactory
 from jewgo.gateway.verification.published import Published
 from jewgo.resolvers.domain import Domain
@@ -37,14 +36,6 @@ from jewgo.schema.extensions.errors import INTERNAL
 log = structlog.get_logger("jewgo.confirmation")
 VERDICT_SECONDS = 60.0
 VERDICTS_KEPT = 1000
-
-
-def error_cell(caller: str | None) -> Cell:
-    """One v4 error, in its caller's slot too."""
-    cell = Cell(errors=1)
-    if caller is not None:
-        cell.extra[weighting.errors_field(weighting.slot(caller))] = 1
-    return cell
 
 
 class ErrorConfirmation:
@@ -108,7 +99,12 @@ class ErrorConfirmation:
         if query is None:
             return
         for domain in record.awaiting_verdict:
-            if not self.confirm(context, domain, query, record.operation.variables):
+            try:
+                started = self.confirm(context, domain, query, record.operation.variables)
+            except Exception:  # the error stands unconfirmed: it counts, as v4's
+                log.exception("confirming a v4 error failed", request_id=context.request_id)
+                started = False
+            if not started:
                 self._count(domain, shared=False, callers=[context.caller])
 
     def _count(self, domain: Domain, *, shared: bool, callers: list[str | None]) -> None:

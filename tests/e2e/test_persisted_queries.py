@@ -198,3 +198,27 @@ async def test_an_admin_lists_the_registry_and_nobody_else(gql_rw: GraphQL) -> N
     assert (await gql_rw(LISTING, as_user=USER_ID, touches=())).codes == ["FORBIDDEN"]
     bad = await gql_rw(LISTING, {"after": "nope"}, as_user=ADMIN_ID, touches=())
     assert bad.codes == ["BAD_USER_INPUT"]
+
+
+async def test_a_refused_batch_operation_is_logged_with_the_code_its_client_received(
+    gql: GraphQL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each operation of a batch is coded on its own context: the one refused for an unknown
+    hash carries, in its log line, the code its client got (not the request's context)."""
+    lines: list[dict[str, Any]] = []
+
+    class Recorder:
+        def info(self, event: str, **fields: Any) -> None:
+            lines.append({"event": event, **fields})
+
+    monkeypatch.setattr("jewgo.gateway.execution.accounting.log", Recorder())
+    batch = [
+        {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ab" * 32}}},
+        {"query": "query B { __typename }"},
+    ]
+    response = await gql.http.post("/graphql", json=batch, headers={"X-Request-Id": "rq"})
+    first, second = response.json()
+    logged = {line["request_id"]: line["errors"] for line in lines}
+    received = {error["extensions"]["code"] for error in first["errors"]}
+    assert received and received <= set(logged["rq:1"]), (received, logged)
+    assert second["data"] == {"__typename": "Query"} and logged["rq:2"] == []

@@ -174,3 +174,26 @@ def test_an_error_no_confirmation_can_take_counts_as_it_did_inside_accounting() 
     accounting.request(failing_v4_read(), status=200, seconds=0.01, statements=1, operation=READ)
     assert window(wired) == window(alone)
     assert window(wired)[("restaurants", "v4")].errors == 1
+
+
+def test_a_v4_read_error_counts_when_its_verdict_subscriber_fails(logged: Logged) -> None:
+    """Accounting leaves a v4 read error out of its window for a verdict only a subscriber
+    gives: when that subscriber fails, no verdict comes, so the error counts now."""
+
+    def broken(_: Accounted) -> None:
+        raise RuntimeError("confirmation could not start")
+
+    metrics = WindowMetrics(None, namespace="t")
+    accounting = Accounting(metrics, v4_errors=Publisher([broken]))
+    accounting.request(failing_v4_read(), status=200, seconds=0.01, statements=1, operation=READ)
+    cell = window(metrics)[("restaurants", "v4")]
+    assert (cell.calls, cell.errors) == (1, 1)
+    assert [line["event"] for line in logged.lines] == ["an accounting subscriber failed"]
+
+
+def test_a_v4_read_error_counts_when_nobody_subscribes_to_verdicts() -> None:
+    metrics = WindowMetrics(None, namespace="t")
+    accounting = Accounting(metrics, v4_errors=Publisher())
+    accounting.request(failing_v4_read(), status=200, seconds=0.01, statements=1, operation=READ)
+    cell = window(metrics)[("restaurants", "v4")]
+    assert (cell.calls, cell.errors) == (1, 1)

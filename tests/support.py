@@ -225,9 +225,10 @@ def serving(
             stop(process)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes], sign: signal.Signals = signal.SIGTERM) -> None:
+    """`sign` to the process's group (SIGTERM: a graceful shutdown), then SIGKILL after 15 s."""
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
+        os.killpg(process.pid, sign)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:

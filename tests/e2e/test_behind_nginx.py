@@ -33,7 +33,7 @@ from redis.asyncio import Redis
 from jewgo.flags.telemetry import weighting
 from tests.conftest import Templates, clone, unavailable
 from tests.e2e.fleet import JEWGO, READ, admin, env_for, graphql
-from tests.support import Database, Server, eventually, free_port, serving
+from tests.support import Database, Server, eventually, free_port, serving, stop
 
 pytestmark = pytest.mark.slow
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf"
@@ -81,13 +81,7 @@ class Proxy:
 
 def stop_nginx(process: subprocess.Popen[bytes]) -> None:
     """SIGQUIT: nginx's graceful shutdown (requests under way finish)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGQUIT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+    stop(process, signal.SIGQUIT)
 
 
 @contextmanager
